@@ -1,0 +1,48 @@
+/* The replicated-application interface: what a replica needs of the state it replicates. */
+#ifndef RS_APP_H
+#define RS_APP_H
+
+#include "../types.h"
+
+#include <glib.h>
+
+/* How an update is applied. ORDERED: primary-backup, updates arrive in the primary's order and
+ * the version is the primary's. QUORUM: each replica decides alone (seed 004's quorum rules:
+ * a delete of an unknown key leaves a tombstone) and keeps the newest version it has seen. */
+typedef enum rs_apply_mode {
+  RS_APPLY_ORDERED = 0,
+  RS_APPLY_QUORUM,
+} rs_apply_mode;
+
+typedef struct rs_app rs_app;
+
+typedef struct rs_app_ops {
+  const char *name; /* "files", "kv" */
+  void *(*create)(void);
+  void (*destroy)(void *state);
+  /* Runs `op` (read or update) against the state. An update that succeeds takes `version`.
+   * Slices in `out` stay valid until the next call on this state. */
+  void (*execute)(void *state, const rs_op *op, uint64_t version, rs_apply_mode mode, rs_result *out);
+  /* Appends the whole state to `out`; restore replaces the state (false: malformed bytes). */
+  void (*snapshot)(void *state, GByteArray *out);
+  bool (*restore)(void *state, const uint8_t *buf, size_t len);
+  /* A hash of the state that does not depend on history or memory layout. */
+  uint64_t (*digest)(void *state);
+  /* Merges quorum answers to a read: true when `a` is newer than `b` (latest version wins). */
+  bool (*newer)(const rs_result *a, const rs_result *b);
+} rs_app_ops;
+
+/* An instance: the ops and the state they act on. */
+struct rs_app {
+  const rs_app_ops *ops;
+  void *state;
+};
+
+const rs_app_ops *rs_app_find(const char *name); /* NULL when unknown */
+rs_app *rs_app_new(const rs_app_ops *ops);
+void rs_app_free(rs_app *app);
+
+extern const rs_app_ops rs_app_files;
+extern const rs_app_ops rs_app_kv;
+
+#endif

@@ -1,0 +1,65 @@
+/* Protocol messages: one flat struct for every type, and the one codec that turns it into bytes. */
+#ifndef RS_MSG_H
+#define RS_MSG_H
+
+#include "types.h"
+
+#include <glib.h>
+
+/* Every message the protocols exchange. Numbers are part of the wire format: append only. */
+typedef enum rs_msg_type {
+  RS_MSG_NONE = 0,
+  RS_MSG_REGISTER,          /* replica -> registry: I am up (node) */
+  RS_MSG_REGISTER_REPLY,    /* registry -> replica: the primary is `node` */
+  RS_MSG_NEW_REPLICA,       /* registry -> primary: `node` joined as a backup */
+  RS_MSG_NEW_REPLICA_ACK,   /* primary -> registry: the primary knows `node` */
+  RS_MSG_GET_REPLICAS,      /* client -> registry: give me replicas (`which`) */
+  RS_MSG_REPLICAS,          /* registry -> client: `nodes` */
+  RS_MSG_REQUEST,           /* client -> replica: `op`, tagged (client, seq) */
+  RS_MSG_REPLY,             /* replica -> client: `res` for (client, seq) */
+  RS_MSG_FORWARD,           /* replica -> primary: a client's update, `origin` got it */
+  RS_MSG_FORWARD_REPLY,     /* primary -> origin replica: `res` for (client, seq) */
+  RS_MSG_REPLICATE,         /* primary -> backup: apply `op` as update number `index` at `res.version` */
+  RS_MSG_REPLICATE_ACK,     /* backup -> primary: applied everything up to `index` */
+  RS_MSG_QUORUM_REQUEST,    /* coordinator -> quorum replica: `op` at `res.version` (writes) */
+  RS_MSG_QUORUM_REPLY,      /* quorum replica -> coordinator: `res` */
+  RS_MSG__COUNT
+} rs_msg_type;
+
+const char *rs_msg_type_name(rs_msg_type t); /* "REQUEST", ... as in the trace */
+
+/* Which replicas a client asks the registry for. */
+typedef enum rs_which {
+  RS_WHICH_ALL = 0,
+  RS_WHICH_READ,  /* Nr replicas chosen at random */
+  RS_WHICH_WRITE, /* Nw replicas chosen at random */
+} rs_which;
+
+#define RS_MAX_NODES 64
+
+/* One message. Fields a type does not use stay zero and cost nothing on the wire.
+ * After rs_msg_decode, every rs_bytes points into the decoded buffer. */
+typedef struct rs_msg {
+  uint8_t type;        /* rs_msg_type */
+  uint8_t which;       /* rs_which (GET_REPLICAS) */
+  rs_node_id node;     /* REGISTER*, NEW_REPLICA*: the replica; REGISTER_REPLY: the primary */
+  rs_node_id client;   /* the client a request belongs to */
+  uint64_t seq;        /* the client's sequence number for that request */
+  rs_node_id origin;   /* FORWARD: the replica that received the client's request */
+  uint64_t index;      /* REPLICATE(_ACK): the primary's update number */
+  uint64_t view;       /* the sender's view number (failover) */
+  rs_op op;
+  rs_result res;
+  uint32_t n_nodes;
+  rs_node_id nodes[RS_MAX_NODES];
+  rs_bytes blob;       /* state transfer: an application snapshot */
+} rs_msg;
+
+/* Appends the encoding of `m` to `out`. Returns the number of bytes added. */
+size_t rs_msg_encode(const rs_msg *m, GByteArray *out);
+
+/* Decodes exactly `len` bytes into `m`, or fails with a message in `err` (never reads past len).
+ * On success every slice in `m` points into `buf`. */
+bool rs_msg_decode(const uint8_t *buf, size_t len, rs_msg *m, const char **err);
+
+#endif

@@ -1,0 +1,134 @@
+/* A parsed, validated scenario file: what to deploy, what to drive, what to expect. */
+#ifndef RS_SCENARIO_H
+#define RS_SCENARIO_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef enum rs_protocol {
+  RS_PROTO_PB_BLOCKING = 0,
+  RS_PROTO_PB_NONBLOCKING,
+  RS_PROTO_QUORUM,
+} rs_protocol;
+
+typedef enum rs_failover {
+  RS_FAILOVER_NONE = 0,
+  RS_FAILOVER_VIEW_SERVICE,
+  RS_FAILOVER_PEER,
+  RS_FAILOVER_ORDERED,
+} rs_failover;
+
+typedef enum rs_jitter {
+  RS_JITTER_NONE = 0,
+  RS_JITTER_UNIFORM,
+  RS_JITTER_EXPONENTIAL,
+} rs_jitter;
+
+const char *rs_protocol_name(rs_protocol p); /* "pb-blocking", "pb-nonblocking", "quorum" */
+
+typedef struct sc_replica {
+  char *id;
+  char *host;
+  int line;
+} sc_replica;
+
+/* One step of a scripted client: an operation with its optional target, start time and outcome. */
+typedef struct sc_step {
+  int line;
+  int op;            /* rs_op_kind */
+  char *key;         /* files: uuid; kv: key */
+  char *name;        /* files: filename */
+  char *value;       /* files: content; kv: value */
+  char *expected;    /* kv cas */
+  char *replica;     /* NULL: any replica (PB) or the registry's quorum (quorum) */
+  double at;         /* start no earlier than this (seconds); 0 if absent */
+  char *expect;      /* expected status string, NULL if none */
+  char *expect_value;/* expected value on read/get (attribute expect-value), NULL if none */
+} sc_step;
+
+typedef struct sc_client {
+  char *id;
+  char *host;
+  int line;
+  GPtrArray *steps; /* sc_step* */
+} sc_client;
+
+typedef struct sc_workload {
+  bool present;
+  int line;
+  int clients;         /* number of closed-loop clients c1..cN */
+  GPtrArray *hosts;    /* char*: client hosts, used round-robin */
+  long ops;            /* total operations over all clients */
+  double think;        /* seconds between an answer and the next request */
+  double timeout;      /* seconds before a request is retried at the next replica */
+  int retries;         /* attempts before an operation ends as info (attribute retries, default 3) */
+  int mix[8];          /* weight per rs_op_kind */
+  int keys;            /* number of distinct keys */
+  int value_size;      /* bytes per written value */
+} sc_workload;
+
+/* A fault or its end; the parser keeps them for the faults issue, the spine rejects none. */
+typedef struct sc_fault {
+  int line;
+  char *kind;          /* element name: crash, restart, partition, ... */
+  char *node;
+  char *link;
+  char *host;
+  char *groups;        /* partition groups, "a b | c d" */
+  char *from, *to;     /* one-way partition */
+  double at, until;    /* until < 0: none */
+  double boot;
+  double rate;
+  double latency;
+} sc_fault;
+
+typedef struct sc_expect {
+  int line;
+  char *key;           /* attribute name, e.g. "diverged" */
+  char *value;         /* attribute value as written */
+} sc_expect;
+
+typedef struct scenario {
+  char *path;          /* the scenario file as given */
+  char *dir;           /* its folder: relative paths resolve from here */
+  char *name;
+  uint64_t seed;
+  double duration;     /* seconds; 0 means until the workload and scripts are done */
+  char *platform;      /* resolved path of the platform file */
+  int platform_line;
+  GPtrArray *platform_hosts; /* char*: every host the platform defines */
+  GPtrArray *platform_links; /* char*: every link the platform defines */
+
+  char *network_model; /* SimGrid network model, default "CM02" */
+  rs_jitter jitter;
+  double jitter_mean;  /* seconds */
+
+  rs_protocol protocol;
+  char *app;           /* "files" or "kv" */
+  rs_failover failover;
+  bool reads_primary;  /* reads="primary" */
+  double heartbeat;
+  int dead_after;
+  double restart_delay;
+  int read_quorum, write_quorum;
+  char *registry_host;
+  char *view_service_host; /* NULL if no view service */
+  GPtrArray *replicas; /* sc_replica* */
+
+  sc_workload workload;
+  GPtrArray *clients;  /* sc_client* */
+  GPtrArray *faults;   /* sc_fault* */
+  GPtrArray *expects;  /* sc_expect* */
+} scenario;
+
+/* Parses and validates `path`, applying `overrides` ("key=value" strings for cluster attributes,
+ * and "seed", "duration") before validation. On error returns NULL and sets *err to
+ * "FILE:LINE: what is wrong". */
+scenario *scenario_load(const char *path, char *const *overrides, char **err);
+void scenario_free(scenario *sc);
+
+/* Parses a SimGrid duration ("250ms", "30s", "2m", "1h", "1.5"): false if malformed or negative. */
+bool scenario_parse_duration(const char *text, double *seconds);
+
+#endif
