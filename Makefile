@@ -2,7 +2,7 @@
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
-PACKAGES   := libsimgrid-dev libglib2.0-dev libjson-glib-dev libcmocka-dev cmake pkg-config gcc g++ make gnuplot-nox valgrind time
+PACKAGES   := libsimgrid-dev libglib2.0-dev libjson-glib-dev libcmocka-dev cmake pkg-config gcc g++ make gnuplot-nox valgrind time jq bc
 QUICKSTART ?= scenarios/quickstart-pb-blocking.xml
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

@@ -50,6 +50,9 @@ hist_op *history_complete(history *h, const char *process, hist_outcome outcome,
                           const char *value, bool value_null, uint64_t version, const char *replica,
                           double t, long trace_line);
 
-const char *hist_outcome_name(hist_outcome o);
+/* Records the filename a completion reported (a files read's `ok`) when the invocation had none. */
+void hist_op_set_name(hist_op *o, const char *name);
+
+const char *hist_outcome_name(hist_outcome o); /* "pending", "ok", "fail", "info" */
 
 #endif

@@ -1,0 +1,34 @@
+/* Runs a scenario in SimGrid: deploys the cluster, drives the clients, writes trace and logs. */
+#ifndef RS_SIM_H
+#define RS_SIM_H
+
+#include "analysis/history.h"
+#include "scenario/scenario.h"
+
+/* What a run measured, for the summary. Owned by the caller; free with sim_outcome_clear. */
+typedef struct sim_step_check {
+  char *client;
+  int line;
+  char *what;     /* "write u1 at r2" */
+  char *expected; /* expected status (and value) */
+  char *actual;
+  bool held;
+} sim_step_check;
+
+typedef struct sim_outcome {
+  double end_time;          /* simulated seconds when the run ended */
+  uint64_t messages_sent;
+  uint64_t messages_dropped;
+  history *history;         /* every client operation */
+  GPtrArray *steps;         /* sim_step_check*: scripted steps that carried an expectation */
+  int diverged;             /* replicas whose digest differs from the most common one */
+  GPtrArray *digests;       /* char*: "node digest" per replica, in deployment order */
+  bool finished;            /* every client ran all its operations before the end */
+} sim_outcome;
+
+/* Runs `sc` writing trace.jsonl and logs/ into `dir` (which must exist). False with *err set on a
+ * failure of the run itself (not of an expectation). */
+bool sim_run(const scenario *sc, const char *dir, sim_outcome *out, char **err);
+void sim_outcome_clear(sim_outcome *out);
+
+#endif

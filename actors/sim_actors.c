@@ -1,0 +1,162 @@
+/* The actors of a run: per node a receiver and a timer actor, and the controller that ends it. */
+#include "sim_world.h"
+
+#include <math.h>
+#include <simgrid/actor.h>
+#include <simgrid/comm.h>
+#include <simgrid/engine.h>
+
+
+/* SimGrid's detach callback gets only the payload; one run per process makes this safe. */
+static sim_world *the_world;
+
+/* A message SimGrid could not deliver (its destination went down): the trace says it was lost. */
+static void packet_lost(void *data)
+{
+  sim_packet *p = data;
+  sim_world *w = the_world;
+  rs_msg m;
+  const char *err;
+  const char *type = rs_msg_decode(p->bytes, p->len, &m, &err) ? rs_msg_type_name(m.type) : "?";
+  trace_drop_why(w->trace, simgrid_get_clock(), sim_node_name(w, p->from), sim_node_name(w, p->to), type,
+                 p->id, p->len, "network");
+  w->in_flight--;
+  g_free(p);
+}
+
+static void notify_if_quiet(sim_world *w)
+{
+  if (w->drivers_running == 0 && w->in_flight == 0)
+    sg_cond_notify_all(w->done_cond);
+}
+
+/* Puts what the last handler produced on the wire, then wakes the timer actor if the handler
+ * armed a timer earlier than the one it sleeps towards. Every simcall of a node happens here. */
+void sim_flush(sim_node *n)
+{
+  sim_world *w = n->world;
+  if (n->timer_kick) {
+    n->timer_kick = false;
+    sg_cond_notify_one(n->timer_cond);
+  }
+  guint count = n->outbox->len;
+  if (count) {
+    sim_packet **batch = g_newa(sim_packet *, count);
+    memcpy(batch, n->outbox->pdata, count * sizeof *batch);
+    g_ptr_array_set_size(n->outbox, 0);
+    for (guint i = 0; i < count; i++) {
+      sim_node *dst = g_ptr_array_index(w->nodes, batch[i]->to);
+      sg_comm_t c = sg_mailbox_put_init(dst->mailbox, batch[i], batch[i]->len);
+      sg_comm_detach(c, packet_lost);
+    }
+  }
+  notify_if_quiet(w);
+}
+
+static void deliver(sim_node *n, sim_packet *p)
+{
+  sim_world *w = n->world;
+  rs_msg m;
+  const char *err = NULL;
+  w->in_flight--;
+  bool ok = rs_msg_decode(p->bytes, p->len, &m, &err);
+  const char *from = sim_node_name(w, p->from);
+  trace_recv(w->trace, simgrid_get_clock(), from, n->name, ok ? rs_msg_type_name(m.type) : "?", p->id, p->len);
+  if (ok)
+    sim_node_dispatch(n, p->from, &m);
+  else
+    trace_refuse(w->trace, simgrid_get_clock(), n->name, from, "?", err);
+}
+
+/* Receives for one node, for ever: each message is decoded and handed to the core node. */
+static void rx_actor(int argc, char *argv[])
+{
+  (void)argc;
+  (void)argv;
+  sim_node *n = sg_actor_self_get_data();
+  sg_mailbox_set_receiver(n->name);
+  sim_node_start(n);
+  sim_flush(n);
+  for (;;) {
+    void *data = NULL;
+    sg_comm_t c = sg_mailbox_get_async(n->mailbox, &data);
+    if (sg_comm_wait(c) != SG_OK || !data)
+      continue;
+    deliver(n, data);
+    g_free(data);
+    sim_flush(n);
+  }
+}
+
+static sim_timer *earliest_timer(sim_node *n)
+{
+  sim_timer *best = NULL;
+  for (int i = 0; i < SIM_MAX_TIMERS; i++)
+    if (n->timers[i].armed && (!best || n->timers[i].due < best->due))
+      best = &n->timers[i];
+  return best;
+}
+
+/* Fires one node's timers in due order. It sleeps on a condition variable rather than a timed
+ * receive because SimGrid 3.32 drops a message that arrives exactly when a timed receive expires. */
+static void timer_actor(int argc, char *argv[])
+{
+  (void)argc;
+  (void)argv;
+  sim_node *n = sg_actor_self_get_data();
+  sg_mutex_lock(n->timer_mutex);
+  for (;;) {
+    double now = simgrid_get_clock();
+    sim_timer *t = earliest_timer(n);
+    if (t && t->due <= now) {
+      t->armed = false;
+      n->timer_wait_until = now;
+      sim_node_fire_timer(n, t->id);
+      n->timer_kick = false;
+      sim_flush(n);
+      continue;
+    }
+    n->timer_wait_until = t ? t->due : INFINITY;
+    if (t)
+      sg_cond_wait_for(n->timer_cond, n->timer_mutex, t->due - now);
+    else
+      sg_cond_wait(n->timer_cond, n->timer_mutex);
+  }
+}
+
+static void spawn(sim_node *n, const char *name, xbt_main_func_t code)
+{
+  sg_actor_t a = sg_actor_init(name, n->host);
+  sg_actor_set_data(a, n);
+  sg_actor_start(a, code, 0, NULL);
+  sg_actor_daemonize(a);
+}
+
+void sim_actors_spawn(sim_node *n)
+{
+  the_world = n->world;
+  n->timer_mutex = sg_mutex_init();
+  n->timer_cond = sg_cond_init();
+  spawn(n, n->name, rx_actor);
+  char *tname = g_strdup_printf("%s/timers", n->name);
+  spawn(n, tname, timer_actor);
+  g_free(tname);
+}
+
+/* Ends the run: at the scenario's duration, or once every client is done and no message is in
+ * flight (the cluster is quiet), with a day of simulated time as a bound for runs that stall. */
+void sim_controller(int argc, char *argv[])
+{
+  (void)argc;
+  (void)argv;
+  sim_world *w = sg_actor_self_get_data();
+  if (w->sc->duration > 0) {
+    sg_actor_sleep_until(w->sc->duration);
+    return;
+  }
+  const double bound = 86400;
+  sg_mutex_lock(w->done_mutex);
+  while (!(w->drivers_running == 0 && w->in_flight == 0) && simgrid_get_clock() < bound)
+    sg_cond_wait_for(w->done_cond, w->done_mutex, bound - simgrid_get_clock());
+  sg_mutex_unlock(w->done_mutex);
+}

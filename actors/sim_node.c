@@ -1,0 +1,185 @@
+/* A simulated node: the core node it wraps, and the host operations SimGrid supplies to it. */
+#include "sim_world.h"
+
+#include <math.h>
+#include <simgrid/engine.h>
+
+XBT_LOG_NEW_DEFAULT_CATEGORY(sim_node, "replsim nodes");
+
+const char *sim_node_name(const sim_world *w, rs_node_id id)
+{
+  if (id == RS_NO_NODE || id >= w->nodes->len)
+    return NULL;
+  return ((sim_node *)g_ptr_array_index(w->nodes, id))->name;
+}
+
+/* Encodes the message once, records it in the trace and queues it; the actor puts it on the wire
+ * after the handler returns, so a handler never yields to SimGrid half-way through. */
+static void host_send(void *ctx, rs_node_id to, const rs_msg *m)
+{
+  sim_node *n = ctx;
+  sim_world *w = n->world;
+  if (to >= w->nodes->len) {
+    XBT_WARN("%s sends %s to an unknown node %u", n->name, rs_msg_type_name(m->type), to);
+    return;
+  }
+  g_byte_array_set_size(w->scratch, 0);
+  rs_msg_encode(m, w->scratch);
+  sim_packet *p = g_malloc(sizeof *p + w->scratch->len);
+  p->from = n->id;
+  p->to = to;
+  p->id = ++w->next_msg_id;
+  p->len = w->scratch->len;
+  memcpy(p->bytes, w->scratch->data, p->len);
+  trace_send(w->trace, simgrid_get_clock(), n->name, sim_node_name(w, to), rs_msg_type_name(m->type), p->id,
+             p->len);
+  w->in_flight++;
+  g_ptr_array_add(n->outbox, p);
+}
+
+static sim_timer *find_timer(sim_node *n, int id, bool create)
+{
+  sim_timer *free_slot = NULL;
+  for (int i = 0; i < SIM_MAX_TIMERS; i++) {
+    if (n->timers[i].id == id && (n->timers[i].armed || !create))
+      return &n->timers[i];
+    if (!n->timers[i].armed && !free_slot)
+      free_slot = &n->timers[i];
+  }
+  if (!create)
+    return NULL;
+  xbt_assert(free_slot, "%s armed more than %d timers", n->name, SIM_MAX_TIMERS);
+  free_slot->id = id;
+  return free_slot;
+}
+
+static void host_timer_arm(void *ctx, int timer, double delay)
+{
+  sim_node *n = ctx;
+  sim_timer *t = find_timer(n, timer, true);
+  t->due = simgrid_get_clock() + (delay > 0 ? delay : 0);
+  t->armed = true;
+  if (t->due < n->timer_wait_until)
+    n->timer_kick = true;
+}
+
+static void host_timer_cancel(void *ctx, int timer)
+{
+  sim_node *n = ctx;
+  sim_timer *t = find_timer(n, timer, false);
+  if (t)
+    t->armed = false;
+}
+
+static double host_now(void *ctx)
+{
+  (void)ctx;
+  return simgrid_get_clock();
+}
+
+static uint64_t host_random(void *ctx)
+{
+  sim_node *n = ctx;
+  uint64_t hi = g_rand_int(n->rand);
+  return (hi << 32) | g_rand_int(n->rand);
+}
+
+static void host_event(void *ctx, const rs_event *ev)
+{
+  sim_trace_event(ctx, ev);
+}
+
+/* Each node draws from its own generator, seeded from the run's seed and its position, so adding
+ * a node never changes the numbers another node draws. */
+static GRand *node_rand(const scenario *sc, rs_node_id id)
+{
+  guint32 seed[3] = {(guint32)sc->seed, (guint32)(sc->seed >> 32), id};
+  return g_rand_new_with_seed_array(seed, 3);
+}
+
+sim_node *sim_node_new(sim_world *w, sim_kind kind, const char *name, const char *host)
+{
+  sim_node *n = g_new0(sim_node, 1);
+  n->world = w;
+  n->id = w->nodes->len;
+  n->kind = kind;
+  n->name = g_strdup(name);
+  n->host = sg_host_by_name(host);
+  xbt_assert(n->host, "unknown host %s", host);
+  n->mailbox = sg_mailbox_by_name(name);
+  n->rand = node_rand(w->sc, n->id);
+  n->outbox = g_ptr_array_new();
+  n->timer_wait_until = INFINITY;
+  n->core_host = (rs_host){.ctx = n, .send = host_send, .timer_arm = host_timer_arm,
+                           .timer_cancel = host_timer_cancel, .now = host_now,
+                           .random = host_random, .event = host_event};
+  char *path = g_strdup_printf("%s/logs/%s.txt", w->dir, name);
+  n->log = fopen(path, "w");
+  xbt_assert(n->log, "cannot write %s", path);
+  g_free(path);
+  g_ptr_array_add(w->nodes, n);
+  g_hash_table_insert(w->by_name, n->name, n);
+  return n;
+}
+
+void sim_node_free(sim_node *n)
+{
+  rs_registry_free(n->registry);
+  pb_free(n->pb);
+  quorum_replica_free(n->quorum);
+  rs_client_free(n->client);
+  rs_driver_free(n->driver);
+  rs_app_free(n->store);
+  g_free(n->steps);
+  if (n->log)
+    fclose(n->log);
+  g_rand_free(n->rand);
+  g_ptr_array_free(n->outbox, TRUE);
+  g_free(n->name);
+  g_free(n);
+}
+
+void sim_node_start(sim_node *n)
+{
+  switch (n->kind) {
+  case SIM_REGISTRY:
+    break;
+  case SIM_PB_REPLICA:
+    pb_start(n->pb);
+    break;
+  case SIM_QUORUM_REPLICA:
+    quorum_replica_start(n->quorum);
+    break;
+  case SIM_CLIENT:
+    rs_client_start(n->client);
+    break;
+  }
+}
+
+void sim_node_dispatch(sim_node *n, rs_node_id from, const rs_msg *m)
+{
+  switch (n->kind) {
+  case SIM_REGISTRY:
+    rs_registry_handle(n->registry, from, m);
+    break;
+  case SIM_PB_REPLICA:
+    pb_handle(n->pb, from, m);
+    break;
+  case SIM_QUORUM_REPLICA:
+    quorum_replica_handle(n->quorum, from, m);
+    break;
+  case SIM_CLIENT:
+    rs_client_handle(n->client, from, m);
+    break;
+  }
+}
+
+void sim_node_fire_timer(sim_node *n, int timer)
+{
+  if (n->kind != SIM_CLIENT)
+    return;
+  if (timer >= RS_DRIVER_TIMER_NEXT)
+    rs_driver_timer(n->driver, timer);
+  else
+    rs_client_timer(n->client, timer);
+}

@@ -1,0 +1,116 @@
+/* The harness's shared state: the world of one run and the nodes in it (internal to actors/). */
+#ifndef RS_SIM_WORLD_H
+#define RS_SIM_WORLD_H
+
+#include "analysis/trace_writer.h"
+#include "core/client.h"
+#include "core/driver.h"
+#include "core/pb_replica.h"
+#include "core/quorum_replica.h"
+#include "core/registry.h"
+#include "scenario/scenario.h"
+#include "sim.h"
+
+#include <simgrid/cond.h>
+#include <simgrid/host.h>
+#include <simgrid/mailbox.h>
+#include <simgrid/mutex.h>
+#include <stdio.h>
+#include <string.h>
+#include <xbt/asserts.h>
+#include <xbt/log.h>
+
+typedef enum sim_kind {
+  SIM_REGISTRY = 0,
+  SIM_PB_REPLICA,
+  SIM_QUORUM_REPLICA,
+  SIM_CLIENT,
+} sim_kind;
+
+typedef struct sim_world sim_world;
+
+/* A message on the simulated wire: the envelope SimGrid carries, then the encoded bytes. */
+typedef struct sim_packet {
+  rs_node_id from;
+  rs_node_id to;
+  uint64_t id;
+  uint32_t len;
+  uint8_t bytes[];
+} sim_packet;
+
+/* A timer of one node: fires at `due` unless cancelled or moved. */
+typedef struct sim_timer {
+  int id;
+  double due;
+  bool armed;
+} sim_timer;
+
+#define SIM_MAX_TIMERS 16
+
+typedef struct sim_node {
+  sim_world *world;
+  rs_node_id id;
+  sim_kind kind;
+  char *name;
+  sg_host_t host;
+  sg_mailbox_t mailbox;
+  rs_host core_host;        /* the operations the core node acts through */
+  GRand *rand;              /* this node's share of the run's generator */
+  FILE *log;                /* logs/<node>.txt */
+
+  rs_app *store;            /* replicas: the application state, which survives crashes */
+  rs_registry *registry;
+  pb_replica *pb;
+  quorum_replica *quorum;
+  rs_client *client;
+  rs_driver *driver;
+  rs_workload_config workload;
+  rs_script_step *steps;
+  size_t n_steps;
+  const sc_client *script;  /* the scenario's scripted client, NULL for workload clients */
+
+  sim_timer timers[SIM_MAX_TIMERS];
+  sg_mutex_t timer_mutex;
+  sg_cond_t timer_cond;
+  double timer_wait_until;  /* when the timer actor will wake up next (INFINITY: never) */
+  bool timer_kick;          /* an earlier timer was armed during a handler */
+
+  GPtrArray *outbox;        /* sim_packet* produced by the handler running now */
+} sim_node;
+
+struct sim_world {
+  const scenario *sc;
+  GPtrArray *nodes;         /* sim_node*, index = rs_node_id */
+  GHashTable *by_name;      /* name -> sim_node* (lookups only, never iterated) */
+  rs_node_id registry_id;
+  const rs_app_ops *app;
+  trace_writer *trace;
+  sim_outcome *out;
+  GByteArray *scratch;      /* encoding buffer */
+  GString *str[4];          /* NUL-terminated copies of slices for the trace */
+  uint64_t next_msg_id;
+  uint64_t in_flight;       /* messages sent and not yet received */
+  int drivers_running;
+  sg_cond_t done_cond;      /* signalled when the last driver finishes or traffic stops */
+  sg_mutex_t done_mutex;
+  char *dir;
+};
+
+/* sim_node.c */
+sim_node *sim_node_new(sim_world *w, sim_kind kind, const char *name, const char *host);
+void sim_node_free(sim_node *n);
+void sim_node_dispatch(sim_node *n, rs_node_id from, const rs_msg *m);
+void sim_node_fire_timer(sim_node *n, int timer);
+void sim_node_start(sim_node *n);
+const char *sim_node_name(const sim_world *w, rs_node_id id);
+
+/* sim_actors.c */
+void sim_actors_spawn(sim_node *n);
+void sim_flush(sim_node *n);
+void sim_controller(int argc, char *argv[]);
+
+/* sim_events.c */
+void sim_trace_event(sim_node *n, const rs_event *ev);
+const char *sim_bytes_str(sim_world *w, int slot, rs_bytes b);
+
+#endif

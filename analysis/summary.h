@@ -1,0 +1,79 @@
+/* A run's summary: statistics, consistency verdicts and expectations, as summary.json and text. */
+#ifndef RS_SUMMARY_H
+#define RS_SUMMARY_H
+
+#include "stats.h"
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* The linearizability verdict: "true", "false", or "unknown" (the checker's time bound ran out). */
+typedef enum summary_verdict {
+  SUMMARY_UNKNOWN = 0,
+  SUMMARY_TRUE,
+  SUMMARY_FALSE,
+} summary_verdict;
+
+const char *summary_verdict_name(summary_verdict v); /* "unknown", "true", "false" */
+
+/* One `<expect>` attribute or scripted `expect`: what was expected, what happened. */
+typedef struct summary_expectation {
+  char *name;     /* "linearizable", "lost-writes", "alice step 3", ... */
+  char *expected; /* as text */
+  char *actual;   /* as text; NULL if nothing was observed */
+  bool held;
+  int line;       /* in the scenario file; 0 if none */
+} summary_expectation;
+
+/* Every optional field has a has_ flag; a field whose flag is false is left out of summary.json
+ * and of the printed summary rather than shown as 0. */
+typedef struct summary {
+  char *scenario;          /* may be NULL */
+  char *protocol;          /* may be NULL */
+  uint64_t seed;
+  double sim_time;         /* simulated end time, seconds */
+  double wall_seconds;     /* printed only: never in summary.json */
+  uint64_t messages_sent, messages_dropped;
+  stats *stats;            /* owned; NULL reads as an empty history */
+
+  bool has_linearizable;
+  summary_verdict linearizable;
+  bool has_lost_writes;
+  uint64_t lost_writes;
+  bool has_stale_reads;
+  uint64_t stale_reads;
+  bool has_diverged;
+  uint64_t diverged;       /* replicas whose digest differs from the majority's */
+  bool has_availability;
+  double availability;     /* ok / (ok + fail + info), 0..1 */
+  bool has_failover_time;
+  double failover_time;    /* seconds */
+
+  GArray *expectations;    /* summary_expectation, in the order added */
+} summary;
+
+summary *summary_new(const char *scenario, const char *protocol, uint64_t seed);
+void summary_free(summary *s);
+
+/* Takes ownership of `st` (freeing any previous stats) and copies its availability, when it has
+ * one, into the summary's (the caller may overwrite it afterwards). */
+void summary_set_stats(summary *s, stats *st);
+
+/* Appends an expectation; strings are copied (actual may be NULL). */
+void summary_expect(summary *s, const char *name, const char *expected, const char *actual,
+                    bool held, int line);
+/* True when every expectation held (and when there are none). */
+bool summary_all_held(const summary *s);
+
+/* summary.json as text: pretty-printed, keys in a fixed order, floats as %.9g (non-finite as
+ * null), deterministic for equal summaries. The caller frees it. */
+char *summary_to_json(const summary *s);
+/* Writes summary_to_json to `path`. False with "PATH: reason" in `err` on failure. */
+bool summary_write_json(const summary *s, const char *path, char **err);
+
+/* The human summary, every line within 80 columns. */
+void summary_print(const summary *s, FILE *out);
+
+#endif

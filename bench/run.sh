@@ -1,0 +1,177 @@
+#!/usr/bin/env bash
+# The benchmark (`make bench`): replsim's steady state against a bare SimGrid ping-pong, in messages per wall-second.
+#
+# Usage: bash bench/run.sh BUILD_DIR
+#   BUILD_DIR holds replsim and pingpong (and, if built, lincheck_bench).
+# Environment: PINGPONG_PAIRS (default 50) and PINGPONG_MESSAGES (per pair, default 20000), so the
+# baseline moves about as many messages (1,000,000) as the replsim run (about 700,000).
+set -euo pipefail
+
+die() {
+  echo "bench: $*" >&2
+  exit 1
+}
+
+# Shows the end of a failed step's output, which is where SimGrid and replsim explain themselves.
+show_tail() {
+  local f
+  for f in "$@"; do
+    if [ -s "$f" ]; then
+      echo "--- last lines of $(basename "$f") ---" >&2
+      tail -n 20 "$f" >&2
+    fi
+  done
+}
+
+[ $# -eq 1 ] || die "usage: bash bench/run.sh BUILD_DIR"
+[ -d "$1" ] || die "no build folder '$1' (run 'make build' first)"
+BUILD=$(cd "$1" && pwd)
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+
+REPLSIM="$BUILD/replsim"
+PINGPONG="$BUILD/pingpong"
+LINCHECK="$BUILD/lincheck_bench"
+SCENARIO=bench/steady.xml
+PLATFORM=platforms/lan.xml
+PAIRS=${PINGPONG_PAIRS:-50}
+PER_PAIR=${PINGPONG_MESSAGES:-20000}
+TIME=/usr/bin/time
+
+[ -x "$TIME" ] || die "$TIME not found (install the Debian package 'time', or run 'make deps')"
+[ -x "$REPLSIM" ] || die "$REPLSIM not found or not executable (run 'make build' first)"
+[ -x "$PINGPONG" ] || die "$PINGPONG not found or not executable (run 'make build' first)"
+[ -f "$SCENARIO" ] || die "$ROOT/$SCENARIO not found"
+[[ "$PAIRS" =~ ^[1-9][0-9]*$ ]] || die "PINGPONG_PAIRS must be a positive whole number, not '$PAIRS'"
+[[ "$PER_PAIR" =~ ^[1-9][0-9]*$ ]] || die "PINGPONG_MESSAGES must be a positive whole number, not '$PER_PAIR'"
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/replsim-bench.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# Runs a command under /usr/bin/time; sets WALL (s), RSS_KIB and STATUS. Its output goes to
+# $TMP/NAME.out and $TMP/NAME.err. GNU time writes "Command exited with non-zero status N"
+# before the figures when the command fails, so the figures are on the last line.
+timed() {
+  local name=$1
+  shift
+  STATUS=0
+  "$TIME" -f '%e %M' -o "$TMP/$name.time" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" || STATUS=$?
+  local last
+  last=$(tail -n 1 "$TMP/$name.time" 2>/dev/null || true)
+  if [[ "$last" =~ ^([0-9]+(\.[0-9]+)?)\ ([0-9]+)$ ]]; then
+    WALL=${BASH_REMATCH[1]}
+    RSS_KIB=${BASH_REMATCH[3]}
+  else
+    show_tail "$TMP/$name.err" "$TMP/$name.time"
+    die "$name: $TIME gave no measurement (exit status $STATUS)"
+  fi
+}
+
+# Messages a replsim run sent: summary.json's messages_sent, or its "messages": {"sent": N}
+# object, or failing both the number of send lines in trace.jsonl.
+replsim_messages() {
+  local dir=$1 n=""
+  if [ -f "$dir/summary.json" ]; then
+    n=$(grep -oE '"messages_sent"[[:space:]]*:[[:space:]]*[0-9]+' "$dir/summary.json" | head -n 1 |
+      grep -oE '[0-9]+$' || true)
+    if [ -z "$n" ]; then
+      n=$(tr -d '\n' <"$dir/summary.json" |
+        grep -oE '"messages"[[:space:]]*:[[:space:]]*\{[^}]*\}' | head -n 1 |
+        grep -oE '"sent"[[:space:]]*:[[:space:]]*[0-9]+' | grep -oE '[0-9]+$' || true)
+    fi
+  fi
+  if [ -z "$n" ] && [ -f "$dir/trace.jsonl" ]; then
+    n=$(grep -cE '"type"[[:space:]]*:[[:space:]]*"send"' "$dir/trace.jsonl" || true)
+  fi
+  echo "$n"
+}
+
+# A / B with awk, as bash has no floating point; "-" when B is zero.
+ratio() {
+  awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 > 0) printf "%.1f", a / b; else printf "-" }'
+}
+
+# --- (a) replsim, steady state -------------------------------------------------------------------
+echo "bench: replsim on $SCENARIO (this takes a while)..." >&2
+timed replsim "$REPLSIM" run "$SCENARIO" --out "$TMP/steady"
+case $STATUS in
+  0) ;;
+  1) echo "bench: warning: an expectation of $SCENARIO failed; the figures below are of a run that misbehaved" >&2
+     grep -E '^  FAILED' "$TMP/replsim.out" >&2 || true ;;
+  *) show_tail "$TMP/replsim.err" "$TMP/replsim.out"
+     die "replsim run $SCENARIO failed (exit status $STATUS)" ;;
+esac
+RS_WALL=$WALL
+RS_RSS=$RSS_KIB
+RS_MSGS=$(replsim_messages "$TMP/steady")
+if ! [[ "$RS_MSGS" =~ ^[0-9]+$ ]] || [ "$RS_MSGS" -eq 0 ]; then
+  die "could not read how many messages replsim sent from $TMP/steady/summary.json or trace.jsonl"
+fi
+# The printed summary's own wall time covers the simulation alone, without start-up, the
+# consistency check and writing the output; shown apart so the two costs can be told apart.
+RS_RUN_WALL=$(sed -nE 's/^Time[[:space:]]+[0-9.]+ s simulated, ([0-9.]+) s wall.*/\1/p' "$TMP/replsim.out" | head -n 1 || true)
+
+# --- (b) the bare ping-pong ----------------------------------------------------------------------
+echo "bench: pingpong, $PAIRS pairs x $PER_PAIR messages..." >&2
+timed pingpong "$PINGPONG" "$PLATFORM" "$PAIRS" "$PER_PAIR"
+if [ "$STATUS" -ne 0 ]; then
+  show_tail "$TMP/pingpong.err" "$TMP/pingpong.out"
+  die "pingpong failed (exit status $STATUS)"
+fi
+PP_LINE=$(grep -E '^pingpong: [0-9]+ messages' "$TMP/pingpong.out" | head -n 1 || true)
+[ -n "$PP_LINE" ] || die "pingpong printed no result line"
+PP_MSGS=$(echo "$PP_LINE" | sed -nE 's/^pingpong: ([0-9]+) messages.*/\1/p')
+PP_WALL=$WALL
+PP_RSS=$RSS_KIB
+
+# --- (c) the linearizability checker's benchmark, when it is built --------------------------------
+LC_LINE=""
+if [ -x "$LINCHECK" ]; then
+  echo "bench: lincheck_bench..." >&2
+  timed lincheck "$LINCHECK"
+  if [ "$STATUS" -ne 0 ]; then
+    show_tail "$TMP/lincheck.err" "$TMP/lincheck.out"
+    die "lincheck_bench failed (exit status $STATUS)"
+  fi
+  LC_LINE=$(grep -v '^[[:space:]]*$' "$TMP/lincheck.out" | tail -n 1 || true)
+  [ -n "$LC_LINE" ] || die "lincheck_bench printed nothing"
+fi
+
+# --- the report ----------------------------------------------------------------------------------
+RS_RATE=$(ratio "$RS_MSGS" "$RS_WALL")
+PP_RATE=$(ratio "$PP_MSGS" "$PP_WALL")
+row() {
+  awk -v n="$1" -v m="$2" -v w="$3" -v r="$4" -v k="$5" \
+    'BEGIN { printf "%-30s %10s %9s %16s %9s\n", n, m, w, r, (k == "-" ? "-" : sprintf("%.1f", k / 1024)) }'
+}
+
+echo
+echo "== replsim benchmark =========================================================="
+printf "%-30s %10s %9s %16s %9s\n" "" "messages" "wall s" "messages/wall-s" "peak MiB"
+row "replsim $(basename "$SCENARIO")" "$RS_MSGS" "$RS_WALL" "$RS_RATE" "$RS_RSS"
+if [ -n "$RS_RUN_WALL" ]; then
+  row "  of which the simulation" "$RS_MSGS" "$RS_RUN_WALL" "$(ratio "$RS_MSGS" "$RS_RUN_WALL")" "-"
+fi
+row "pingpong ${PAIRS}x${PER_PAIR}" "$PP_MSGS" "$PP_WALL" "$PP_RATE" "$PP_RSS"
+echo
+awk -v a="$RS_MSGS" -v aw="$RS_WALL" -v b="$PP_MSGS" -v bw="$PP_WALL" 'BEGIN {
+  if (aw + 0 <= 0 || bw + 0 <= 0 || b + 0 <= 0) { print "ratio replsim/pingpong (messages/wall-s): -   goal >= 0.5"; exit }
+  r = (a / aw) / (b / bw)
+  printf "ratio replsim/pingpong (messages/wall-s): %.2f   goal >= 0.5   %s\n", r, (r >= 0.5 ? "met" : "NOT met")
+}'
+if [ -n "$RS_RUN_WALL" ]; then
+  awk -v a="$RS_MSGS" -v aw="$RS_RUN_WALL" -v b="$PP_MSGS" -v bw="$PP_WALL" 'BEGIN {
+    if (aw + 0 > 0 && bw + 0 > 0 && b + 0 > 0) printf "  (simulation alone: %.2f)\n", (a / aw) / (b / bw)
+  }'
+fi
+if [ -n "$LC_LINE" ]; then
+  echo
+  echo "lincheck_bench: $LC_LINE (wall $WALL s, peak $(awk -v k="$RSS_KIB" 'BEGIN { printf "%.1f", k / 1024 }') MiB)"
+fi
+CPU=$(grep -m 1 -E '^(model name|Model|cpu model)[[:space:]]*:' /proc/cpuinfo 2>/dev/null | cut -d: -f2- |
+  sed -E 's/^[[:space:]]+//' || true)
+echo
+echo "machine: $(nproc) CPUs, ${CPU:-unknown CPU}, Linux $(uname -r)"
+echo "date:    $(date '+%Y-%m-%d %H:%M:%S %Z')"

@@ -1,0 +1,145 @@
+/* `replsim run`: replays a scenario and reports what happened and whether it met expectations. */
+#include "actors/sim.h"
+#include "commands.h"
+#include "expect.h"
+#include "outdir.h"
+
+#include <glib.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+typedef struct run_options {
+  char *seed;
+  char **sets;
+  char *out;
+  double check_timeout;
+  char **args;
+} run_options;
+
+static bool parse_options(int argc, char **argv, run_options *o)
+{
+  o->check_timeout = 30;
+  GOptionEntry entries[] = {
+      {"seed", 0, 0, G_OPTION_ARG_STRING, &o->seed, "Seed of the run's generator (overrides the scenario's)", "N"},
+      {"set", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o->sets, "Override a cluster attribute (repeatable)", "KEY=VALUE"},
+      {"out", 0, 0, G_OPTION_ARG_FILENAME, &o->out, "Output folder (default out/<scenario name>)", "DIR"},
+      {"check-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &o->check_timeout,
+       "Seconds the linearizability check may take before it answers unknown (default 30)", "S"},
+      {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &o->args, NULL, "SCENARIO.xml"},
+      {NULL, 0, 0, 0, NULL, NULL, NULL}};
+  GOptionContext *ctx = g_option_context_new("SCENARIO.xml");
+  g_option_context_set_summary(ctx, "Replays a scenario in simulation and writes trace.jsonl, summary.json and logs/.\n"
+                                    "Exit status: 0 every expectation held, 1 one failed, 2 bad input.");
+  g_option_context_add_main_entries(ctx, entries, NULL);
+  GError *error = NULL;
+  bool ok = g_option_context_parse(ctx, &argc, &argv, &error);
+  if (!ok) {
+    fprintf(stderr, "replsim run: %s\n", error->message);
+    g_error_free(error);
+  } else if (!o->args || !o->args[0] || o->args[1]) {
+    fprintf(stderr, "replsim run: expected exactly one scenario file (see replsim run --help)\n");
+    ok = false;
+  }
+  g_option_context_free(ctx);
+  return ok;
+}
+
+static void free_options(run_options *o)
+{
+  g_free(o->seed);
+  g_strfreev(o->sets);
+  g_free(o->out);
+  g_strfreev(o->args);
+}
+
+/* --seed is one more override, so the scenario parser checks it like any other value. */
+static char **overrides_of(const run_options *o)
+{
+  GPtrArray *all = g_ptr_array_new();
+  for (char **s = o->sets; s && *s; s++)
+    g_ptr_array_add(all, g_strdup(*s));
+  if (o->seed)
+    g_ptr_array_add(all, g_strdup_printf("seed=%s", o->seed));
+  g_ptr_array_add(all, NULL);
+  return (char **)g_ptr_array_free(all, FALSE);
+}
+
+static summary *summarize(const scenario *sc, sim_outcome *out, double wall, double check_timeout, lin_result **lin)
+{
+  summary *s = summary_new(sc->name, rs_protocol_name(sc->protocol), sc->seed);
+  summary_set_stats(s, stats_compute(out->history));
+  s->sim_time = out->end_time;
+  s->wall_seconds = wall;
+  s->messages_sent = out->messages_sent;
+  s->messages_dropped = out->messages_dropped;
+  expect_judge(sc, out, s, check_timeout, lin);
+  return s;
+}
+
+/* Runs the scenario into a staged folder, judges it, and publishes the folder whole. */
+static int run_scenario(const scenario *sc, const char *dir, double check_timeout)
+{
+  char *err = NULL;
+  char *staged = outdir_stage(dir, &err);
+  if (!staged) {
+    fprintf(stderr, "replsim run: %s\n", err);
+    g_free(err);
+    return RS_EXIT_BAD_INPUT;
+  }
+  sim_outcome out;
+  gint64 start = g_get_monotonic_time();
+  bool ran = sim_run(sc, staged, &out, &err);
+  double wall = (double)(g_get_monotonic_time() - start) / 1e6;
+  int status = RS_EXIT_BAD_INPUT;
+  summary *s = NULL;
+  lin_result *lin = NULL;
+  if (ran) {
+    s = summarize(sc, &out, wall, check_timeout, &lin);
+    char *path = g_build_filename(staged, "summary.json", NULL);
+    ran = summary_write_json(s, path, &err) && outdir_commit(staged, dir, &err);
+    g_free(path);
+  }
+  if (ran) {
+    summary_print(s, stdout);
+    if (lin && lin->verdict == LIN_VIOLATION)
+      lin_report_print(lin, stdout);
+    printf("output: %s/\n", dir);
+    status = summary_all_held(s) ? RS_EXIT_OK : RS_EXIT_FAILED;
+  } else {
+    fprintf(stderr, "replsim run: %s\n", err ? err : "the run failed");
+    outdir_discard(staged);
+  }
+  if (lin)
+    lin_result_free(lin);
+  if (s)
+    summary_free(s);
+  sim_outcome_clear(&out);
+  g_free(err);
+  g_free(staged);
+  return status;
+}
+
+int cmd_run(int argc, char **argv)
+{
+  run_options o = {0};
+  if (!parse_options(argc, argv, &o)) {
+    free_options(&o);
+    return RS_EXIT_BAD_INPUT;
+  }
+  char **overrides = overrides_of(&o);
+  char *err = NULL;
+  scenario *sc = scenario_load(o.args[0], overrides, &err);
+  g_strfreev(overrides);
+  int status = RS_EXIT_BAD_INPUT;
+  if (!sc) {
+    fprintf(stderr, "%s\n", err);
+    g_free(err);
+  } else {
+    char *dir = o.out ? g_strdup(o.out) : g_build_filename("out", sc->name, NULL);
+    status = run_scenario(sc, dir, o.check_timeout);
+    g_free(dir);
+    scenario_free(sc);
+  }
+  free_options(&o);
+  return status;
+}

@@ -1,0 +1,14 @@
+/* The replsim subcommands, each a main() of its own, and the exit statuses they share. */
+#ifndef RS_COMMANDS_H
+#define RS_COMMANDS_H
+
+enum {
+  RS_EXIT_OK = 0,       /* every expectation held / linearizable */
+  RS_EXIT_FAILED = 1,   /* an expectation failed / a violation */
+  RS_EXIT_BAD_INPUT = 2,
+  RS_EXIT_UNKNOWN = 3,  /* check: the time bound ran out */
+};
+
+int cmd_run(int argc, char **argv);
+
+#endif

@@ -1,0 +1,274 @@
+/* The client: one operation at a time, retried at the next replica, or run against a quorum. */
+#include "client.h"
+#include "owned.h"
+
+#include <glib.h>
+
+typedef enum client_phase {
+  PHASE_IDLE = 0,
+  PHASE_WAIT_REPLY,   /* primary-backup: waiting for the replica's answer */
+  PHASE_WAIT_QUORUM,  /* quorum: waiting for the registry to name the quorum */
+  PHASE_COLLECT,      /* quorum: waiting for every replica of the quorum */
+} client_phase;
+
+struct rs_client {
+  rs_client_config cfg;
+  rs_host host;
+  bool ready;
+  uint32_t n_replicas;
+  rs_node_id replicas[RS_MAX_NODES];
+
+  client_phase phase;
+  rs_op *op;              /* the operation under way (owned) */
+  rs_node_id pinned;      /* replica the operation is pinned to, or RS_NO_NODE */
+  uint64_t seq;
+  int attempt;
+  uint32_t target;        /* primary-backup: index of the replica tried now */
+  uint64_t version;       /* quorum writes: the version this write carries */
+
+  uint32_t n_asked;       /* quorum members asked and which have answered */
+  rs_node_id asked[RS_MAX_NODES];
+  uint64_t answered;      /* bit i: asked[i] answered */
+  rs_result *best;        /* reads: newest answer so far; updates: the refusal that wins */
+  rs_node_id best_from;
+};
+
+rs_client *rs_client_new(const rs_client_config *cfg, const rs_host *host)
+{
+  rs_client *c = g_new0(rs_client, 1);
+  c->cfg = *cfg;
+  c->host = *host;
+  c->pinned = RS_NO_NODE;
+  return c;
+}
+
+void rs_client_free(rs_client *c)
+{
+  if (!c)
+    return;
+  g_free(c->op);
+  g_free(c->best);
+  g_free(c);
+}
+
+bool rs_client_ready(const rs_client *c) { return c->ready; }
+bool rs_client_busy(const rs_client *c) { return c->phase != PHASE_IDLE; }
+
+void rs_client_start(rs_client *c)
+{
+  rs_msg m = {.type = RS_MSG_GET_REPLICAS, .which = RS_WHICH_ALL};
+  rs_send(&c->host, c->cfg.registry, &m);
+}
+
+static void emit_invoke(rs_client *c)
+{
+  rs_event ev = {.type = RS_EV_INVOKE, .op = c->op};
+  rs_emit(&c->host, &ev);
+}
+
+/* Ends the operation: one COMPLETE event for the trace, then the driver decides what comes next. */
+static void finish(rs_client *c, rs_outcome outcome, const rs_result *res, rs_node_id replica)
+{
+  c->host.timer_cancel(c->host.ctx, RS_CLIENT_TIMER_ATTEMPT);
+  rs_event ev = {.type = RS_EV_COMPLETE, .outcome = outcome, .op = c->op, .res = res, .replica = replica};
+  rs_emit(&c->host, &ev);
+  c->phase = PHASE_IDLE;
+  g_free(c->best);
+  c->best = NULL;
+  if (c->cfg.on_done)
+    c->cfg.on_done(c->cfg.arg, outcome, res);
+}
+
+static void finish_status(rs_client *c, rs_outcome outcome, rs_status status)
+{
+  rs_result res = {.status = status};
+  finish(c, outcome, &res, RS_NO_NODE);
+}
+
+static void arm_attempt(rs_client *c)
+{
+  c->host.timer_arm(c->host.ctx, RS_CLIENT_TIMER_ATTEMPT, c->cfg.timeout);
+}
+
+static void send_pb_request(rs_client *c)
+{
+  rs_node_id to = c->replicas[c->target];
+  rs_msg m = {.type = RS_MSG_REQUEST, .client = c->cfg.self, .seq = c->seq, .op = *c->op};
+  rs_send(&c->host, to, &m);
+  arm_attempt(c);
+}
+
+static void send_quorum_request(rs_client *c, rs_node_id to)
+{
+  rs_msg m = {.type = RS_MSG_QUORUM_REQUEST, .client = c->cfg.self, .seq = c->seq, .op = *c->op};
+  m.res.version = c->version;
+  rs_send(&c->host, to, &m);
+}
+
+static void ask_quorum(rs_client *c)
+{
+  c->n_asked = 0;
+  c->answered = 0;
+  g_free(c->best);
+  c->best = NULL;
+  c->best_from = RS_NO_NODE;
+  if (c->pinned != RS_NO_NODE) {
+    c->asked[c->n_asked++] = c->pinned;
+    c->phase = PHASE_COLLECT;
+    send_quorum_request(c, c->pinned);
+  } else {
+    c->phase = PHASE_WAIT_QUORUM;
+    rs_msg m = {.type = RS_MSG_GET_REPLICAS, .seq = c->seq,
+                .which = rs_op_is_update(c->op->kind) ? RS_WHICH_WRITE : RS_WHICH_READ};
+    rs_send(&c->host, c->cfg.registry, &m);
+  }
+  arm_attempt(c);
+}
+
+static uint32_t replica_index(const rs_client *c, rs_node_id node)
+{
+  for (uint32_t i = 0; i < c->n_replicas; i++)
+    if (c->replicas[i] == node)
+      return i;
+  return 0;
+}
+
+void rs_client_submit(rs_client *c, const rs_op *op, rs_node_id replica)
+{
+  g_free(c->op);
+  c->op = rs_op_dup(op);
+  c->pinned = replica;
+  c->seq++;
+  c->attempt = 0;
+  emit_invoke(c);
+  if (c->cfg.quorum) {
+    /* Microseconds of the coordinator's clock, with the low bits naming the writer, so two
+     * clients never give two different writes the same version. */
+    c->version = ((uint64_t)(rs_now(&c->host) * 1e6) << 10) | (c->cfg.self & 1023u);
+    ask_quorum(c);
+    return;
+  }
+  if (c->n_replicas == 0) {
+    finish_status(c, RS_OUT_FAIL, RS_ST_NOT_PRIMARY);
+    return;
+  }
+  c->target = replica != RS_NO_NODE ? replica_index(c, replica)
+                                    : (uint32_t)rs_random_below(&c->host, c->n_replicas);
+  c->phase = PHASE_WAIT_REPLY;
+  send_pb_request(c);
+}
+
+/* Another attempt after a timeout or a refusal: the next replica in the list (primary-backup) or
+ * a fresh quorum; after the last attempt the outcome stays unknown (timeout) or failed (refused). */
+static void retry(rs_client *c, rs_outcome give_up_as, rs_status give_up_status)
+{
+  if (++c->attempt >= c->cfg.attempts) {
+    finish_status(c, give_up_as, give_up_status);
+    return;
+  }
+  if (c->cfg.quorum) {
+    ask_quorum(c);
+    return;
+  }
+  c->target = (c->target + 1) % c->n_replicas;
+  send_pb_request(c);
+}
+
+static void on_replicas(rs_client *c, const rs_msg *m)
+{
+  if (m->which == RS_WHICH_ALL && !c->ready) {
+    c->n_replicas = m->n_nodes;
+    for (uint32_t i = 0; i < m->n_nodes; i++)
+      c->replicas[i] = m->nodes[i];
+    c->ready = true;
+    if (c->cfg.on_ready)
+      c->cfg.on_ready(c->cfg.arg);
+    return;
+  }
+  if (c->phase != PHASE_WAIT_QUORUM || m->seq != c->seq)
+    return;
+  if (m->n_nodes == 0) {
+    finish_status(c, RS_OUT_FAIL, RS_ST_NO_QUORUM);
+    return;
+  }
+  c->phase = PHASE_COLLECT;
+  c->n_asked = m->n_nodes;
+  for (uint32_t i = 0; i < m->n_nodes; i++) {
+    c->asked[i] = m->nodes[i];
+    send_quorum_request(c, m->nodes[i]);
+  }
+}
+
+static void on_reply(rs_client *c, rs_node_id from, const rs_msg *m)
+{
+  if (c->phase != PHASE_WAIT_REPLY || m->seq != c->seq)
+    return;
+  if (m->res.status == RS_ST_NOT_PRIMARY) {
+    retry(c, RS_OUT_FAIL, RS_ST_NOT_PRIMARY);
+    return;
+  }
+  finish(c, RS_OUT_OK, &m->res, from);
+}
+
+/* Folds one quorum answer in. Reads keep the newest answer (the application's rule); updates
+ * succeed when every member applied them, otherwise the refusal with the newest version wins. */
+static void merge_answer(rs_client *c, rs_node_id from, const rs_result *res)
+{
+  bool take;
+  if (!c->best)
+    take = true;
+  else if (rs_op_is_update(c->op->kind))
+    take = res->status != RS_ST_SUCCESS &&
+           (c->best->status == RS_ST_SUCCESS || res->version > c->best->version);
+  else
+    take = c->cfg.app->newer(res, c->best);
+  if (take) {
+    g_free(c->best);
+    c->best = rs_result_dup(res);
+    c->best_from = from;
+  }
+}
+
+static void on_quorum_reply(rs_client *c, rs_node_id from, const rs_msg *m)
+{
+  if (c->phase != PHASE_COLLECT || m->seq != c->seq)
+    return;
+  uint32_t i = 0;
+  while (i < c->n_asked && (c->asked[i] != from || (c->answered >> i) & 1u))
+    i++;
+  if (i == c->n_asked)
+    return;
+  c->answered |= 1ull << i;
+  merge_answer(c, from, &m->res);
+  if ((uint32_t)__builtin_popcountll(c->answered) < c->n_asked)
+    return;
+  rs_result *res = c->best;
+  c->best = NULL;
+  finish(c, RS_OUT_OK, res, c->best_from);
+  g_free(res);
+}
+
+void rs_client_handle(rs_client *c, rs_node_id from, const rs_msg *m)
+{
+  switch (m->type) {
+  case RS_MSG_REPLICAS:
+    on_replicas(c, m);
+    break;
+  case RS_MSG_REPLY:
+    on_reply(c, from, m);
+    break;
+  case RS_MSG_QUORUM_REPLY:
+    on_quorum_reply(c, from, m);
+    break;
+  default: {
+    rs_event ev = {.type = RS_EV_REFUSE, .from = from, .msg_type = m->type, .why = "unexpected message"};
+    rs_emit(&c->host, &ev);
+  }
+  }
+}
+
+void rs_client_timer(rs_client *c, int timer)
+{
+  if (timer == RS_CLIENT_TIMER_ATTEMPT && c->phase != PHASE_IDLE)
+    retry(c, RS_OUT_INFO, RS_ST_TIMEOUT);
+}

@@ -1,0 +1,185 @@
+/* Drives one client: generates a seeded random workload or plays a script, one operation at a time. */
+#include "driver.h"
+
+#include <glib.h>
+#include <stdio.h>
+#include <string.h>
+
+struct rs_driver {
+  rs_driver_config cfg;
+  rs_host host;
+  rs_client *client;
+  long done;              /* operations completed (workload) or steps completed (script) */
+  bool finished;
+  int mix_total;
+  GHashTable *last_seen;  /* key -> last value this client wrote or read (cas expectations) */
+  GString *key, *name, *value, *expected; /* the strings of the last workload operation */
+  rs_op last;             /* the last workload operation (slices into the strings above) */
+};
+
+rs_driver *rs_driver_new(const rs_driver_config *cfg, const rs_host *host)
+{
+  rs_driver *d = g_new0(rs_driver, 1);
+  d->cfg = *cfg;
+  d->host = *host;
+  d->last_seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+  d->key = g_string_new(NULL);
+  d->name = g_string_new(NULL);
+  d->value = g_string_new(NULL);
+  d->expected = g_string_new(NULL);
+  if (cfg->workload)
+    for (int k = 0; k < RS_OP__COUNT; k++)
+      d->mix_total += cfg->workload->mix[k];
+  return d;
+}
+
+void rs_driver_free(rs_driver *d)
+{
+  if (!d)
+    return;
+  g_hash_table_destroy(d->last_seen);
+  g_string_free(d->key, TRUE);
+  g_string_free(d->name, TRUE);
+  g_string_free(d->value, TRUE);
+  g_string_free(d->expected, TRUE);
+  g_free(d);
+}
+
+void rs_driver_attach(rs_driver *d, rs_client *client) { d->client = client; }
+bool rs_driver_finished(const rs_driver *d) { return d->finished; }
+
+static void finish_all(rs_driver *d)
+{
+  d->finished = true;
+  if (d->cfg.on_finished)
+    d->cfg.on_finished(d->cfg.arg);
+}
+
+static rs_op_kind pick_kind(rs_driver *d)
+{
+  int roll = (int)rs_random_below(&d->host, (uint64_t)d->mix_total);
+  for (int k = 0; k < RS_OP__COUNT; k++) {
+    roll -= d->cfg.workload->mix[k];
+    if (roll < 0)
+      return (rs_op_kind)k;
+  }
+  return RS_OP_NONE;
+}
+
+/* A value no other write in the run has: the writer and its count first, then seeded letters up
+ * to the configured size, so the checker can tell every write apart. */
+static void make_value(rs_driver *d)
+{
+  g_string_printf(d->value, "%s-%ld:", d->cfg.name, d->done + 1);
+  int size = d->cfg.workload->value_size;
+  uint64_t bits = 0;
+  for (int i = 0; (int)d->value->len < size; i++) {
+    if (i % 12 == 0)
+      bits = d->host.random(d->host.ctx);
+    g_string_append_c(d->value, (char)('a' + bits % 26));
+    bits /= 26;
+  }
+}
+
+/* Builds the next random operation: a key among `keys`, uniform; files keys look like uuids. */
+static rs_op next_op(rs_driver *d)
+{
+  const rs_workload_config *w = d->cfg.workload;
+  rs_op op = {.kind = (uint8_t)pick_kind(d)};
+  unsigned k = (unsigned)rs_random_below(&d->host, (uint64_t)w->keys);
+  if (w->files) {
+    g_string_printf(d->key, "00000000-0000-4000-8000-%012x", k);
+    g_string_printf(d->name, "file-%u.txt", k);
+  } else {
+    g_string_printf(d->key, "k%u", k);
+  }
+  op.key = (rs_bytes){d->key->str, (uint32_t)d->key->len};
+  if (op.kind == RS_OP_WRITE)
+    op.name = (rs_bytes){d->name->str, (uint32_t)d->name->len};
+  if (op.kind == RS_OP_WRITE || op.kind == RS_OP_PUT || op.kind == RS_OP_APPEND || op.kind == RS_OP_CAS) {
+    make_value(d);
+    op.value = (rs_bytes){d->value->str, (uint32_t)d->value->len};
+  }
+  if (op.kind == RS_OP_CAS) {
+    const char *seen = g_hash_table_lookup(d->last_seen, d->key->str);
+    if (seen) {
+      g_string_assign(d->expected, seen);
+      op.expected = (rs_bytes){d->expected->str, (uint32_t)d->expected->len};
+    }
+  }
+  return op;
+}
+
+/* Keeps the value a successful operation left behind, so a later cas can expect it. */
+static void remember(rs_driver *d, const rs_op *op, rs_outcome outcome, const rs_result *res)
+{
+  if (outcome != RS_OUT_OK || res->status != RS_ST_SUCCESS || !d->cfg.workload)
+    return;
+  const char *value = NULL;
+  size_t len = 0;
+  if (op->kind == RS_OP_PUT || op->kind == RS_OP_CAS) {
+    value = op->value.ptr;
+    len = op->value.len;
+  } else if ((op->kind == RS_OP_GET || op->kind == RS_OP_APPEND) && res->value.ptr) {
+    value = res->value.ptr;
+    len = res->value.len;
+  }
+  if (value)
+    g_hash_table_replace(d->last_seen, g_strndup(op->key.ptr, op->key.len), g_strndup(value, len));
+}
+
+static void run_next(rs_driver *d)
+{
+  if (d->cfg.workload) {
+    if (d->done >= d->cfg.workload->ops) {
+      finish_all(d);
+      return;
+    }
+    d->last = next_op(d);
+    rs_client_submit(d->client, &d->last, RS_NO_NODE);
+    return;
+  }
+  if ((size_t)d->done >= d->cfg.n_steps) {
+    finish_all(d);
+    return;
+  }
+  const rs_script_step *step = &d->cfg.steps[d->done];
+  double wait = step->at - rs_now(&d->host);
+  if (wait > 0) {
+    d->host.timer_arm(d->host.ctx, RS_DRIVER_TIMER_NEXT, wait);
+    return;
+  }
+  rs_client_submit(d->client, &step->op, step->replica);
+}
+
+void rs_driver_on_ready(void *driver)
+{
+  run_next(driver);
+}
+
+void rs_driver_on_done(void *driver, rs_outcome outcome, const rs_result *res)
+{
+  rs_driver *d = driver;
+  if (d->cfg.workload)
+    remember(d, &d->last, outcome, res);
+  else if (d->cfg.on_step)
+    d->cfg.on_step(d->cfg.arg, &d->cfg.steps[d->done], outcome, res);
+  d->done++;
+  if (d->cfg.workload && d->cfg.workload->think > 0 && d->done < d->cfg.workload->ops) {
+    d->host.timer_arm(d->host.ctx, RS_DRIVER_TIMER_NEXT, d->cfg.workload->think);
+    return;
+  }
+  run_next(d);
+}
+
+void rs_driver_timer(rs_driver *d, int timer)
+{
+  if (timer != RS_DRIVER_TIMER_NEXT)
+    return;
+  if (d->cfg.workload) {
+    run_next(d);
+    return;
+  }
+  const rs_script_step *step = &d->cfg.steps[d->done];
+  rs_client_submit(d->client, &step->op, step->replica);
+}

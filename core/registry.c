@@ -1,0 +1,181 @@
+/* The registry: tracks replicas and the primary, and answers clients once the cluster is ready. */
+#include "registry.h"
+
+#include <glib.h>
+
+struct rs_registry {
+  rs_registry_config cfg;
+  rs_host host;
+  GArray *replicas;       /* rs_node_id, in registration order */
+  GArray *known;          /* gboolean per replica: the primary confirmed it knows this backup */
+  rs_node_id primary;
+  GArray *waiting;        /* rs_msg (GET_REPLICAS without slices) from clients, answered when ready */
+  GArray *waiting_from;   /* rs_node_id: who sent each waiting request */
+};
+
+bool rs_quorum_valid(uint32_t n, uint32_t nr, uint32_t nw, const char **why)
+{
+  if (nr < 1 || nw < 1 || nr > n || nw > n) {
+    *why = "quorums must be between 1 and N";
+    return false;
+  }
+  if (nr + nw <= n) {
+    *why = "Nr + Nw must exceed N so that every read quorum meets every write quorum";
+    return false;
+  }
+  if (2 * nw <= n) {
+    *why = "Nw must exceed N/2 so that two write quorums always meet";
+    return false;
+  }
+  return true;
+}
+
+rs_registry *rs_registry_new(const rs_registry_config *cfg, const rs_host *host)
+{
+  rs_registry *r = g_new0(rs_registry, 1);
+  r->cfg = *cfg;
+  r->host = *host;
+  r->replicas = g_array_new(FALSE, FALSE, sizeof(rs_node_id));
+  r->known = g_array_new(FALSE, FALSE, sizeof(gboolean));
+  r->primary = RS_NO_NODE;
+  r->waiting = g_array_new(FALSE, FALSE, sizeof(rs_msg));
+  r->waiting_from = g_array_new(FALSE, FALSE, sizeof(rs_node_id));
+  return r;
+}
+
+void rs_registry_free(rs_registry *r)
+{
+  if (!r)
+    return;
+  g_array_free(r->replicas, TRUE);
+  g_array_free(r->known, TRUE);
+  g_array_free(r->waiting, TRUE);
+  g_array_free(r->waiting_from, TRUE);
+  g_free(r);
+}
+
+static int replica_pos(const rs_registry *r, rs_node_id node)
+{
+  for (guint i = 0; i < r->replicas->len; i++)
+    if (g_array_index(r->replicas, rs_node_id, i) == node)
+      return (int)i;
+  return -1;
+}
+
+/* Ready once N replicas registered and, in primary-backup, the primary acknowledged every backup:
+ * answering a client earlier could let its first write reach a primary that skips a backup. */
+static bool cluster_ready(const rs_registry *r)
+{
+  if (r->replicas->len < r->cfg.expected_replicas)
+    return false;
+  for (guint i = 0; i < r->known->len; i++)
+    if (!g_array_index(r->known, gboolean, i))
+      return false;
+  return true;
+}
+
+/* Picks k distinct replicas at random (a partial Fisher-Yates shuffle on the run's generator). */
+static uint32_t pick_random(rs_registry *r, uint32_t k, rs_node_id *out)
+{
+  uint32_t n = r->replicas->len;
+  rs_node_id pool[RS_MAX_NODES];
+  if (n > RS_MAX_NODES)
+    n = RS_MAX_NODES;
+  for (uint32_t i = 0; i < n; i++)
+    pool[i] = g_array_index(r->replicas, rs_node_id, i);
+  if (k > n)
+    k = n;
+  for (uint32_t i = 0; i < k; i++) {
+    uint32_t j = i + (uint32_t)rs_random_below(&r->host, n - i);
+    rs_node_id tmp = pool[i];
+    pool[i] = pool[j];
+    pool[j] = tmp;
+    out[i] = pool[i];
+  }
+  return k;
+}
+
+static void answer(rs_registry *r, rs_node_id to, const rs_msg *req)
+{
+  rs_msg m = {.type = RS_MSG_REPLICAS, .which = req->which, .seq = req->seq};
+  if (req->which == RS_WHICH_READ && r->cfg.quorum) {
+    m.n_nodes = pick_random(r, r->cfg.read_quorum, m.nodes);
+  } else if (req->which == RS_WHICH_WRITE && r->cfg.quorum) {
+    m.n_nodes = pick_random(r, r->cfg.write_quorum, m.nodes);
+  } else {
+    for (guint i = 0; i < r->replicas->len && i < RS_MAX_NODES; i++)
+      m.nodes[m.n_nodes++] = g_array_index(r->replicas, rs_node_id, i);
+  }
+  m.node = r->primary;
+  rs_send(&r->host, to, &m);
+}
+
+static void answer_waiting(rs_registry *r)
+{
+  if (!cluster_ready(r))
+    return;
+  for (guint i = 0; i < r->waiting->len; i++)
+    answer(r, g_array_index(r->waiting_from, rs_node_id, i), &g_array_index(r->waiting, rs_msg, i));
+  g_array_set_size(r->waiting, 0);
+  g_array_set_size(r->waiting_from, 0);
+}
+
+/* A replica announces itself: the first one becomes primary, later ones are told who it is and
+ * the primary is told about them. A replica registering again (after a restart) keeps its place. */
+static void on_register(rs_registry *r, rs_node_id from)
+{
+  int pos = replica_pos(r, from);
+  if (pos < 0) {
+    gboolean known = r->cfg.quorum || r->primary == RS_NO_NODE;
+    g_array_append_val(r->replicas, from);
+    g_array_append_val(r->known, known);
+    if (!r->cfg.quorum && r->primary == RS_NO_NODE)
+      r->primary = from;
+  }
+  rs_msg reply = {.type = RS_MSG_REGISTER_REPLY, .node = r->cfg.quorum ? RS_NO_NODE : r->primary};
+  rs_send(&r->host, from, &reply);
+  if (!r->cfg.quorum && from != r->primary) {
+    rs_msg tell = {.type = RS_MSG_NEW_REPLICA, .node = from};
+    rs_send(&r->host, r->primary, &tell);
+  }
+  answer_waiting(r);
+}
+
+static void on_new_replica_ack(rs_registry *r, rs_node_id from, const rs_msg *m)
+{
+  int pos = replica_pos(r, m->node);
+  if (from != r->primary || pos < 0)
+    return;
+  g_array_index(r->known, gboolean, pos) = TRUE;
+  answer_waiting(r);
+}
+
+static void on_get_replicas(rs_registry *r, rs_node_id from, const rs_msg *m)
+{
+  if (cluster_ready(r)) {
+    answer(r, from, m);
+    return;
+  }
+  rs_msg req = {.type = m->type, .which = m->which, .seq = m->seq};
+  g_array_append_val(r->waiting, req);
+  g_array_append_val(r->waiting_from, from);
+}
+
+void rs_registry_handle(rs_registry *r, rs_node_id from, const rs_msg *m)
+{
+  switch (m->type) {
+  case RS_MSG_REGISTER:
+    on_register(r, from);
+    break;
+  case RS_MSG_NEW_REPLICA_ACK:
+    on_new_replica_ack(r, from, m);
+    break;
+  case RS_MSG_GET_REPLICAS:
+    on_get_replicas(r, from, m);
+    break;
+  default: {
+    rs_event ev = {.type = RS_EV_REFUSE, .from = from, .msg_type = m->type, .why = "registry does not handle it"};
+    rs_emit(&r->host, &ev);
+  }
+  }
+}

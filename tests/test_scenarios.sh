@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Every shipped scenario passes its expectations, and replays byte for byte: each runs twice and
+# trace.jsonl and summary.json must be identical.
+set -uo pipefail
+replsim=$1
+src=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+# Under the sanitizers SimGrid must switch contexts with threads (its default confuses ASan).
+[ "${RS_SANITIZE:-OFF}" = ON ] && export RS_SIMGRID_THREADS=1
+pass=0
+fail=0
+
+for scenario in "$src"/scenarios/*.xml; do
+  name=$(basename "$scenario" .xml)
+  ok=1
+  for run in a b; do
+    if ! "$replsim" run "$scenario" --out "$tmp/$name-$run" >"$tmp/$name-$run.out" 2>&1; then
+      echo "FAIL: $name (run $run) exited $?:"
+      tail -n 30 "$tmp/$name-$run.out"
+      ok=0
+      break
+    fi
+  done
+  if [ $ok = 1 ]; then
+    for f in trace.jsonl summary.json; do
+      if ! cmp -s "$tmp/$name-a/$f" "$tmp/$name-b/$f"; then
+        echo "FAIL: $name: $f differs between two runs with the same seed"
+        ok=0
+      fi
+    done
+  fi
+  if [ $ok = 1 ]; then
+    echo "ok: $name ($(grep -c . "$tmp/$name-a/trace.jsonl") trace lines, identical twice)"
+    pass=$((pass + 1))
+  else
+    fail=$((fail + 1))
+  fi
+  rm -rf "$tmp/$name-a" "$tmp/$name-b"
+done
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]

@@ -1,0 +1,656 @@
+/* The in-memory host behind fixture.h: every node's rs_host, one clock, one queue, one event log. */
+#include "support/fixture.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <stdio.h>
+#include <string.h>
+
+/* A run that never goes quiet is a bug in the test or the core: stop it rather than hang. */
+#define FX_STEP_LIMIT 1000000
+
+typedef enum fx_kind { FX_KIND_REGISTRY, FX_KIND_PB, FX_KIND_QUORUM, FX_KIND_CLIENT, FX_KIND_STUB } fx_kind;
+
+typedef struct fx_timer {
+  bool armed;
+  double at;
+  uint64_t serial;
+} fx_timer;
+
+/* One node: the core object of its kind, its store, its random generator and its timers. */
+typedef struct fx_node {
+  fixture *f;
+  rs_node_id id;
+  char name[24];
+  fx_kind kind;
+  GRand *rand;
+  rs_app *app; /* replicas: the store, owned here so it would outlive a crash */
+  rs_registry *registry;
+  pb_replica *pb;
+  quorum_replica *quorum;
+  rs_client *client;
+  rs_driver *driver;
+  fx_timer timers[FX_MAX_TIMERS];
+} fx_node;
+
+typedef struct fx_hold {
+  rs_node_id from, to;
+} fx_hold;
+
+struct fixture {
+  uint64_t seed;
+  const rs_app_ops *app;
+  bool quorum;      /* the registry's protocol, which clients follow */
+  double now;
+  uint64_t serial;  /* one counter for messages and timers: ties go to the older */
+  fx_node *nodes[FX_MAX_NODES];
+  uint32_t n_nodes;
+  double latency[FX_MAX_NODES][FX_MAX_NODES]; /* negative: the default */
+  GPtrArray *sent;   /* fx_sent*, owned, in sending order */
+  GPtrArray *queue;  /* fx_sent* neither delivered nor dropped, in sending order */
+  GArray *holds;     /* fx_hold */
+  GPtrArray *events; /* fx_event*, owned */
+};
+
+static GPtrArray *live_fixtures; /* fixture*: every one not yet freed */
+
+static bool match(rs_node_id want, rs_node_id got) { return want == FX_ANY || want == got; }
+
+static bool match_msg(const fx_sent *s, rs_node_id from, rs_node_id to, int type)
+{
+  return match(from, s->from) && match(to, s->to) && (type == FX_ANY_MSG || type == s->type);
+}
+
+static fx_node *node_of(const fixture *f, rs_node_id id)
+{
+  assert_true(id < f->n_nodes);
+  return f->nodes[id];
+}
+
+/* ---- the rs_host every node gets ---- */
+
+/* Encodes `m` (so every message in every test goes through the codec) and queues the bytes. */
+static void enqueue(fixture *f, rs_node_id from, rs_node_id to, const rs_msg *m)
+{
+  fx_sent *s = g_new0(fx_sent, 1);
+  s->serial = ++f->serial;
+  s->sent_at = f->now;
+  s->from = from;
+  s->to = to;
+  s->type = m->type;
+  s->bytes = g_byte_array_new();
+  assert_true(rs_msg_encode(m, s->bytes) > 0);
+  g_ptr_array_add(f->sent, s);
+  if (to >= f->n_nodes) {
+    s->dropped = true; /* nobody by that id: lost on the wire */
+    return;
+  }
+  double lat = from < FX_MAX_NODES ? f->latency[from][to] : -1;
+  s->at = f->now + (lat < 0 ? FX_DEFAULT_LATENCY : lat);
+  g_ptr_array_add(f->queue, s);
+}
+
+static void host_send(void *ctx, rs_node_id to, const rs_msg *m)
+{
+  fx_node *n = ctx;
+  enqueue(n->f, n->id, to, m);
+}
+
+/* Arming an armed timer moves it; it then ranks after everything queued before. */
+static void host_timer_arm(void *ctx, int timer, double delay)
+{
+  fx_node *n = ctx;
+  assert_true(timer >= 0 && timer < FX_MAX_TIMERS);
+  n->timers[timer] = (fx_timer){.armed = true, .at = n->f->now + delay, .serial = ++n->f->serial};
+}
+
+static void host_timer_cancel(void *ctx, int timer)
+{
+  fx_node *n = ctx;
+  assert_true(timer >= 0 && timer < FX_MAX_TIMERS);
+  n->timers[timer].armed = false;
+}
+
+static double host_now(void *ctx) { return ((fx_node *)ctx)->f->now; }
+
+static uint64_t host_random(void *ctx)
+{
+  fx_node *n = ctx;
+  uint64_t hi = g_rand_int(n->rand);
+  return hi << 32 | g_rand_int(n->rand);
+}
+
+static char *dup_slice(rs_bytes b) { return b.ptr ? g_strndup(b.ptr, b.len) : NULL; }
+
+/* Keeps a copy of the event: its slices are only valid during the call. */
+static void host_event(void *ctx, const rs_event *ev)
+{
+  fx_node *n = ctx;
+  fx_event *e = g_new0(fx_event, 1);
+  e->t = n->f->now;
+  e->node = n->id;
+  e->type = ev->type;
+  e->outcome = ev->outcome;
+  e->replica = ev->replica;
+  e->from = ev->from;
+  e->msg_type = ev->msg_type;
+  e->role = g_strdup(ev->role);
+  e->why = g_strdup(ev->why);
+  if (ev->op) {
+    e->op_kind = ev->op->kind;
+    e->key = dup_slice(ev->op->key);
+    e->op_value = dup_slice(ev->op->value);
+  }
+  if (ev->res) {
+    e->status = ev->res->status;
+    e->version = ev->res->version;
+    e->value = dup_slice(ev->res->value);
+  }
+  g_ptr_array_add(n->f->events, e);
+}
+
+static rs_host host_of(fx_node *n)
+{
+  return (rs_host){.ctx = n, .send = host_send, .timer_arm = host_timer_arm, .timer_cancel = host_timer_cancel,
+                   .now = host_now, .random = host_random, .event = host_event};
+}
+
+/* ---- building ---- */
+
+fixture *fixture_new(uint64_t seed, const rs_app_ops *app)
+{
+  fixture *f = g_new0(fixture, 1);
+  f->seed = seed;
+  f->app = app;
+  f->sent = g_ptr_array_new();
+  f->queue = g_ptr_array_new();
+  f->holds = g_array_new(FALSE, FALSE, sizeof(fx_hold));
+  f->events = g_ptr_array_new();
+  for (int i = 0; i < FX_MAX_NODES; i++)
+    for (int j = 0; j < FX_MAX_NODES; j++)
+      f->latency[i][j] = -1;
+  if (!live_fixtures)
+    live_fixtures = g_ptr_array_new();
+  g_ptr_array_add(live_fixtures, f);
+  return f;
+}
+
+static void free_event(fx_event *e)
+{
+  g_free(e->key);
+  g_free(e->op_value);
+  g_free(e->value);
+  g_free(e->role);
+  g_free(e->why);
+  g_free(e);
+}
+
+static void free_node(fx_node *n)
+{
+  rs_registry_free(n->registry);
+  pb_free(n->pb);
+  quorum_replica_free(n->quorum);
+  rs_driver_free(n->driver);
+  rs_client_free(n->client);
+  rs_app_free(n->app);
+  g_rand_free(n->rand);
+  g_free(n);
+}
+
+void fixture_free(fixture *f)
+{
+  for (uint32_t i = 0; i < f->n_nodes; i++)
+    free_node(f->nodes[i]);
+  for (guint i = 0; i < f->sent->len; i++) {
+    fx_sent *s = g_ptr_array_index(f->sent, i);
+    g_byte_array_free(s->bytes, TRUE);
+    g_free(s);
+  }
+  for (guint i = 0; i < f->events->len; i++)
+    free_event(g_ptr_array_index(f->events, i));
+  g_ptr_array_free(f->sent, TRUE);
+  g_ptr_array_free(f->queue, TRUE);
+  g_array_free(f->holds, TRUE);
+  g_ptr_array_free(f->events, TRUE);
+  g_ptr_array_remove(live_fixtures, f);
+  g_free(f);
+}
+
+int fixture_free_all(void **state)
+{
+  (void)state;
+  while (live_fixtures && live_fixtures->len)
+    fixture_free(g_ptr_array_index(live_fixtures, live_fixtures->len - 1));
+  if (live_fixtures)
+    g_ptr_array_free(live_fixtures, TRUE);
+  live_fixtures = NULL;
+  return 0;
+}
+
+/* A new node takes the next id; its generator is seeded from the run's seed and its id. */
+static fx_node *add_node(fixture *f, fx_kind kind, const char *name)
+{
+  assert_true(f->n_nodes < FX_MAX_NODES);
+  fx_node *n = g_new0(fx_node, 1);
+  n->f = f;
+  n->id = f->n_nodes;
+  n->kind = kind;
+  g_strlcpy(n->name, name, sizeof n->name);
+  guint32 seed[3] = {(guint32)f->seed, (guint32)(f->seed >> 32), n->id};
+  n->rand = g_rand_new_with_seed_array(seed, 3);
+  f->nodes[f->n_nodes++] = n;
+  return n;
+}
+
+rs_node_id fixture_add_registry(fixture *f, bool quorum, uint32_t n, uint32_t nr, uint32_t nw)
+{
+  assert_int_equal(f->n_nodes, FX_REGISTRY);
+  fx_node *node = add_node(f, FX_KIND_REGISTRY, "registry");
+  rs_registry_config cfg = {.self = node->id, .quorum = quorum, .expected_replicas = n,
+                            .read_quorum = nr, .write_quorum = nw};
+  rs_host host = host_of(node);
+  node->registry = rs_registry_new(&cfg, &host);
+  f->quorum = quorum;
+  return node->id;
+}
+
+static fx_node *add_replica(fixture *f, fx_kind kind)
+{
+  char name[24];
+  g_snprintf(name, sizeof name, "r%u", f->n_nodes);
+  fx_node *n = add_node(f, kind, name);
+  n->app = rs_app_new(f->app);
+  return n;
+}
+
+rs_node_id fixture_add_pb(fixture *f, bool blocking, bool reads_primary)
+{
+  fx_node *n = add_replica(f, FX_KIND_PB);
+  pb_config cfg = {.self = n->id, .registry = FX_REGISTRY, .blocking = blocking, .reads_primary = reads_primary};
+  rs_host host = host_of(n);
+  n->pb = pb_new(&cfg, &host, n->app);
+  pb_start(n->pb);
+  return n->id;
+}
+
+rs_node_id fixture_add_quorum_replica(fixture *f)
+{
+  fx_node *n = add_replica(f, FX_KIND_QUORUM);
+  rs_host host = host_of(n);
+  n->quorum = quorum_replica_new(n->id, FX_REGISTRY, &host, n->app);
+  quorum_replica_start(n->quorum);
+  return n->id;
+}
+
+rs_node_id fixture_add_stub(fixture *f, const char *name)
+{
+  return add_node(f, FX_KIND_STUB, name)->id;
+}
+
+/* A client of the cluster's protocol; with a driver, the driver runs it from the start. */
+static rs_node_id add_client(fixture *f, const char *name, double timeout, int attempts,
+                             const rs_driver_config *driver)
+{
+  fx_node *n = add_node(f, FX_KIND_CLIENT, name);
+  rs_host host = host_of(n);
+  rs_client_config cfg = {.self = n->id, .registry = FX_REGISTRY, .quorum = f->quorum, .app = f->app,
+                          .timeout = timeout, .attempts = attempts};
+  if (driver) {
+    n->driver = rs_driver_new(driver, &host);
+    cfg.on_ready = rs_driver_on_ready;
+    cfg.on_done = rs_driver_on_done;
+    cfg.arg = n->driver;
+  }
+  n->client = rs_client_new(&cfg, &host);
+  if (n->driver)
+    rs_driver_attach(n->driver, n->client);
+  rs_client_start(n->client);
+  return n->id;
+}
+
+rs_node_id fixture_add_client(fixture *f, const char *name, double timeout, int attempts)
+{
+  return add_client(f, name, timeout, attempts, NULL);
+}
+
+rs_node_id fixture_add_driven_client(fixture *f, const char *name, double timeout, int attempts,
+                                     const rs_driver_config *driver)
+{
+  return add_client(f, name, timeout, attempts, driver);
+}
+
+void fixture_pb_cluster(fixture *f, int n, bool blocking, bool reads_primary)
+{
+  fixture_add_registry(f, false, (uint32_t)n, 0, 0);
+  for (int i = 0; i < n; i++)
+    fixture_add_pb(f, blocking, reads_primary);
+}
+
+void fixture_quorum_cluster(fixture *f, int n, int nr, int nw)
+{
+  fixture_add_registry(f, true, (uint32_t)n, (uint32_t)nr, (uint32_t)nw);
+  for (int i = 0; i < n; i++)
+    fixture_add_quorum_replica(f);
+}
+
+/* ---- stepping ---- */
+
+static bool held(const fixture *f, const fx_sent *s)
+{
+  for (guint i = 0; i < f->holds->len; i++) {
+    const fx_hold *h = &g_array_index(f->holds, fx_hold, i);
+    if (match(h->from, s->from) && match(h->to, s->to))
+      return true;
+  }
+  return false;
+}
+
+/* The next thing to happen: a message (msg != NULL, at queue position pos) or a node's timer. */
+typedef struct fx_next {
+  fx_sent *msg;
+  guint pos;
+  fx_node *node;
+  int timer;
+  double at;
+  uint64_t serial;
+} fx_next;
+
+static bool sooner(double at, uint64_t serial, const fx_next *best, bool have)
+{
+  return !have || at < best->at || (at == best->at && serial < best->serial);
+}
+
+/* Earliest due event by (time, serial). O(queue + nodes * timers): both are tiny here. */
+static bool find_next(const fixture *f, fx_next *next)
+{
+  bool have = false;
+  for (guint i = 0; i < f->queue->len; i++) {
+    fx_sent *s = g_ptr_array_index(f->queue, i);
+    if (!held(f, s) && sooner(s->at, s->serial, next, have)) {
+      *next = (fx_next){.msg = s, .pos = i, .at = s->at, .serial = s->serial};
+      have = true;
+    }
+  }
+  for (uint32_t n = 0; n < f->n_nodes; n++)
+    for (int t = 0; t < FX_MAX_TIMERS; t++) {
+      const fx_timer *tm = &f->nodes[n]->timers[t];
+      if (tm->armed && sooner(tm->at, tm->serial, next, have)) {
+        *next = (fx_next){.node = f->nodes[n], .timer = t, .at = tm->at, .serial = tm->serial};
+        have = true;
+      }
+    }
+  return have;
+}
+
+void fixture_decode(const fx_sent *s, rs_msg *out)
+{
+  const char *err = NULL;
+  if (!rs_msg_decode(s->bytes->data, s->bytes->len, out, &err))
+    fail_msg("message %s from %u to %u does not decode: %s", rs_msg_type_name(s->type), s->from, s->to, err);
+}
+
+/* Decodes, checks the encoding is canonical (re-encoding gives the same bytes), and hands the
+ * message to the node. Delivering a message early by hand does not move the clock back. */
+static void deliver_at(fixture *f, guint pos)
+{
+  fx_sent *s = g_ptr_array_index(f->queue, pos);
+  g_ptr_array_remove_index(f->queue, pos);
+  s->delivered = true;
+  if (s->at > f->now)
+    f->now = s->at;
+  rs_msg m;
+  fixture_decode(s, &m);
+  GByteArray *again = g_byte_array_new();
+  rs_msg_encode(&m, again);
+  assert_int_equal(again->len, s->bytes->len);
+  assert_memory_equal(again->data, s->bytes->data, again->len);
+  g_byte_array_free(again, TRUE);
+  fx_node *n = node_of(f, s->to);
+  switch (n->kind) {
+  case FX_KIND_REGISTRY:
+    rs_registry_handle(n->registry, s->from, &m);
+    break;
+  case FX_KIND_PB:
+    pb_handle(n->pb, s->from, &m);
+    break;
+  case FX_KIND_QUORUM:
+    quorum_replica_handle(n->quorum, s->from, &m);
+    break;
+  case FX_KIND_CLIENT:
+    rs_client_handle(n->client, s->from, &m);
+    break;
+  case FX_KIND_STUB:
+    break;
+  }
+}
+
+/* Client timers below RS_DRIVER_TIMER_NEXT are the client's, the others its driver's. */
+static void fire(fixture *f, fx_node *n, int timer)
+{
+  n->timers[timer].armed = false;
+  if (n->timers[timer].at > f->now)
+    f->now = n->timers[timer].at;
+  if (n->kind != FX_KIND_CLIENT)
+    return;
+  if (timer < RS_DRIVER_TIMER_NEXT)
+    rs_client_timer(n->client, timer);
+  else if (n->driver)
+    rs_driver_timer(n->driver, timer);
+}
+
+static void run_next(fixture *f, const fx_next *next)
+{
+  if (next->msg)
+    deliver_at(f, next->pos);
+  else
+    fire(f, next->node, next->timer);
+}
+
+bool fixture_step(fixture *f)
+{
+  fx_next next;
+  if (!find_next(f, &next))
+    return false;
+  run_next(f, &next);
+  return true;
+}
+
+void fixture_run_until(fixture *f, double t)
+{
+  fx_next next;
+  while (find_next(f, &next) && next.at <= t)
+    run_next(f, &next);
+  if (f->now < t)
+    f->now = t;
+}
+
+void fixture_run_until_idle(fixture *f)
+{
+  for (long i = 0; fixture_step(f); i++)
+    assert_true(i < FX_STEP_LIMIT);
+}
+
+double fixture_now(const fixture *f) { return f->now; }
+
+void fixture_set_latency(fixture *f, rs_node_id from, rs_node_id to, double seconds)
+{
+  assert_true(from < FX_MAX_NODES && to < FX_MAX_NODES);
+  f->latency[from][to] = seconds;
+}
+
+/* ---- manual control ---- */
+
+void fixture_hold(fixture *f, rs_node_id from, rs_node_id to)
+{
+  fx_hold h = {from, to};
+  g_array_append_val(f->holds, h);
+}
+
+void fixture_release(fixture *f, rs_node_id from, rs_node_id to)
+{
+  for (guint i = f->holds->len; i-- > 0;) {
+    const fx_hold *h = &g_array_index(f->holds, fx_hold, i);
+    if (h->from == from && h->to == to)
+      g_array_remove_index(f->holds, i);
+  }
+}
+
+/* Delivers the nth queued message that matches (0: the oldest), held or not. */
+bool fixture_deliver_nth(fixture *f, rs_node_id from, rs_node_id to, int type, int nth)
+{
+  for (guint i = 0; i < f->queue->len; i++)
+    if (match_msg(g_ptr_array_index(f->queue, i), from, to, type) && nth-- == 0) {
+      deliver_at(f, i);
+      return true;
+    }
+  return false;
+}
+
+bool fixture_deliver_one(fixture *f, rs_node_id from, rs_node_id to, int type)
+{
+  return fixture_deliver_nth(f, from, to, type, 0);
+}
+
+int fixture_drop(fixture *f, rs_node_id from, rs_node_id to, int type)
+{
+  int dropped = 0;
+  for (guint i = f->queue->len; i-- > 0;) {
+    fx_sent *s = g_ptr_array_index(f->queue, i);
+    if (match_msg(s, from, to, type)) {
+      s->dropped = true;
+      g_ptr_array_remove_index(f->queue, i);
+      dropped++;
+    }
+  }
+  return dropped;
+}
+
+void fixture_inject(fixture *f, rs_node_id from, rs_node_id to, const rs_msg *m)
+{
+  enqueue(f, from, to, m);
+}
+
+/* ---- queries ---- */
+
+size_t fixture_mark(const fixture *f) { return f->sent->len; }
+
+const fx_sent *fixture_sent_nth(const fixture *f, size_t mark, rs_node_id from, rs_node_id to, int type, int nth)
+{
+  for (guint i = (guint)mark; i < f->sent->len; i++)
+    if (match_msg(g_ptr_array_index(f->sent, i), from, to, type) && nth-- == 0)
+      return g_ptr_array_index(f->sent, i);
+  return NULL;
+}
+
+rs_msg fixture_sent_msg(const fixture *f, size_t mark, rs_node_id from, rs_node_id to, int type, int nth)
+{
+  const fx_sent *s = fixture_sent_nth(f, mark, from, to, type, nth);
+  rs_msg m = {0};
+  if (!s)
+    fail_msg("no %s number %d from %u to %u", rs_msg_type_name((rs_msg_type)type), nth, from, to);
+  else
+    fixture_decode(s, &m);
+  return m;
+}
+
+int fixture_sent(const fixture *f, size_t mark, rs_node_id from, rs_node_id to, int type)
+{
+  int count = 0;
+  for (guint i = (guint)mark; i < f->sent->len; i++)
+    count += match_msg(g_ptr_array_index(f->sent, i), from, to, type);
+  return count;
+}
+
+int fixture_queued(const fixture *f, rs_node_id from, rs_node_id to, int type)
+{
+  int count = 0;
+  for (guint i = 0; i < f->queue->len; i++)
+    count += match_msg(g_ptr_array_index(f->queue, i), from, to, type);
+  return count;
+}
+
+int fixture_count_events(const fixture *f, rs_node_id node, int type)
+{
+  int count = 0;
+  for (guint i = 0; i < f->events->len; i++) {
+    const fx_event *e = g_ptr_array_index(f->events, i);
+    count += match(node, e->node) && e->type == type;
+  }
+  return count;
+}
+
+const fx_event *fixture_event_nth(const fixture *f, rs_node_id node, int type, int nth)
+{
+  if (nth < 0)
+    nth += fixture_count_events(f, node, type);
+  for (guint i = 0; nth >= 0 && i < f->events->len; i++) {
+    const fx_event *e = g_ptr_array_index(f->events, i);
+    if (match(node, e->node) && e->type == type && nth-- == 0)
+      return e;
+  }
+  return NULL;
+}
+
+bool fixture_timer_armed(const fixture *f, rs_node_id node, int timer)
+{
+  assert_true(timer >= 0 && timer < FX_MAX_TIMERS);
+  return node_of(f, node)->timers[timer].armed;
+}
+
+static const char *name_of(const fixture *f, rs_node_id id)
+{
+  return id < f->n_nodes ? f->nodes[id]->name : "?";
+}
+
+void fixture_dump(const fixture *f)
+{
+  for (guint i = 0; i < f->sent->len; i++) {
+    const fx_sent *s = g_ptr_array_index(f->sent, i);
+    printf("%9.6f  %-8s -> %-8s %-16s %s\n", s->sent_at, name_of(f, s->from), name_of(f, s->to),
+           rs_msg_type_name(s->type), s->delivered ? "delivered" : s->dropped ? "dropped" : "queued");
+  }
+}
+
+/* ---- nodes ---- */
+
+rs_node_id fixture_node(const fixture *f, const char *name)
+{
+  for (uint32_t i = 0; i < f->n_nodes; i++)
+    if (strcmp(f->nodes[i]->name, name) == 0)
+      return i;
+  fail_msg("no node named %s", name);
+  return RS_NO_NODE;
+}
+
+rs_app *fixture_app(fixture *f, rs_node_id node) { return node_of(f, node)->app; }
+pb_replica *fixture_pb(fixture *f, rs_node_id node) { return node_of(f, node)->pb; }
+rs_client *fixture_client(fixture *f, rs_node_id node) { return node_of(f, node)->client; }
+rs_driver *fixture_driver(fixture *f, rs_node_id node) { return node_of(f, node)->driver; }
+
+void fixture_submit(fixture *f, rs_node_id client, rs_op op, rs_node_id replica)
+{
+  fx_node *n = node_of(f, client);
+  assert_non_null(n->client);
+  rs_client_submit(n->client, &op, replica);
+}
+
+const fx_event *fixture_run_op(fixture *f, rs_node_id client, rs_op op, rs_node_id replica)
+{
+  int before = fixture_count_events(f, client, RS_EV_COMPLETE);
+  fixture_submit(f, client, op, replica);
+  fixture_run_until_idle(f);
+  assert_int_equal(fixture_count_events(f, client, RS_EV_COMPLETE), before + 1);
+  return fixture_event_nth(f, client, RS_EV_COMPLETE, -1);
+}
+
+void fixture_assert_outcome(const fx_event *e, rs_outcome outcome, rs_status status)
+{
+  assert_non_null(e);
+  if (e->outcome != outcome || e->status != status)
+    fail_msg("expected %s %s, got %s %s", rs_outcome_name(outcome), rs_status_name(status),
+             rs_outcome_name((rs_outcome)e->outcome), rs_status_name((rs_status)e->status));
+}

@@ -1,0 +1,139 @@
+/* A tiny deterministic in-memory host for unit tests: core nodes, one clock, a message queue. */
+#ifndef RS_TEST_FIXTURE_H
+#define RS_TEST_FIXTURE_H
+
+#include "core/apps/app.h"
+#include "core/client.h"
+#include "core/driver.h"
+#include "core/host.h"
+#include "core/pb_replica.h"
+#include "core/quorum_replica.h"
+#include "core/registry.h"
+
+/* Wildcards for the query and control functions: any node, any message type. */
+#define FX_ANY ((rs_node_id)0xFFFFFFFEu)
+#define FX_ANY_MSG RS_MSG_NONE
+#define FX_MAX_NODES 32
+#define FX_MAX_TIMERS 16
+#define FX_DEFAULT_LATENCY 0.001
+
+/* The registry is always node 0 and replica i (named "ri") is node i, so tests can name them. */
+enum { FX_REGISTRY = 0, FX_R1 = 1, FX_R2 = 2, FX_R3 = 3, FX_R4 = 4, FX_R5 = 5 };
+
+typedef struct fixture fixture;
+
+/* One message a node sent: kept for the whole run, so a test can read what was said. */
+typedef struct fx_sent {
+  uint64_t serial;    /* order of sending, also the tie-breaker for equal delivery times */
+  double sent_at, at; /* when it was sent and when it is due */
+  rs_node_id from, to;
+  uint8_t type;       /* rs_msg_type */
+  GByteArray *bytes;  /* the encoding: what actually travels */
+  bool delivered, dropped;
+} fx_sent;
+
+/* One event a node reported, with owned copies of everything it pointed to. */
+typedef struct fx_event {
+  double t;
+  rs_node_id node;
+  uint8_t type;      /* rs_event_type */
+  uint8_t outcome;   /* COMPLETE */
+  uint8_t op_kind;   /* INVOKE, COMPLETE, APPLY */
+  char *key, *op_value;
+  uint8_t status;    /* COMPLETE, APPLY */
+  uint64_t version;
+  char *value;       /* result value; NULL when absent */
+  rs_node_id replica;
+  char *role;
+  rs_node_id from;   /* REFUSE */
+  uint8_t msg_type;
+  char *why;
+} fx_event;
+
+/* ---- building a cluster ---- */
+
+fixture *fixture_new(uint64_t seed, const rs_app_ops *app);
+void fixture_free(fixture *f);
+/* Frees every fixture a test left behind (a failed assertion jumps past its fixture_free). */
+int fixture_free_all(void **state);
+#define FX_TEST(fn) cmocka_unit_test_teardown(fn, fixture_free_all)
+
+/* Low-level: each node is added and started at once (replicas register, clients ask for replicas). */
+rs_node_id fixture_add_registry(fixture *f, bool quorum, uint32_t n, uint32_t nr, uint32_t nw);
+rs_node_id fixture_add_pb(fixture *f, bool blocking, bool reads_primary);
+rs_node_id fixture_add_quorum_replica(fixture *f);
+rs_node_id fixture_add_stub(fixture *f, const char *name); /* receives, never answers */
+rs_node_id fixture_add_client(fixture *f, const char *name, double timeout, int attempts);
+rs_node_id fixture_add_driven_client(fixture *f, const char *name, double timeout, int attempts,
+                                     const rs_driver_config *driver);
+
+/* A registry and n replicas, added in id order (not yet run). */
+void fixture_pb_cluster(fixture *f, int n, bool blocking, bool reads_primary);
+void fixture_quorum_cluster(fixture *f, int n, int nr, int nw);
+
+/* ---- the clock and the queue ---- */
+
+double fixture_now(const fixture *f);
+void fixture_set_latency(fixture *f, rs_node_id from, rs_node_id to, double seconds);
+bool fixture_step(fixture *f); /* one delivery or timer; false when nothing is due */
+void fixture_run_until(fixture *f, double t);
+void fixture_run_until_idle(fixture *f);
+
+/* Manual control: held links keep their messages queued until released or delivered by hand. */
+void fixture_hold(fixture *f, rs_node_id from, rs_node_id to);
+void fixture_release(fixture *f, rs_node_id from, rs_node_id to);
+bool fixture_deliver_nth(fixture *f, rs_node_id from, rs_node_id to, int type, int nth);
+bool fixture_deliver_one(fixture *f, rs_node_id from, rs_node_id to, int type);
+int fixture_drop(fixture *f, rs_node_id from, rs_node_id to, int type);
+/* Queues `m` as if `from` had sent it (a message a real node would not send, for instance). */
+void fixture_inject(fixture *f, rs_node_id from, rs_node_id to, const rs_msg *m);
+
+/* ---- what happened ---- */
+
+size_t fixture_mark(const fixture *f); /* a point in the send log */
+int fixture_sent(const fixture *f, size_t mark, rs_node_id from, rs_node_id to, int type);
+const fx_sent *fixture_sent_nth(const fixture *f, size_t mark, rs_node_id from, rs_node_id to, int type, int nth);
+/* Decodes a sent message; its slices point into the log and live as long as the fixture. */
+void fixture_decode(const fx_sent *s, rs_msg *out);
+/* The nth matching message sent since `mark`, decoded; the test fails if there is none. */
+rs_msg fixture_sent_msg(const fixture *f, size_t mark, rs_node_id from, rs_node_id to, int type, int nth);
+int fixture_queued(const fixture *f, rs_node_id from, rs_node_id to, int type);
+int fixture_count_events(const fixture *f, rs_node_id node, int type);
+const fx_event *fixture_event_nth(const fixture *f, rs_node_id node, int type, int nth); /* -1: last */
+bool fixture_timer_armed(const fixture *f, rs_node_id node, int timer);
+void fixture_dump(const fixture *f); /* prints the send log, for debugging a test */
+
+/* ---- the nodes ---- */
+
+rs_node_id fixture_node(const fixture *f, const char *name);
+rs_app *fixture_app(fixture *f, rs_node_id node);
+pb_replica *fixture_pb(fixture *f, rs_node_id node);
+rs_client *fixture_client(fixture *f, rs_node_id node);
+rs_driver *fixture_driver(fixture *f, rs_node_id node);
+void fixture_submit(fixture *f, rs_node_id client, rs_op op, rs_node_id replica);
+/* Submits `op`, runs until idle and returns the operation's COMPLETE event (the test fails if
+ * it did not complete). */
+const fx_event *fixture_run_op(fixture *f, rs_node_id client, rs_op op, rs_node_id replica);
+/* Fails the test, naming both, unless `e` ended with this outcome and status. */
+void fixture_assert_outcome(const fx_event *e, rs_outcome outcome, rs_status status);
+
+/* ---- operations, spelled as the seeds spell them ---- */
+
+static inline rs_op fx_write(const char *uuid, const char *name, const char *content)
+{
+  return (rs_op){.kind = RS_OP_WRITE, .key = rs_bytes_str(uuid), .name = rs_bytes_str(name),
+                 .value = rs_bytes_str(content)};
+}
+static inline rs_op fx_read(const char *uuid) { return (rs_op){.kind = RS_OP_READ, .key = rs_bytes_str(uuid)}; }
+static inline rs_op fx_delete(const char *uuid) { return (rs_op){.kind = RS_OP_DELETE, .key = rs_bytes_str(uuid)}; }
+static inline rs_op fx_put(const char *k, const char *v)
+{
+  return (rs_op){.kind = RS_OP_PUT, .key = rs_bytes_str(k), .value = rs_bytes_str(v)};
+}
+static inline rs_op fx_get(const char *k) { return (rs_op){.kind = RS_OP_GET, .key = rs_bytes_str(k)}; }
+static inline rs_op fx_append(const char *k, const char *v)
+{
+  return (rs_op){.kind = RS_OP_APPEND, .key = rs_bytes_str(k), .value = rs_bytes_str(v)};
+}
+
+#endif
