@@ -64,7 +64,7 @@ typedef struct lin_key_result {
 
 typedef struct lin_result {
   lin_verdict verdict;      /* VIOLATION if any key has one, else UNKNOWN if any key is, else OK */
-  char *app;                /* "files" or "kv" */
+  char *app;                /* "files", "files-quorum" or "kv" */
   size_t n_ops;             /* operations in the history */
   size_t n_checked;         /* of them, those the search had to place (the others cannot matter) */
   lin_key_result *keys;     /* one per key, sorted by key (strcmp) */
@@ -74,7 +74,7 @@ typedef struct lin_result {
   double elapsed;           /* seconds the check took, by the clock it was given */
 } lin_result;
 
-/* Checks `h` against the sequential model of `app` ("files" or "kv"), key by key. Returns NULL
+/* Checks `h` against the sequential model of `app` ("files", "kv", or "files-quorum": files as seed 004's quorum replicas answer it), key by key. Returns NULL
  * and sets *error (g_free it) when the input cannot be checked: an unknown app, an operation the
  * app does not have, an operation without a key. */
 lin_result *lin_check(const history *h, const char *app, const lin_options *opt, char **error);

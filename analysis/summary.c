@@ -199,8 +199,11 @@ static void json_outcomes(jw *w, const stats *st)
 
 static void json_consistency(jw *w, const summary *s)
 {
-  if (s->has_linearizable)
-    jw_str(w, "linearizable", summary_verdict_name(s->linearizable));
+  /* A JSON boolean when the checker decided, the string "unknown" when its time bound ran out. */
+  if (s->has_linearizable && s->linearizable == SUMMARY_UNKNOWN)
+    jw_str(w, "linearizable", "unknown");
+  else if (s->has_linearizable)
+    jw_bool(w, "linearizable", s->linearizable == SUMMARY_TRUE);
   if (s->has_lost_writes)
     jw_u64(w, "lost_writes", s->lost_writes);
   if (s->has_stale_reads)
@@ -321,6 +324,7 @@ static void wrapped(FILE *out, const char *first, int indent, GPtrArray *items, 
   g_string_free(l, TRUE);
 }
 
+/* The scenario's name in a rule, then protocol and seed. */
 static void print_header(const summary *s, FILE *out)
 {
   GString *h = g_string_new("== replsim: ");
@@ -333,6 +337,7 @@ static void print_header(const summary *s, FILE *out)
   line(out, "protocol %s   seed %" G_GUINT64_FORMAT, s->protocol ? s->protocol : "-", s->seed);
 }
 
+/* One op type's answers, "SUCCESS 970, TIMEOUT 10", wrapped under the counts. */
 static void print_statuses(const op_stats *o, FILE *out)
 {
   GPtrArray *items = g_ptr_array_new_with_free_func(g_free);
@@ -359,6 +364,7 @@ static void print_operations(const stats *st, FILE *out)
   }
 }
 
+/* A row per op type that has ok operations; nothing if none has. */
 static void print_latency(const stats *st, FILE *out)
 {
   if (st->ok == 0)
@@ -375,15 +381,17 @@ static void print_latency(const stats *st, FILE *out)
   }
 }
 
+/* Throughput, simulated against wall time (short runs get microseconds), and messages. */
 static void print_run(const summary *s, const stats *st, FILE *out)
 {
+  int prec = s->sim_time < 1.0 ? 6 : 3;
   line(out, "%s", "");
   line(out, "%-14s%.1f ops/s (simulated)", "Throughput", st->throughput);
   if (s->wall_seconds > 0)
-    line(out, "%-14s%.3f s simulated, %.3f s wall (%.1fx real time)", "Time", s->sim_time,
+    line(out, "%-14s%.*f s simulated, %.3f s wall (%.1fx real time)", "Time", prec, s->sim_time,
          s->wall_seconds, s->sim_time / s->wall_seconds);
   else
-    line(out, "%-14s%.3f s simulated", "Time", s->sim_time);
+    line(out, "%-14s%.*f s simulated", "Time", prec, s->sim_time);
   line(out, "%-14s%" G_GUINT64_FORMAT " sent, %" G_GUINT64_FORMAT " dropped", "Messages",
        s->messages_sent, s->messages_dropped);
 }

@@ -1,4 +1,4 @@
-/* Reading trace.jsonl back: each line checked for shape, parsed with json-glib, handed on. */
+/* Reading trace.jsonl back: each line checked strictly, parsed with json-glib, handed on. */
 #include "trace_reader.h"
 
 #include <errno.h>
@@ -6,62 +6,267 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Our lines are flat objects; this only guards json-glib's recursive parser against garbage. */
+/* Our lines are flat objects; this bounds the recursion of both parsers on garbage. */
 #define TRACE_MAX_DEPTH 64
+
+/* --- a strict JSON scanner ----------------------------------------------------------------- */
+
+/* json-glib is lax (it silently ignores a second object on the line, accepts single quotes and
+ * raw control characters) and recursive without bound (deep nesting overflows its stack), so
+ * every line is first checked here against the strict RFC 8259 grammar. The scan also notes
+ * where the top-level "t" and "type" values are, so a line of a type nobody asked for can be
+ * checked and skipped without building a tree, many times faster. */
+typedef struct jscan {
+  const char *p, *end;
+  const char *err;           /* what is wrong (static text), NULL while all is well */
+  int depth;
+  const char *t, *t_end;     /* raw span of the top-level "t" value (the last one), or NULL */
+  const char *type, *type_end;
+  bool escaped_key;          /* a top-level key has an escape: only json-glib can tell its name */
+} jscan;
+
+static bool js_value(jscan *s);
+
+static bool js_fail(jscan *s, const char *why)
+{
+  if (!s->err)
+    s->err = why;
+  return false;
+}
+
+static void js_ws(jscan *s)
+{
+  while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r'))
+    s->p++;
+}
+
+/* A string, from its opening quote; sets *escaped if it holds any escape. */
+static bool js_string(jscan *s, bool *escaped)
+{
+  s->p++;
+  while (s->p < s->end) {
+    unsigned char c = (unsigned char)*s->p++;
+    if (c == '"')
+      return true;
+    if (c < 0x20)
+      return js_fail(s, "malformed JSON: control character in a string");
+    if (c != '\\')
+      continue;
+    if (escaped)
+      *escaped = true;
+    if (s->p >= s->end)
+      break;
+    c = (unsigned char)*s->p++;
+    if (c == 'u') {
+      for (int i = 0; i < 4; i++, s->p++)
+        if (s->p >= s->end || !g_ascii_isxdigit(*s->p))
+          return js_fail(s, "malformed JSON: bad \\u escape");
+    } else if (!strchr("\"\\/bfnrt", c)) {
+      return js_fail(s, "malformed JSON: bad escape in a string");
+    }
+  }
+  return js_fail(s, "malformed JSON: unterminated string");
+}
+
+static bool js_digits(jscan *s)
+{
+  const char *from = s->p;
+  while (s->p < s->end && g_ascii_isdigit(*s->p))
+    s->p++;
+  return s->p > from || js_fail(s, "malformed JSON: bad number");
+}
+
+/* -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)? */
+static bool js_number(jscan *s)
+{
+  if (*s->p == '-')
+    s->p++;
+  if (s->p < s->end && *s->p == '0')
+    s->p++;
+  else if (!js_digits(s))
+    return false;
+  if (s->p < s->end && *s->p == '.') {
+    s->p++;
+    if (!js_digits(s))
+      return false;
+  }
+  if (s->p < s->end && (*s->p == 'e' || *s->p == 'E')) {
+    s->p++;
+    if (s->p < s->end && (*s->p == '+' || *s->p == '-'))
+      s->p++;
+    if (!js_digits(s))
+      return false;
+  }
+  return true;
+}
+
+static bool js_literal(jscan *s, const char *lit)
+{
+  size_t n = strlen(lit);
+  if ((size_t)(s->end - s->p) < n || memcmp(s->p, lit, n) != 0)
+    return js_fail(s, "malformed JSON: unexpected character");
+  s->p += n;
+  return true;
+}
+
+/* After an element: a comma (more follow) or the closing bracket. */
+static bool js_next(jscan *s, char close, bool *more)
+{
+  js_ws(s);
+  if (s->p >= s->end)
+    return js_fail(s, "malformed JSON: unterminated object or array");
+  if (*s->p == ',' || *s->p == close) {
+    *more = *s->p++ == ',';
+    return true;
+  }
+  return js_fail(s, close == '}' ? "malformed JSON: expected ',' or '}'"
+                                 : "malformed JSON: expected ',' or ']'");
+}
+
+static bool js_array(jscan *s)
+{
+  s->p++;
+  js_ws(s);
+  if (s->p < s->end && *s->p == ']') {
+    s->p++;
+    return true;
+  }
+  for (bool more = true; more;) {
+    js_ws(s);
+    if (!js_value(s) || !js_next(s, ']', &more))
+      return false;
+  }
+  return true;
+}
+
+/* Remembers where a top-level member's value lies when it is "t" or "type". */
+static void js_note_member(jscan *s, const char *key, size_t klen, bool escaped, const char *v)
+{
+  if (escaped)
+    s->escaped_key = true;
+  else if (klen == 1 && key[0] == 't')
+    s->t = v, s->t_end = s->p;
+  else if (klen == 4 && memcmp(key, "type", 4) == 0)
+    s->type = v, s->type_end = s->p;
+}
+
+static bool js_object(jscan *s, bool top)
+{
+  s->p++;
+  js_ws(s);
+  if (s->p < s->end && *s->p == '}') {
+    s->p++;
+    return true;
+  }
+  for (bool more = true; more;) {
+    js_ws(s);
+    if (s->p >= s->end || *s->p != '"')
+      return js_fail(s, "malformed JSON: expected a member name");
+    const char *key = s->p + 1;
+    bool escaped = false;
+    if (!js_string(s, &escaped))
+      return false;
+    size_t klen = (size_t)(s->p - 1 - key);
+    js_ws(s);
+    if (s->p >= s->end || *s->p != ':')
+      return js_fail(s, "malformed JSON: expected ':'");
+    s->p++;
+    js_ws(s);
+    const char *v = s->p;
+    if (!js_value(s))
+      return false;
+    if (top)
+      js_note_member(s, key, klen, escaped, v);
+    if (!js_next(s, '}', &more))
+      return false;
+  }
+  return true;
+}
+
+static bool js_value(jscan *s)
+{
+  if (s->p >= s->end)
+    return js_fail(s, "malformed JSON: missing value");
+  char c = *s->p;
+  if (c == '{' || c == '[') {
+    if (++s->depth > TRACE_MAX_DEPTH)
+      return js_fail(s, "malformed JSON: nested too deeply");
+    bool ok = c == '{' ? js_object(s, false) : js_array(s);
+    s->depth--;
+    return ok;
+  }
+  if (c == '"')
+    return js_string(s, NULL);
+  if (c == '-' || g_ascii_isdigit(c))
+    return js_number(s);
+  if (c == 't')
+    return js_literal(s, "true");
+  if (c == 'f')
+    return js_literal(s, "false");
+  if (c == 'n')
+    return js_literal(s, "null");
+  return js_fail(s, "malformed JSON: unexpected character");
+}
+
+/* Checks that the line is exactly one JSON object and notes its "t" and "type". */
+static bool js_line(jscan *s, const char *buf, size_t n)
+{
+  *s = (jscan){.p = buf, .end = buf + n, .depth = 1};
+  js_ws(s);
+  if (s->p >= s->end)
+    return js_fail(s, "blank line");
+  if (*s->p != '{')
+    return js_fail(s, "not a JSON object");
+  if (!js_object(s, true))
+    return false;
+  js_ws(s);
+  return s->p == s->end || js_fail(s, "malformed JSON: text after the object");
+}
 
 /* --- one line ------------------------------------------------------------------------------ */
 
-/* Checks what json-glib is lax about: the line must hold exactly one object (json-glib silently
- * ignores a second one) nested no deeper than TRACE_MAX_DEPTH (deeper input overflows its stack).
- * Strings are skipped with their escapes so brackets inside them do not count. */
-static const char *check_shape(const char *s, size_t n)
+/* True if the scanned line's type is a plain string that is not among `types`, so the line can
+ * be skipped once its `t` is checked. Anything unusual goes to json-glib instead. */
+static bool skippable(const jscan *s, const char *const *types)
 {
-  size_t i = 0;
-  while (i < n && g_ascii_isspace(s[i]))
-    i++;
-  if (i == n)
-    return "blank line";
-  if (s[i] != '{')
-    return "not a JSON object";
-  int depth = 0;
-  bool in_str = false;
-  for (; i < n; i++) {
-    char c = s[i];
-    if (in_str) {
-      if (c == '\\')
-        i++;
-      else if (c == '"')
-        in_str = false;
-    } else if (c == '"') {
-      in_str = true;
-    } else if (c == '{' || c == '[') {
-      if (++depth > TRACE_MAX_DEPTH)
-        return "malformed JSON: nested too deeply";
-    } else if ((c == '}' || c == ']') && --depth == 0) {
-      break;
-    }
-  }
-  if (depth != 0)
-    return "malformed JSON: unterminated object";
-  for (i++; i < n; i++)
-    if (!g_ascii_isspace(s[i]))
-      return "malformed JSON: text after the object";
-  return NULL;
+  if (!types || s->escaped_key || !s->type || *s->type != '"')
+    return false;
+  const char *name = s->type + 1;
+  size_t len = (size_t)(s->type_end - 1 - name);
+  if (memchr(name, '\\', len))
+    return false;
+  for (; *types; types++)
+    if (strlen(*types) == len && memcmp(*types, name, len) == 0)
+      return false;
+  return true;
 }
 
-/* Parses one line into its object, `t` and `type`. The object lives in `p` until its next load. */
-static bool parse_line(JsonParser *p, const char *buf, size_t n, double *t, const char **type,
-                       JsonObject **obj, char **why)
+/* Checks a skipped line's `t` as parse_line does for the others, and its UTF-8 as json-glib
+ * would. */
+static bool check_skipped(const jscan *s, const char *buf, size_t n, char **why)
 {
-  if (memchr(buf, '\0', n)) {
-    *why = g_strdup("NUL byte in the line");
+  if (!s->t) {
+    *why = g_strdup("missing field \"t\"");
     return false;
   }
-  const char *shape = check_shape(buf, n);
-  if (shape) {
-    *why = g_strdup(shape);
+  char *end = NULL;
+  double t = (*s->t == '-' || g_ascii_isdigit(*s->t)) ? g_ascii_strtod(s->t, &end) : NAN;
+  if (end != s->t_end || !isfinite(t)) {
+    *why = g_strdup("field \"t\" must be a finite number");
     return false;
   }
+  if (!g_utf8_validate_len(buf, n, NULL)) {
+    *why = g_strdup("malformed JSON: not valid UTF-8");
+    return false;
+  }
+  return true;
+}
+
+/* Parses a checked line with json-glib into its object, `t` and `type`. The object lives in
+ * `p` until its next load. */
+static bool load_line(JsonParser *p, const char *buf, size_t n, double *t, const char **type,
+                      JsonObject **obj, char **why)
+{
   GError *e = NULL;
   if (!json_parser_load_from_data(p, buf, (gssize)n, &e)) {
     *why = g_strdup_printf("malformed JSON: %s", e->message);
@@ -73,8 +278,8 @@ static bool parse_line(JsonParser *p, const char *buf, size_t n, double *t, cons
     *why = g_strdup("not a JSON object");
     return false;
   }
-  *obj = json_node_get_object(root);
-  JsonNode *tn = json_object_get_member(*obj, "t");
+  JsonObject *o = json_node_get_object(root);
+  JsonNode *tn = json_object_get_member(o, "t");
   GType tt = tn && JSON_NODE_HOLDS_VALUE(tn) ? json_node_get_value_type(tn) : G_TYPE_INVALID;
   if (!tn) {
     *why = g_strdup("missing field \"t\"");
@@ -85,7 +290,7 @@ static bool parse_line(JsonParser *p, const char *buf, size_t n, double *t, cons
     return false;
   }
   *t = json_node_get_double(tn);
-  JsonNode *yn = json_object_get_member(*obj, "type");
+  JsonNode *yn = json_object_get_member(o, "type");
   if (!yn) {
     *why = g_strdup("missing field \"type\"");
     return false;
@@ -95,10 +300,32 @@ static bool parse_line(JsonParser *p, const char *buf, size_t n, double *t, cons
     return false;
   }
   *type = json_node_get_string(yn);
+  *obj = o;
   return true;
 }
 
-bool trace_foreach(const char *path, trace_line_fn fn, void *ud, char **err)
+/* Reads one line: checks it strictly, then either skips it (*obj stays NULL: its type is not
+ * among `types`) or parses it. */
+static bool parse_line(JsonParser *p, const char *buf, size_t n, const char *const *types,
+                       double *t, const char **type, JsonObject **obj, char **why)
+{
+  jscan s;
+  *obj = NULL;
+  if (memchr(buf, '\0', n)) {
+    *why = g_strdup("NUL byte in the line");
+    return false;
+  }
+  if (!js_line(&s, buf, n)) {
+    *why = g_strdup(s.err);
+    return false;
+  }
+  if (skippable(&s, types))
+    return check_skipped(&s, buf, n, why);
+  return load_line(p, buf, n, t, type, obj, why);
+}
+
+bool trace_foreach_types(const char *path, const char *const *types, trace_line_fn fn, void *ud,
+                         char **err)
 {
   FILE *f = fopen(path, "r");
   if (!f) {
@@ -119,7 +346,8 @@ bool trace_foreach(const char *path, trace_line_fn fn, void *ud, char **err)
     double t = 0;
     const char *type = NULL;
     JsonObject *obj = NULL;
-    ok = parse_line(p, buf, (size_t)n, &t, &type, &obj, &why) && fn(ud, line, t, type, obj, &why);
+    ok = parse_line(p, buf, (size_t)n, types, &t, &type, &obj, &why) &&
+         (!obj || fn(ud, line, t, type, obj, &why));
   }
   if (!ok && err)
     *err = g_strdup_printf("%s:%ld: %s", path, line, why ? why : "rejected");
@@ -133,6 +361,11 @@ bool trace_foreach(const char *path, trace_line_fn fn, void *ud, char **err)
   g_object_unref(p);
   fclose(f);
   return ok;
+}
+
+bool trace_foreach(const char *path, trace_line_fn fn, void *ud, char **err)
+{
+  return trace_foreach_types(path, NULL, fn, ud, err);
 }
 
 /* --- fields -------------------------------------------------------------------------------- */
@@ -284,8 +517,9 @@ static bool on_line(void *ud, long line, double t, const char *type, JsonObject 
 
 history *trace_read_history(const char *path, char **err)
 {
+  static const char *const wanted[] = {"invoke", "ok", "fail", "info", NULL};
   history *h = history_new();
-  if (!trace_foreach(path, on_line, h, err)) {
+  if (!trace_foreach_types(path, wanted, on_line, h, err)) {
     history_free(h);
     return NULL;
   }

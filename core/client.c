@@ -23,6 +23,7 @@ struct rs_client {
   rs_node_id pinned;      /* replica the operation is pinned to, or RS_NO_NODE */
   uint64_t seq;
   int attempt;
+  bool maybe_applied;     /* an attempt timed out: the operation may have run */
   uint32_t target;        /* primary-backup: index of the replica tried now */
   uint64_t version;       /* quorum writes: the version this write carries */
 
@@ -140,6 +141,7 @@ void rs_client_submit(rs_client *c, const rs_op *op, rs_node_id replica)
   c->pinned = replica;
   c->seq++;
   c->attempt = 0;
+  c->maybe_applied = false;
   emit_invoke(c);
   if (c->cfg.quorum) {
     /* Microseconds of the coordinator's clock, with the low bits naming the writer, so two
@@ -163,7 +165,11 @@ void rs_client_submit(rs_client *c, const rs_op *op, rs_node_id replica)
 static void retry(rs_client *c, rs_outcome give_up_as, rs_status give_up_status)
 {
   if (++c->attempt >= c->cfg.attempts) {
-    finish_status(c, give_up_as, give_up_status);
+    /* A refusal after a timeout does not prove the first attempt did not run. */
+    if (c->maybe_applied)
+      finish_status(c, RS_OUT_INFO, RS_ST_TIMEOUT);
+    else
+      finish_status(c, give_up_as, give_up_status);
     return;
   }
   if (c->cfg.quorum) {
@@ -269,6 +275,8 @@ void rs_client_handle(rs_client *c, rs_node_id from, const rs_msg *m)
 
 void rs_client_timer(rs_client *c, int timer)
 {
-  if (timer == RS_CLIENT_TIMER_ATTEMPT && c->phase != PHASE_IDLE)
+  if (timer == RS_CLIENT_TIMER_ATTEMPT && c->phase != PHASE_IDLE) {
+    c->maybe_applied = true;
     retry(c, RS_OUT_INFO, RS_ST_TIMEOUT);
+  }
 }

@@ -1,5 +1,6 @@
 /* Primary-backup replication (seeds 000, 001, 004): the primary orders updates, backups follow. */
 #include "pb_replica.h"
+#include "dedup.h"
 #include "owned.h"
 
 #include <glib.h>
@@ -38,6 +39,7 @@ struct pb_replica {
   GArray *backups;       /* backup_state, in the order the registry announced them */
   GQueue *pending;       /* pending_update*, by index (blocking primary) */
   GTree *early;          /* index -> early_update* (backup) */
+  rs_dedup *dedup;       /* last update and answer per client: retries run at most once */
 };
 
 const char *pb_role_name(pb_role role)
@@ -76,6 +78,7 @@ pb_replica *pb_new(const pb_config *cfg, const rs_host *host, rs_app *app)
   r->backups = g_array_new(FALSE, FALSE, sizeof(backup_state));
   r->pending = g_queue_new();
   r->early = g_tree_new_full(cmp_index, NULL, g_free, free_early);
+  r->dedup = rs_dedup_new();
   return r;
 }
 
@@ -93,6 +96,7 @@ void pb_free(pb_replica *r)
   g_array_free(r->backups, TRUE);
   g_queue_free_full(r->pending, free_pending);
   g_tree_destroy(r->early);
+  rs_dedup_free(r->dedup);
   g_free(r);
 }
 
@@ -150,9 +154,21 @@ static void emit_apply(pb_replica *r, const rs_op *op, const rs_result *res)
  * (e.g. DELETED FILE CANNOT BE UPDATED) changes nothing and is not sent to the backups (seed 001). */
 static void primary_update(pb_replica *r, rs_node_id origin, rs_node_id client, uint64_t seq, const rs_op *op)
 {
+  const rs_result *done = NULL;
+  switch (rs_dedup_check(r->dedup, client, seq, &done)) {
+  case RS_DEDUP_STALE:   /* the client gave up on it long ago */
+  case RS_DEDUP_PENDING: /* the first attempt's confirmation will answer the client */
+    return;
+  case RS_DEDUP_DONE:    /* a retry of an update that ran: the same answer, not a second run */
+    confirm(r, origin, client, seq, done);
+    return;
+  case RS_DEDUP_NEW:
+    break;
+  }
   rs_result res;
   r->app->ops->execute(r->app->state, op, r->last_index + 1, RS_APPLY_ORDERED, &res);
   if (res.status != RS_ST_SUCCESS) {
+    rs_dedup_finish(r->dedup, client, seq, &res);
     confirm(r, origin, client, seq, &res);
     return;
   }
@@ -164,9 +180,11 @@ static void primary_update(pb_replica *r, rs_node_id origin, rs_node_id client, 
   for (guint i = 0; i < r->backups->len; i++)
     rs_send(&r->host, g_array_index(r->backups, backup_state, i).id, &rep);
   if (!r->cfg.blocking || r->backups->len == 0) {
+    rs_dedup_finish(r->dedup, client, seq, &res);
     confirm(r, origin, client, seq, &res);
     return;
   }
+  rs_dedup_begin(r->dedup, client, seq);
   pending_update *u = g_new0(pending_update, 1);
   u->index = index;
   u->origin = origin;
@@ -235,12 +253,16 @@ static void ack(pb_replica *r)
   rs_send(&r->host, r->primary, &m);
 }
 
-static void backup_apply(pb_replica *r, const rs_op *op, uint64_t version)
+/* Applies the primary's next update and remembers it in the at-most-once table, so that this
+ * backup, if it ever becomes primary, still answers a retry of it without running it again. */
+static void backup_apply(pb_replica *r, const rs_op *op, uint64_t version, rs_node_id client, uint64_t seq)
 {
   rs_result res;
   r->app->ops->execute(r->app->state, op, version, RS_APPLY_ORDERED, &res);
   r->last_index++;
   emit_apply(r, op, &res);
+  rs_result answer = {.status = res.status, .version = res.version};
+  rs_dedup_finish(r->dedup, client, seq, &answer);
 }
 
 /* Applies updates strictly in the primary's order; ones that arrive early wait their turn. */
@@ -251,7 +273,7 @@ static void drain_early(pb_replica *r)
     early_update *e = g_tree_lookup(r->early, &next);
     if (!e)
       return;
-    backup_apply(r, e->op, e->version);
+    backup_apply(r, e->op, e->version, e->client, e->seq);
     g_tree_remove(r->early, &next);
   }
 }
@@ -265,7 +287,7 @@ static void on_replicate(pb_replica *r, rs_node_id from, const rs_msg *m)
     return;
   }
   if (m->index == r->last_index + 1) {
-    backup_apply(r, &m->op, m->res.version);
+    backup_apply(r, &m->op, m->res.version, m->client, m->seq);
     drain_early(r);
   } else if (m->index > r->last_index + 1 && !g_tree_lookup(r->early, &m->index)) {
     early_update *e = g_new0(early_update, 1);
@@ -308,6 +330,7 @@ static void on_replicate_ack(pb_replica *r, rs_node_id from, const rs_msg *m)
   pending_update *u;
   while ((u = g_queue_peek_head(r->pending)) && u->index <= low) {
     g_queue_pop_head(r->pending);
+    rs_dedup_finish(r->dedup, u->client, u->seq, u->res);
     confirm(r, u->origin, u->client, u->seq, u->res);
     free_pending(u);
   }

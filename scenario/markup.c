@@ -46,7 +46,8 @@ static const attr_rule get_attrs[] = {REQ("key"), STEP_COMMON, OPT("expect-value
 static const attr_rule cas_attrs[] = {REQ("key"), REQ("expected"), REQ("value"), STEP_COMMON, END};
 static const attr_rule crash_attrs[] = {REQ("node"), REQ("at"), END};
 static const attr_rule restart_attrs[] = {REQ("node"), REQ("at"), OPT("boot"), END};
-static const attr_rule partition_attrs[] = {REQ("at"), OPT("until"), OPT("groups"), OPT("from"), OPT("to"), END};
+static const attr_rule partition_attrs[] = {REQ("at"),   OPT("until"), OPT("groups"),
+                                            OPT("from"), OPT("to"),    END};
 static const attr_rule link_down_attrs[] = {REQ("link"), REQ("at"), OPT("until"), END};
 static const attr_rule delay_attrs[] = {REQ("link"), REQ("latency"), REQ("at"), OPT("until"), END};
 static const attr_rule pause_attrs[] = {REQ("node"), REQ("at"), OPT("until"), END};
@@ -137,6 +138,7 @@ static bool read_uint(sc_reader *r, const char *element, const char **names, con
                  " to %" G_GUINT64_FORMAT ")", attr, text, element, why, min, max);
 }
 
+/* <scenario name seed duration>: seed and duration stay raw, as --set may replace them. */
 static bool read_scenario(sc_reader *r, const char *element, const char **names, const char **values)
 {
   (void)element;
@@ -153,6 +155,7 @@ static bool read_scenario(sc_reader *r, const char *element, const char **names,
   return true;
 }
 
+/* <platform file>: kept as written; it is resolved and scanned once the whole file is read. */
 static bool read_platform(sc_reader *r, const char *element, const char **names, const char **values)
 {
   if (!once(r, &r->seen_platform, element))
@@ -162,6 +165,7 @@ static bool read_platform(sc_reader *r, const char *element, const char **names,
   return true;
 }
 
+/* <network model jitter jitter-mean>: the model in SimGrid's spelling, the jitter and its mean. */
 static bool read_network(sc_reader *r, const char *element, const char **names, const char **values)
 {
   static const char *const jitters[] = {"none", "uniform", "exponential"};
@@ -170,7 +174,8 @@ static bool read_network(sc_reader *r, const char *element, const char **names, 
   if (!once(r, &r->seen_network, element))
     return false;
   if (model && sv_network_model(model) == NULL)
-    return rd_fail(r, r->line, "unknown network model '%s' (expected CM02, LV08, SMPI, IB or Constant)", model);
+    return rd_fail(r, r->line, "unknown network model '%s' (expected CM02, LV08, SMPI, IB or Constant)",
+                   model);
   if (model) {
     g_free(r->sc->network_model);
     r->sc->network_model = g_strdup(sv_network_model(model));
@@ -190,6 +195,7 @@ static bool read_network(sc_reader *r, const char *element, const char **names, 
   return true;
 }
 
+/* <cluster>: every attribute stays raw until overrides are applied (validate.c reads them). */
 static bool read_cluster(sc_reader *r, const char *element, const char **names, const char **values)
 {
   if (!once(r, &r->seen_cluster, element))
@@ -201,6 +207,7 @@ static bool read_cluster(sc_reader *r, const char *element, const char **names, 
   return true;
 }
 
+/* <registry host> and <view-service host>: their hosts are checked against the platform later. */
 static bool read_registry(sc_reader *r, const char *element, const char **names, const char **values)
 {
   if (!once(r, &r->seen_registry, element))
@@ -220,6 +227,7 @@ static bool read_view_service(sc_reader *r, const char *element, const char **na
   return true;
 }
 
+/* <replica id host>, one by one; the count form (replicas= hosts=) excludes this one. */
 static bool read_replica(sc_reader *r, const char *element, const char **names, const char **values)
 {
   (void)element;
@@ -233,6 +241,7 @@ static bool read_replica(sc_reader *r, const char *element, const char **names, 
   return true;
 }
 
+/* The workload's counts and times, each within a range that catches typos. */
 static bool read_workload_numbers(sc_reader *r, const char *element, const char **names, const char **values)
 {
   sc_workload *w = &r->sc->workload;
@@ -252,6 +261,7 @@ static bool read_workload_numbers(sc_reader *r, const char *element, const char 
   return ok;
 }
 
+/* <workload>: closed-loop clients c1..cN; the mix is read later, against the final app. */
 static bool read_workload(sc_reader *r, const char *element, const char **names, const char **values)
 {
   sc_workload *w = &r->sc->workload;
@@ -267,6 +277,7 @@ static bool read_workload(sc_reader *r, const char *element, const char **names,
   return read_workload_numbers(r, element, names, values);
 }
 
+/* <client id host>: a scripted client; its steps follow as child elements. */
 static bool read_client(sc_reader *r, const char *element, const char **names, const char **values)
 {
   (void)element;
@@ -300,6 +311,7 @@ static bool read_step(sc_reader *r, const char *element, const char **names, con
   return read_duration(r, element, names, values, "at", false, &st->at);
 }
 
+/* <faults>: a container for the fault elements, given once. */
 static bool read_faults(sc_reader *r, const char *element, const char **names, const char **values)
 {
   (void)names;
@@ -334,6 +346,7 @@ static bool read_partition_shape(sc_reader *r, sc_fault *f)
   return true;
 }
 
+/* One fault element; nodes and links are checked once every node is known (validate.c). */
 static bool read_fault(sc_reader *r, const char *element, const char **names, const char **values)
 {
   sc_fault *f = g_new0(sc_fault, 1);
@@ -364,13 +377,16 @@ static bool check_expect_value(sc_reader *r, const char *key, const char *value)
       return rd_fail(r, r->line, "bad linearizable '%s' on <expect>: expected true or false", value);
   } else if (strcmp(key, "availability-min") == 0) {
     if (!sv_number(value, &d) || d < 0 || d > 1)
-      return rd_fail(r, r->line, "bad availability-min '%s' on <expect>: expected a number from 0 to 1", value);
+      return rd_fail(r, r->line, "bad availability-min '%s' on <expect>: expected a number from 0 to 1",
+                     value);
   } else if (!sv_uint(value, 0, G_MAXINT, &n, &why)) {
-    return rd_fail(r, r->line, "bad %s '%s' on <expect>: %s (expected a whole number from 0)", key, value, why);
+    return rd_fail(r, r->line, "bad %s '%s' on <expect>: %s (expected a whole number from 0)", key, value,
+                   why);
   }
   return true;
 }
 
+/* <expect>: each attribute is one expectation, kept in file order as written. */
 static bool read_expect(sc_reader *r, const char *element, const char **names, const char **values)
 {
   if (!once(r, &r->seen_expect, element))

@@ -214,7 +214,8 @@ static bool check_quorum(sc_reader *r)
   scenario *sc = r->sc;
   gint64 n = sc->replicas->len;
   guint64 given_r = 0, given_w = 0;
-  if (!raw_uint(r, RAW_READ_QUORUM, 0, 1000, 0, &given_r) || !raw_uint(r, RAW_WRITE_QUORUM, 0, 1000, 0, &given_w))
+  if (!raw_uint(r, RAW_READ_QUORUM, 0, 1000, 0, &given_r) ||
+      !raw_uint(r, RAW_WRITE_QUORUM, 0, 1000, 0, &given_w))
     return false;
   gint64 nr = (gint64)given_r, nw = (gint64)given_w;
   default_quorum(r, n, &nr, &nw);
@@ -225,7 +226,8 @@ static bool check_quorum(sc_reader *r)
   if (nr < 1 || nr > n)
     return raw_fail(r, mask, "read-quorum %d must be from 1 to the number of replicas (%d)", (int)nr, (int)n);
   if (nw < 1 || nw > n)
-    return raw_fail(r, mask, "write-quorum %d must be from 1 to the number of replicas (%d)", (int)nw, (int)n);
+    return raw_fail(r, mask, "write-quorum %d must be from 1 to the number of replicas (%d)", (int)nw,
+                    (int)n);
   if (nr + nw <= n)
     return raw_fail(r, mask, "read-quorum %d + write-quorum %d must exceed the %d replicas (Nr + Nw > N)",
                     (int)nr, (int)nw, (int)n);
@@ -254,6 +256,7 @@ static bool load_platform(sc_reader *r)
   return true;
 }
 
+/* A host named by the scenario must be one the platform defines. */
 static bool check_host(sc_reader *r, const char *host, int line, const char *what)
 {
   if (g_hash_table_contains(r->hosts, host))
@@ -269,7 +272,8 @@ static bool place_services(sc_reader *r)
   if (sc->registry_host == NULL && g_hash_table_contains(r->hosts, "registry"))
     sc->registry_host = g_strdup("registry");
   if (sc->registry_host == NULL)
-    return rd_fail(r, r->cluster_line, "<cluster> has no <registry host=...> and the platform no host 'registry'");
+    return rd_fail(r, r->cluster_line,
+                   "<cluster> has no <registry host=...> and the platform no host 'registry'");
   if (!check_host(r, sc->registry_host, r->registry_line ? r->registry_line : r->cluster_line, "<registry>"))
     return false;
   if (sc->failover != RS_FAILOVER_VIEW_SERVICE)

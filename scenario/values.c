@@ -124,6 +124,7 @@ bool sv_node_id_ok(const char *id)
   return true;
 }
 
+/* The words of a space-separated list ("client-1 client-2"), empty ones dropped. */
 GPtrArray *sv_split_words(const char *text)
 {
   GPtrArray *words = g_ptr_array_new_with_free_func(g_free);
@@ -173,6 +174,7 @@ const char *sv_network_model(const char *text)
 static const rs_op_kind files_ops[] = {RS_OP_WRITE, RS_OP_READ, RS_OP_DELETE, RS_OP_NONE};
 static const rs_op_kind kv_ops[] = {RS_OP_PUT, RS_OP_GET, RS_OP_APPEND, RS_OP_CAS, RS_OP_NONE};
 
+/* The operations each application understands (files: seed 004; kv: seeds 000, 001). */
 const rs_op_kind *sv_app_ops(const char *app)
 {
   if (strcmp(app, "files") == 0)

@@ -80,7 +80,7 @@ static void test_client_is_answered_only_once_every_replica_registered(void **st
   assert_true(fixture_deliver_one(f, FX_R1, FX_REGISTRY, RS_MSG_REGISTER));
   assert_true(fixture_deliver_one(f, FX_R2, FX_REGISTRY, RS_MSG_REGISTER));
   fixture_run_until_idle(f);
-  fixture_deliver_one(f, FX_R1, FX_REGISTRY, RS_MSG_NEW_REPLICA_ACK);
+  assert_true(fixture_deliver_one(f, FX_R1, FX_REGISTRY, RS_MSG_NEW_REPLICA_ACK));
   assert_int_equal(fixture_sent(f, 0, FX_REGISTRY, c, RS_MSG_REPLICAS), 0);
   assert_false(rs_client_ready(fixture_client(f, c)));
   fixture_release(f, FX_ANY, FX_REGISTRY);

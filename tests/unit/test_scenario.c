@@ -13,6 +13,7 @@
 
 static char *source_dir;
 
+#ifndef RS_SOURCE_DIR
 static bool is_source_dir(const char *dir)
 {
   char *probe = g_build_filename(dir, "tests", "scenarios-parse", "design-example.xml", NULL);
@@ -20,6 +21,7 @@ static bool is_source_dir(const char *dir)
   g_free(probe);
   return found;
 }
+#endif
 
 /* The source tree: RS_SOURCE_DIR when the build gives it; else the nearest folder up from the
  * current one that holds tests/scenarios-parse; else the folder this file was compiled from. */

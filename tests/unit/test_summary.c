@@ -94,7 +94,7 @@ static void test_measured_fields_appear_with_their_values(void **state)
   assert_int_equal(json_object_get_int_member(o, "ok"), 2);
   assert_int_equal(json_object_get_int_member(o, "fail"), 1);
   assert_int_equal(json_object_get_int_member(o, "info"), 1);
-  assert_string_equal(json_object_get_string_member(o, "linearizable"), "false");
+  assert_false(json_object_get_boolean_member(o, "linearizable"));
   assert_int_equal(json_object_get_int_member(o, "lost_writes"), 2);
   assert_int_equal(json_object_get_int_member(o, "stale_reads"), 0);
   assert_int_equal(json_object_get_int_member(o, "diverged"), 1);

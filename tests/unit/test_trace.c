@@ -443,6 +443,32 @@ static void test_the_reader_rejects_garbage_naming_file_and_line(void **state)
                   "\"version\" must be a non-negative integer");
 }
 
+static void test_the_reader_holds_every_line_to_strict_json_even_lines_it_skips(void **state)
+{
+  (void)state;
+  assert_rejected(INV "{'t':1,'type':'send'}\n", -1, 2, "expected a member name");
+  assert_rejected(INV "{\"t\":01,\"type\":\"send\"}\n", -1, 2, "malformed JSON");
+  assert_rejected(INV "{\"t\":1,\"type\":\"send\",\"msg\":\"a\tb\"}\n", -1, 2,
+                  "control character");
+  assert_rejected(INV "{\"t\":1,\"type\":\"send\",\"msg\":\"\\x\"}\n", -1, 2, "bad escape");
+  assert_rejected(INV "{\"t\":1,\"type\":\"send\",\"id\":tru}\n", -1, 2, "malformed JSON");
+  assert_rejected(INV "{\"t\":1,\"type\":\"send\",\"a\":[1,]}\n", -1, 2, "malformed JSON");
+  assert_rejected(INV "{\"t\":1,\"type\":\"send\",\"msg\":\"\xc3\"}\n", -1, 2, "UTF-8");
+  assert_rejected(INV "{\"type\":\"send\"}\n", -1, 2, "missing field \"t\"");
+  assert_rejected(INV "{\"t\":null,\"type\":\"send\"}\n", -1, 2, "\"t\" must be a finite number");
+  assert_rejected(INV "{\"t\":-1e999,\"type\":\"send\"}\n", -1, 2, "finite number");
+  /* An escaped "ok" is still "ok": it is not skipped, and here it closes nothing. */
+  assert_rejected("{\"t\":1,\"type\":\"\\u006fk\",\"process\":\"c9\"}\n", -1, 1,
+                  "no open invocation");
+  char *path = tmp_path("escaped-key.jsonl");
+  assert_true(g_file_set_contents(path, "{\"\\u0074\":1.5,\"type\":\"send\"}\n", -1, NULL));
+  char *err = NULL;
+  history *h = trace_read_history(path, &err);
+  assert_null(err);
+  history_free(h);
+  g_free(path);
+}
+
 static void test_the_reader_survives_deep_nesting_and_binary_noise(void **state)
 {
   (void)state;
@@ -551,6 +577,7 @@ int main(void)
       cmocka_unit_test(test_writing_the_same_events_twice_gives_identical_bytes),
       cmocka_unit_test(test_opening_an_unwritable_path_fails_with_the_path_in_the_message),
       cmocka_unit_test(test_the_reader_rejects_garbage_naming_file_and_line),
+      cmocka_unit_test(test_the_reader_holds_every_line_to_strict_json_even_lines_it_skips),
       cmocka_unit_test(test_the_reader_survives_deep_nesting_and_binary_noise),
       cmocka_unit_test(test_the_reader_skips_event_types_it_does_not_need),
       cmocka_unit_test(test_foreach_stops_when_the_callback_says_so_with_file_and_line),

@@ -105,7 +105,6 @@ void fixture_dump(const fixture *f); /* prints the send log, for debugging a tes
 
 /* ---- the nodes ---- */
 
-rs_node_id fixture_node(const fixture *f, const char *name);
 rs_app *fixture_app(fixture *f, rs_node_id node);
 pb_replica *fixture_pb(fixture *f, rs_node_id node);
 rs_client *fixture_client(fixture *f, rs_node_id node);
@@ -114,8 +113,9 @@ void fixture_submit(fixture *f, rs_node_id client, rs_op op, rs_node_id replica)
 /* Submits `op`, runs until idle and returns the operation's COMPLETE event (the test fails if
  * it did not complete). */
 const fx_event *fixture_run_op(fixture *f, rs_node_id client, rs_op op, rs_node_id replica);
-/* Fails the test, naming both, unless `e` ended with this outcome and status. */
-void fixture_assert_outcome(const fx_event *e, rs_outcome outcome, rs_status status);
+/* Fails the test at the caller's line, naming both, unless `e` ended with this outcome and status. */
+void fixture_check_outcome(const fx_event *e, rs_outcome outcome, rs_status status, const char *file, int line);
+#define fixture_assert_outcome(e, outcome, status) fixture_check_outcome((e), (outcome), (status), __FILE__, __LINE__)
 
 /* ---- operations, spelled as the seeds spell them ---- */
 

@@ -1,0 +1,26 @@
+/* The at-most-once table: the last request and answer per client, so a retry runs only once. */
+#ifndef RS_DEDUP_H
+#define RS_DEDUP_H
+
+#include "types.h"
+
+typedef enum rs_dedup_state {
+  RS_DEDUP_NEW = 0, /* never seen: run it */
+  RS_DEDUP_STALE,   /* older than the client's latest request: the client has moved on */
+  RS_DEDUP_PENDING, /* running now: the first attempt's answer will reach the client */
+  RS_DEDUP_DONE,    /* already run: answer again with the stored result */
+} rs_dedup_state;
+
+typedef struct rs_dedup rs_dedup;
+
+rs_dedup *rs_dedup_new(void);
+void rs_dedup_free(rs_dedup *d);
+/* Where request (client, seq) stands; for DONE, *res is the stored answer (valid until the next
+ * change of that client's entry). */
+rs_dedup_state rs_dedup_check(const rs_dedup *d, rs_node_id client, uint64_t seq, const rs_result **res);
+/* The request started and its answer is not known yet. */
+void rs_dedup_begin(rs_dedup *d, rs_node_id client, uint64_t seq);
+/* The request ran and answered `res` (copied). */
+void rs_dedup_finish(rs_dedup *d, rs_node_id client, uint64_t seq, const rs_result *res);
+
+#endif

@@ -1,0 +1,295 @@
+/* Unit tests for quorum replication: the quorum replica (core/quorum_replica.c) and the client
+ * as coordinator (core/client.c), with the registry handing out Nr / Nw replicas. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <string.h>
+
+#include "support/fixture.h"
+
+enum { SEED = 4 };
+
+/* A quorum cluster of n replicas and one client "c1", all quiet. */
+static fixture *quorum_cluster(int n, int nr, int nw, rs_node_id *client)
+{
+  fixture *f = fixture_new(SEED, &rs_app_files);
+  fixture_quorum_cluster(f, n, nr, nw);
+  *client = fixture_add_client(f, "c1", 1.0, 3);
+  fixture_run_until_idle(f);
+  assert_true(rs_client_ready(fixture_client(f, *client)));
+  return f;
+}
+
+/* Puts a file straight into one replica's store, at a chosen version. */
+static void seed_file(fixture *f, rs_node_id r, const char *uuid, const char *content, uint64_t version)
+{
+  rs_app *app = fixture_app(f, r);
+  rs_op op = fx_write(uuid, "F1", content);
+  rs_result res;
+  app->ops->execute(app->state, &op, version, RS_APPLY_QUORUM, &res);
+  assert_int_equal(res.status, RS_ST_SUCCESS);
+}
+
+static void seed_tombstone(fixture *f, rs_node_id r, const char *uuid, uint64_t version)
+{
+  rs_app *app = fixture_app(f, r);
+  rs_op op = fx_delete(uuid);
+  rs_result res;
+  app->ops->execute(app->state, &op, version, RS_APPLY_QUORUM, &res);
+  assert_int_equal(res.status, RS_ST_SUCCESS);
+}
+
+/* Holds every replica's answers to the client (the registry's still get through). */
+static void hold_replies(fixture *f, int n, rs_node_id client)
+{
+  for (rs_node_id r = FX_R1; r <= (rs_node_id)n; r++)
+    fixture_hold(f, r, client);
+}
+
+/* Submits `op`, lets it reach its quorum, then hands the client the replicas' answers in
+ * `order`; the operation must complete with the last one and not before. */
+static const fx_event *answer_in_order(fixture *f, rs_node_id c, rs_op op, const rs_node_id *order, int n)
+{
+  fixture_submit(f, c, op, RS_NO_NODE);
+  fixture_run_until(f, fixture_now(f) + 0.1);
+  for (int i = 0; i < n; i++) {
+    assert_int_equal(fixture_count_events(f, c, RS_EV_COMPLETE), 0);
+    assert_true(fixture_deliver_one(f, order[i], c, RS_MSG_QUORUM_REPLY));
+  }
+  assert_int_equal(fixture_count_events(f, c, RS_EV_COMPLETE), 1);
+  return fixture_event_nth(f, c, RS_EV_COMPLETE, 0);
+}
+
+/* ---- reads keep the latest ---- */
+
+/* r2 holds the new version of u1, r1 and r3 an old one; Nr = N so the read asks all three. */
+static const fx_event *read_old_and_new(fixture **out, const rs_node_id order[3])
+{
+  rs_node_id c;
+  fixture *f = quorum_cluster(3, 3, 2, &c);
+  seed_file(f, FX_R1, "u1", "old", 5);
+  seed_file(f, FX_R2, "u1", "new", 9);
+  seed_file(f, FX_R3, "u1", "old", 5);
+  hold_replies(f, 3, c);
+  *out = f;
+  return answer_in_order(f, c, fx_read("u1"), order, 3);
+}
+
+static void test_read_keeps_the_latest_version_when_it_arrives_last(void **state)
+{
+  (void)state;
+  fixture *f;
+  const rs_node_id order[] = {FX_R1, FX_R3, FX_R2};
+  const fx_event *e = read_old_and_new(&f, order);
+  fixture_assert_outcome(e, RS_OUT_OK, RS_ST_SUCCESS);
+  assert_string_equal(e->value, "new");
+  assert_int_equal(e->version, 9);
+  assert_int_equal(e->replica, FX_R2);
+  fixture_free(f);
+}
+
+static void test_read_keeps_the_latest_version_when_it_arrives_first(void **state)
+{
+  (void)state;
+  fixture *f;
+  const rs_node_id order[] = {FX_R2, FX_R1, FX_R3};
+  const fx_event *e = read_old_and_new(&f, order);
+  fixture_assert_outcome(e, RS_OUT_OK, RS_ST_SUCCESS);
+  assert_string_equal(e->value, "new");
+  assert_int_equal(e->version, 9);
+  assert_int_equal(e->replica, FX_R2);
+  fixture_free(f);
+}
+
+/* r2 deleted u1 (version 7) after r1 and r3 last saw it live (version 5). */
+static void read_tombstone_and_live(const rs_node_id order[3])
+{
+  rs_node_id c;
+  fixture *f = quorum_cluster(3, 3, 2, &c);
+  seed_file(f, FX_R1, "u1", "live", 5);
+  seed_tombstone(f, FX_R2, "u1", 7);
+  seed_file(f, FX_R3, "u1", "live", 5);
+  hold_replies(f, 3, c);
+  const fx_event *e = answer_in_order(f, c, fx_read("u1"), order, 3);
+  fixture_assert_outcome(e, RS_OUT_OK, RS_ST_FILE_ALREADY_DELETED);
+  assert_null(e->value);
+  assert_int_equal(e->replica, FX_R2);
+  fixture_free(f);
+}
+
+static void test_tombstone_wins_over_an_older_live_version_arriving_after_it(void **state)
+{
+  (void)state;
+  const rs_node_id order[] = {FX_R2, FX_R1, FX_R3};
+  read_tombstone_and_live(order);
+}
+
+static void test_tombstone_wins_over_an_older_live_version_arriving_before_it(void **state)
+{
+  (void)state;
+  const rs_node_id order[] = {FX_R1, FX_R3, FX_R2};
+  read_tombstone_and_live(order);
+}
+
+/* ---- writes go to the registry's Nw ---- */
+
+static void test_write_goes_to_exactly_the_nw_replicas_the_registry_picked(void **state)
+{
+  (void)state;
+  rs_node_id c;
+  fixture *f = quorum_cluster(5, 3, 3, &c);
+  hold_replies(f, 5, c);
+  size_t mark = fixture_mark(f);
+  fixture_submit(f, c, fx_write("u1", "F1", "hello"), RS_NO_NODE);
+  fixture_run_until(f, fixture_now(f) + 0.1);
+
+  assert_int_equal(fixture_sent_msg(f, mark, c, FX_REGISTRY, RS_MSG_GET_REPLICAS, 0).which, RS_WHICH_WRITE);
+  rs_msg picked = fixture_sent_msg(f, mark, FX_REGISTRY, c, RS_MSG_REPLICAS, 0);
+  assert_int_equal(picked.n_nodes, 3);
+  assert_int_equal(fixture_sent(f, mark, c, FX_ANY, RS_MSG_QUORUM_REQUEST), 3);
+  uint64_t version = fixture_sent_msg(f, mark, c, FX_ANY, RS_MSG_QUORUM_REQUEST, 0).res.version;
+  assert_true(version > 0);
+  uint32_t in_quorum = 0;
+  for (uint32_t i = 0; i < picked.n_nodes; i++) {
+    rs_msg req = fixture_sent_msg(f, mark, c, picked.nodes[i], RS_MSG_QUORUM_REQUEST, 0);
+    assert_int_equal(req.res.version, version);
+    in_quorum |= 1u << picked.nodes[i];
+  }
+  for (rs_node_id r = FX_R1; r <= FX_R5; r++) {
+    bool picked_r = (in_quorum >> r) & 1u;
+    assert_int_equal(fixture_count_events(f, r, RS_EV_APPLY), picked_r ? 1 : 0);
+    assert_int_equal(fixture_queued(f, r, c, RS_MSG_QUORUM_REPLY), picked_r ? 1 : 0);
+  }
+  fixture_free(f);
+}
+
+static void test_write_completes_only_after_every_picked_replica_answered(void **state)
+{
+  (void)state;
+  rs_node_id c;
+  fixture *f = quorum_cluster(5, 3, 3, &c);
+  hold_replies(f, 5, c);
+  size_t mark = fixture_mark(f);
+  fixture_submit(f, c, fx_write("u1", "F1", "hello"), RS_NO_NODE);
+  fixture_run_until(f, fixture_now(f) + 0.1);
+  rs_msg picked = fixture_sent_msg(f, mark, FX_REGISTRY, c, RS_MSG_REPLICAS, 0);
+  for (uint32_t i = 0; i < picked.n_nodes; i++) {
+    assert_int_equal(fixture_count_events(f, c, RS_EV_COMPLETE), 0);
+    assert_true(fixture_deliver_one(f, picked.nodes[i], c, RS_MSG_QUORUM_REPLY));
+  }
+  fixture_assert_outcome(fixture_event_nth(f, c, RS_EV_COMPLETE, 0), RS_OUT_OK, RS_ST_SUCCESS);
+  fixture_free(f);
+}
+
+static void test_read_asks_exactly_nr_replicas(void **state)
+{
+  (void)state;
+  rs_node_id c;
+  fixture *f = quorum_cluster(5, 2, 4, &c);
+  size_t mark = fixture_mark(f);
+  fixture_run_op(f, c, fx_read("u1"), RS_NO_NODE);
+  assert_int_equal(fixture_sent_msg(f, mark, c, FX_REGISTRY, RS_MSG_GET_REPLICAS, 0).which, RS_WHICH_READ);
+  assert_int_equal(fixture_sent_msg(f, mark, FX_REGISTRY, c, RS_MSG_REPLICAS, 0).n_nodes, 2);
+  assert_int_equal(fixture_sent(f, mark, c, FX_ANY, RS_MSG_QUORUM_REQUEST), 2);
+  assert_int_equal(fixture_sent(f, mark, FX_ANY, c, RS_MSG_QUORUM_REPLY), 2);
+  fixture_free(f);
+}
+
+static void test_write_refused_by_one_member_reports_the_refusal(void **state)
+{
+  (void)state;
+  rs_node_id c;
+  fixture *f = quorum_cluster(3, 1, 3, &c);
+  seed_tombstone(f, FX_R2, "u1", 3);
+  const fx_event *e = fixture_run_op(f, c, fx_write("u1", "F1", "again"), RS_NO_NODE);
+  fixture_assert_outcome(e, RS_OUT_OK, RS_ST_DELETED_FILE_CANNOT_BE_UPDATED);
+  assert_int_equal(e->replica, FX_R2);
+  fixture_free(f);
+}
+
+/* With Nr + Nw > N every read quorum meets the last write quorum, whichever the registry picks. */
+static void test_read_after_write_sees_the_write_whichever_quorums_are_picked(void **state)
+{
+  (void)state;
+  rs_node_id c;
+  fixture *f = quorum_cluster(5, 2, 4, &c);
+  uint64_t last_version = 0;
+  for (int i = 0; i < 12; i++) {
+    char content[16];
+    g_snprintf(content, sizeof content, "v%d", i);
+    const fx_event *w = fixture_run_op(f, c, fx_write("u1", "F1", content), RS_NO_NODE);
+    fixture_assert_outcome(w, RS_OUT_OK, RS_ST_SUCCESS);
+    assert_true(w->version > last_version);
+    last_version = w->version;
+    const fx_event *r = fixture_run_op(f, c, fx_read("u1"), RS_NO_NODE);
+    fixture_assert_outcome(r, RS_OUT_OK, RS_ST_SUCCESS);
+    assert_string_equal(r->value, content);
+    assert_int_equal(r->version, last_version);
+  }
+  fixture_free(f);
+}
+
+/* ---- pinned steps ---- */
+
+static void test_step_pinned_to_one_replica_talks_to_that_replica_alone(void **state)
+{
+  (void)state;
+  rs_node_id c;
+  fixture *f = quorum_cluster(3, 2, 2, &c);
+  size_t mark = fixture_mark(f);
+  const fx_event *w = fixture_run_op(f, c, fx_write("u1", "F1", "hello"), FX_R2);
+  fixture_assert_outcome(w, RS_OUT_OK, RS_ST_SUCCESS);
+  assert_int_equal(w->replica, FX_R2);
+  assert_int_equal(fixture_sent(f, mark, c, FX_REGISTRY, FX_ANY_MSG), 0);
+  assert_int_equal(fixture_sent(f, mark, c, FX_ANY, RS_MSG_QUORUM_REQUEST), 1);
+  assert_int_equal(fixture_sent(f, mark, c, FX_R2, RS_MSG_QUORUM_REQUEST), 1);
+  assert_int_equal(fixture_count_events(f, FX_ANY, RS_EV_APPLY), 1);
+
+  /* Seed 004's read-from-every-replica script: only r2 has the file. */
+  fixture_assert_outcome(fixture_run_op(f, c, fx_read("u1"), FX_R1), RS_OUT_OK, RS_ST_FILE_DOES_NOT_EXIST);
+  fixture_assert_outcome(fixture_run_op(f, c, fx_read("u1"), FX_R2), RS_OUT_OK, RS_ST_SUCCESS);
+  fixture_assert_outcome(fixture_run_op(f, c, fx_read("u1"), FX_R3), RS_OUT_OK, RS_ST_FILE_DOES_NOT_EXIST);
+  assert_int_equal(fixture_sent(f, mark, c, FX_REGISTRY, FX_ANY_MSG), 0);
+  fixture_free(f);
+}
+
+/* ---- parameters ---- */
+
+static void test_quorum_parameters_follow_seed_004s_rule(void **state)
+{
+  (void)state;
+  const char *why = NULL;
+  assert_true(rs_quorum_valid(3, 2, 2, &why));
+  assert_true(rs_quorum_valid(3, 1, 3, &why));
+  assert_true(rs_quorum_valid(5, 2, 4, &why));
+  why = NULL;
+  assert_false(rs_quorum_valid(3, 1, 2, &why)); /* a read can miss the last write */
+  assert_non_null(why);
+  why = NULL;
+  assert_false(rs_quorum_valid(3, 3, 1, &why)); /* two writes can miss each other */
+  assert_non_null(why);
+  why = NULL;
+  assert_false(rs_quorum_valid(3, 2, 5, &why)); /* more than N */
+  assert_non_null(why);
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+      FX_TEST(test_read_keeps_the_latest_version_when_it_arrives_last),
+      FX_TEST(test_read_keeps_the_latest_version_when_it_arrives_first),
+      FX_TEST(test_tombstone_wins_over_an_older_live_version_arriving_after_it),
+      FX_TEST(test_tombstone_wins_over_an_older_live_version_arriving_before_it),
+      FX_TEST(test_write_goes_to_exactly_the_nw_replicas_the_registry_picked),
+      FX_TEST(test_write_completes_only_after_every_picked_replica_answered),
+      FX_TEST(test_read_asks_exactly_nr_replicas),
+      FX_TEST(test_write_refused_by_one_member_reports_the_refusal),
+      FX_TEST(test_read_after_write_sees_the_write_whichever_quorums_are_picked),
+      FX_TEST(test_step_pinned_to_one_replica_talks_to_that_replica_alone),
+      FX_TEST(test_quorum_parameters_follow_seed_004s_rule),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
