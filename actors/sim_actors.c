@@ -10,6 +10,28 @@
 /* SimGrid's detach callback gets only the payload; one run per process makes this safe. */
 static sim_world *the_world;
 
+void sim_wire_add(sim_world *w, sim_packet *p)
+{
+  p->prev = NULL;
+  p->next = w->wire;
+  if (w->wire)
+    w->wire->prev = p;
+  w->wire = p;
+  w->in_flight++;
+}
+
+void sim_wire_remove(sim_world *w, sim_packet *p)
+{
+  if (p->prev)
+    p->prev->next = p->next;
+  else
+    w->wire = p->next;
+  if (p->next)
+    p->next->prev = p->prev;
+  w->in_flight--;
+  g_free(p);
+}
+
 /* A message SimGrid could not deliver (its destination went down): the trace says it was lost. */
 static void packet_lost(void *data)
 {
@@ -20,8 +42,7 @@ static void packet_lost(void *data)
   const char *type = rs_msg_decode(p->bytes, p->len, &m, &err) ? rs_msg_type_name(m.type) : "?";
   trace_drop_why(w->trace, simgrid_get_clock(), sim_node_name(w, p->from), sim_node_name(w, p->to), type,
                  p->id, p->len, "network");
-  w->in_flight--;
-  g_free(p);
+  sim_wire_remove(w, p);
 }
 
 static void notify_if_quiet(sim_world *w)
@@ -37,7 +58,7 @@ void sim_flush(sim_node *n)
   sim_world *w = n->world;
   if (n->timer_kick) {
     n->timer_kick = false;
-    sg_cond_notify_one(n->timer_cond);
+    sg_sem_release(n->timer_sem);
   }
   guint count = n->outbox->len;
   if (count) {
@@ -58,7 +79,6 @@ static void deliver(sim_node *n, sim_packet *p)
   sim_world *w = n->world;
   rs_msg m;
   const char *err = NULL;
-  w->in_flight--;
   bool ok = rs_msg_decode(p->bytes, p->len, &m, &err);
   const char *from = sim_node_name(w, p->from);
   trace_recv(w->trace, simgrid_get_clock(), from, n->name, ok ? rs_msg_type_name(m.type) : "?", p->id, p->len);
@@ -74,6 +94,8 @@ static void rx_actor(int argc, char *argv[])
   (void)argc;
   (void)argv;
   sim_node *n = sg_actor_self_get_data();
+  /* Node actors never end by themselves: the run ends when the controller does. */
+  sg_actor_daemonize(sg_actor_self());
   sg_mailbox_set_receiver(n->name);
   sim_node_start(n);
   sim_flush(n);
@@ -83,7 +105,7 @@ static void rx_actor(int argc, char *argv[])
     if (sg_comm_wait(c) != SG_OK || !data)
       continue;
     deliver(n, data);
-    g_free(data);
+    sim_wire_remove(n->world, data);
     sim_flush(n);
   }
 }
@@ -97,14 +119,16 @@ static sim_timer *earliest_timer(sim_node *n)
   return best;
 }
 
-/* Fires one node's timers in due order. It sleeps on a condition variable rather than a timed
- * receive because SimGrid 3.32 drops a message that arrives exactly when a timed receive expires. */
+/* Fires one node's timers in due order. It sleeps on a semaphore that a handler arming an
+ * earlier timer releases. Not a timed receive: SimGrid 3.32 drops a message that arrives exactly
+ * when a timed receive expires. Not a condition variable: killing an actor in a timed wait on one
+ * (a crash, the end of a run) hangs SimGrid 3.32's thread contexts, which sanitizer runs use. */
 static void timer_actor(int argc, char *argv[])
 {
   (void)argc;
   (void)argv;
   sim_node *n = sg_actor_self_get_data();
-  sg_mutex_lock(n->timer_mutex);
+  sg_actor_daemonize(sg_actor_self());
   for (;;) {
     double now = simgrid_get_clock();
     sim_timer *t = earliest_timer(n);
@@ -118,9 +142,9 @@ static void timer_actor(int argc, char *argv[])
     }
     n->timer_wait_until = t ? t->due : INFINITY;
     if (t)
-      sg_cond_wait_for(n->timer_cond, n->timer_mutex, t->due - now);
+      sg_sem_acquire_timeout(n->timer_sem, t->due - now);
     else
-      sg_cond_wait(n->timer_cond, n->timer_mutex);
+      sg_sem_acquire(n->timer_sem);
   }
 }
 
@@ -129,14 +153,12 @@ static void spawn(sim_node *n, const char *name, xbt_main_func_t code)
   sg_actor_t a = sg_actor_init(name, n->host);
   sg_actor_set_data(a, n);
   sg_actor_start(a, code, 0, NULL);
-  sg_actor_daemonize(a);
 }
 
 void sim_actors_spawn(sim_node *n)
 {
   the_world = n->world;
-  n->timer_mutex = sg_mutex_init();
-  n->timer_cond = sg_cond_init();
+  n->timer_sem = sg_sem_init(0);
   spawn(n, n->name, rx_actor);
   char *tname = g_strdup_printf("%s/timers", n->name);
   spawn(n, tname, timer_actor);

@@ -33,7 +33,7 @@ static void host_send(void *ctx, rs_node_id to, const rs_msg *m)
   memcpy(p->bytes, w->scratch->data, p->len);
   trace_send(w->trace, simgrid_get_clock(), n->name, sim_node_name(w, to), rs_msg_type_name(m->type), p->id,
              p->len);
-  w->in_flight++;
+  sim_wire_add(w, p);
   g_ptr_array_add(n->outbox, p);
 }
 

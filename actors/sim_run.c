@@ -21,10 +21,12 @@ static void init_engine(const scenario *sc)
   g_ptr_array_add(args, g_strdup("--log=xbt_cfg.thres:warning"));
   if (g_getenv("RS_SIMGRID_THREADS"))
     g_ptr_array_add(args, g_strdup("--cfg=contexts/factory:thread"));
+  /* simgrid_init removes the arguments it consumes from argv without freeing them. */
   int argc = (int)args->len;
-  g_ptr_array_add(args, NULL);
-  char **argv = (char **)args->pdata;
+  char **argv = g_new0(char *, args->len + 1);
+  memcpy(argv, args->pdata, args->len * sizeof *argv);
   simgrid_init(&argc, argv);
+  g_free(argv);
   g_ptr_array_free(args, TRUE);
   simgrid_load_platform(sc->platform);
 }
@@ -222,8 +224,19 @@ static sim_world *world_new(const scenario *sc, const char *dir, sim_outcome *ou
   return w;
 }
 
+/* Frees what SimGrid never will: packets still on the wire when the run ended, and the
+ * synchronisation objects of the nodes and the controller. */
 static void world_free(sim_world *w)
 {
+  while (w->wire)
+    sim_wire_remove(w, w->wire);
+  for (guint i = 0; i < w->nodes->len; i++) {
+    sim_node *n = g_ptr_array_index(w->nodes, i);
+    if (n->timer_sem)
+      sg_sem_destroy(n->timer_sem);
+  }
+  sg_cond_destroy(w->done_cond);
+  sg_mutex_destroy(w->done_mutex);
   g_hash_table_destroy(w->by_name);
   g_ptr_array_free(w->nodes, TRUE);
   g_byte_array_free(w->scratch, TRUE);

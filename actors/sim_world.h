@@ -15,6 +15,7 @@
 #include <simgrid/host.h>
 #include <simgrid/mailbox.h>
 #include <simgrid/mutex.h>
+#include <simgrid/semaphore.h>
 #include <stdio.h>
 #include <string.h>
 #include <xbt/asserts.h>
@@ -31,6 +32,7 @@ typedef struct sim_world sim_world;
 
 /* A message on the simulated wire: the envelope SimGrid carries, then the encoded bytes. */
 typedef struct sim_packet {
+  struct sim_packet *prev, *next; /* the list of packets on the wire */
   rs_node_id from;
   rs_node_id to;
   uint64_t id;
@@ -70,8 +72,7 @@ typedef struct sim_node {
   const sc_client *script;  /* the scenario's scripted client, NULL for workload clients */
 
   sim_timer timers[SIM_MAX_TIMERS];
-  sg_mutex_t timer_mutex;
-  sg_cond_t timer_cond;
+  sg_sem_t timer_sem;        /* released to wake the timer actor early */
   double timer_wait_until;  /* when the timer actor will wake up next (INFINITY: never) */
   bool timer_kick;          /* an earlier timer was armed during a handler */
 
@@ -90,11 +91,16 @@ struct sim_world {
   GString *str[4];          /* NUL-terminated copies of slices for the trace */
   uint64_t next_msg_id;
   uint64_t in_flight;       /* messages sent and not yet received */
+  sim_packet *wire;         /* those messages, so the ones left at the end can be freed */
   int drivers_running;
   sg_cond_t done_cond;      /* signalled when the last driver finishes or traffic stops */
   sg_mutex_t done_mutex;
   char *dir;
 };
+
+/* sim_actors.c: a packet enters the wire when sent and leaves it (freed) when received or lost */
+void sim_wire_add(sim_world *w, sim_packet *p);
+void sim_wire_remove(sim_world *w, sim_packet *p);
 
 /* sim_node.c */
 sim_node *sim_node_new(sim_world *w, sim_kind kind, const char *name, const char *host);

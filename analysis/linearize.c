@@ -19,9 +19,11 @@
  *
  * The history is split by key (P-compositionality: a history is linearizable iff each key's
  * sub-history is). Each key is searched depth-first over an entry list of calls and returns in
- * time order: the next operation placed is one whose call comes before the first pending return;
- * reaching a return whose operation is not placed means backtracking. Configurations (set of
- * placed operations, model state) already explored are remembered and not explored again. */
+ * time order (Wing & Gong, as Porcupine does it): the next operation placed is one whose call
+ * comes before the first pending return, and when none can be, the last placement is undone.
+ * Candidates are tried in Lowe's just-in-time order: first the op whose return is that first
+ * pending one, so ops are not placed early on a guess. Configurations (set of placed operations,
+ * model state) already explored are remembered and not explored again. */
 #include "linearize.h"
 
 #include "../core/types.h"
@@ -106,6 +108,7 @@ typedef struct lin_sop {
   const hist_op *h;
   uint8_t kind;      /* rs_op_kind */
   bool checked;      /* ok: its answer must be the model's; info/pending: not checked */
+  bool pure;         /* checked, and its answer says it changed nothing */
   int status;        /* rs_status answered (RS_ST_NONE if unrecognized), or LIN_NO_STATUS */
   uint32_t arg;      /* value written, put, appended or set by cas */
   uint32_t expected; /* cas */
@@ -143,6 +146,9 @@ static lin_sop lin_sop_make(const hist_op *o, rs_op_kind kind, lin_role role, li
 {
   lin_sop s = {.h = o, .kind = (uint8_t)kind, .checked = role == LIN_CHECKED};
   s.status = o->status ? (int)rs_status_parse(o->status) : LIN_NO_STATUS;
+  s.pure = s.checked && (lin_is_read(kind) || s.status == RS_ST_FILE_DOES_NOT_EXIST ||
+                         s.status == RS_ST_FILE_ALREADY_DELETED || s.status == RS_ST_CAS_MISMATCH ||
+                         s.status == RS_ST_DELETED_FILE_CANNOT_BE_UPDATED);
   if (lin_is_read(kind))
     s.out = o->value_null ? 0 : lin_intern(strs, o->value);
   else
@@ -441,6 +447,7 @@ static bool lin_deadline_passed(lin_deadline *d)
 /* Entry-list nodes: 0 is the head, 1 + i the call of operation i, 1 + n + i its return. */
 typedef struct lin_frame {
   uint32_t op, hi; /* hi before the op was placed */
+  bool forced;     /* a pure op: the configuration below has no other way out */
   lin_state state; /* state before the op was placed */
 } lin_frame;
 
@@ -456,6 +463,7 @@ typedef struct lin_search {
   GArray *stack;         /* lin_frame: the placed ops, in linearization order */
   lin_memo memo;
   uint32_t *best, best_len, agree; /* longest prefix seen; stack[0..agree) == best[0..agree) */
+  uint32_t unplaced_checked;       /* checked ops not placed yet: the search ends at zero */
   lin_deadline *deadline;
 } lin_search;
 
@@ -526,6 +534,8 @@ static void lin_search_ready(lin_search *s)
     s->tag[i] = lin_mix64(0x5eed0000ULL + i);
   s->scratch = g_new(uint32_t, s->n + 1);
   s->best = g_new(uint32_t, s->n + 1);
+  for (uint32_t i = 0; i < s->n; i++)
+    s->unplaced_checked += s->ops[i].checked;
 }
 
 static void lin_search_clear(lin_search *s)
@@ -603,45 +613,175 @@ static void lin_best_pop(lin_search *s)
     s->agree = s->stack->len;
 }
 
-/* The search itself (Porcupine's checkSingle). Returns VIOLATION when a return is reached with
- * nothing left to undo, UNKNOWN when the time bound runs out. Each step is O(concurrency); the
- * number of steps is the number of configurations, exponential only in the worst case. */
+/* A decision point: the unplaced op whose return comes first (`urgent`: it has to be placed
+ * before anything that returns later) and that return's node, which ends the candidates. Every
+ * call before it belongs to an op that may be placed now. O(concurrency) to find. */
+typedef struct lin_window {
+  uint32_t urgent, end;
+} lin_window;
+
+#define LIN_NONE UINT32_MAX
+
+int lin_order_mode = 0; /* EXPERIMENT */
+
+static void lin_window_find(const lin_search *s, lin_window *w)
+{
+  uint32_t x = s->next[0];
+  while (x != 0 && x <= s->n)
+    x = s->next[x];
+  w->end = x;
+  w->urgent = x ? x - 1 - s->n : LIN_NONE;
+}
+
+enum { LIN_PHASE_U, LIN_PHASE_A, LIN_PHASE_B };
+
+static bool lin_in_phase(const lin_search *s, const lin_window *w, uint32_t op, int phase)
+{
+  if (s->ops[op].pure || (op == w->urgent && lin_order_mode != 0))
+    return false;
+  if (lin_order_mode == 1)
+    return phase == LIN_PHASE_A ? s->ops[op].checked : !s->ops[op].checked;
+  return phase == LIN_PHASE_A;
+}
+
+static uint32_t lin_scan(const lin_search *s, const lin_window *w, uint32_t x, int phase)
+{
+  for (; x != w->end; x = s->next[x])
+    if (lin_in_phase(s, w, x - 1, phase))
+      return x - 1;
+  return LIN_NONE;
+}
+
+static uint32_t lin_next_candidate(const lin_search *s, const lin_window *w, uint32_t prev)
+{
+  int phase;
+  uint32_t x;
+  if (prev == LIN_NONE) {
+    if (lin_order_mode != 0 && !s->ops[w->urgent].pure)
+      return w->urgent;
+    phase = LIN_PHASE_U;
+  } else if (prev == w->urgent && lin_order_mode != 0) {
+    phase = LIN_PHASE_U;
+  } else {
+    phase = lin_in_phase(s, w, prev, LIN_PHASE_A) ? LIN_PHASE_A : LIN_PHASE_B;
+  }
+  if (phase == LIN_PHASE_U) {
+    x = lin_scan(s, w, s->next[0], LIN_PHASE_A);
+    return x != LIN_NONE ? x : lin_scan(s, w, s->next[0], LIN_PHASE_B);
+  }
+  x = lin_scan(s, w, s->next[1 + prev], phase);
+  if (x != LIN_NONE || phase == LIN_PHASE_B)
+    return x;
+  return lin_scan(s, w, s->next[0], LIN_PHASE_B);
+}
+
+typedef struct lin_cursor {
+  lin_state state;
+  uint64_t hash;
+  uint32_t hi;
+} lin_cursor;
+
+static void lin_push(lin_search *s, lin_cursor *c, uint32_t op, lin_state ns, bool forced)
+{
+  lin_frame f = {op, c->hi, forced, c->state};
+  g_array_append_val(s->stack, f);
+  lin_best_push(s);
+  c->state = ns;
+  c->hash ^= s->tag[op];
+  c->hi = MAX(c->hi, op + 1);
+  lin_lift(s, op);
+  s->unplaced_checked -= s->ops[op].checked;
+}
+
+static lin_frame lin_pop(lin_search *s, lin_cursor *c)
+{
+  lin_frame f = g_array_index(s->stack, lin_frame, s->stack->len - 1);
+  g_array_set_size(s->stack, s->stack->len - 1);
+  lin_best_pop(s);
+  c->state = f.state;
+  c->hash ^= s->tag[f.op];
+  c->hi = f.hi;
+  lin_unlift(s, f.op);
+  s->unplaced_checked += s->ops[f.op].checked;
+  return f;
+}
+
+/* Tries `op` on top of the current configuration: true if it steps to a configuration never
+ * explored before, whose state is then in *ns. */
+static bool lin_try(lin_search *s, const lin_cursor *c, uint32_t op, lin_state *ns, bool *seen)
+{
+  *seen = false;
+  if (!lin_step(s->model, &s->strs, c->state, &s->ops[op], ns))
+    return false;
+  *seen = !lin_remember(s, c->hash ^ s->tag[op], *ns, MAX(c->hi, op + 1), op);
+  return !*seen;
+}
+
+enum { LIN_PURE_NONE, LIN_PURE_PLACED, LIN_PURE_DEAD };
+
+/* Pure ops (checked, and whose answer says they changed nothing: reads, mismatches, refusals by
+ * the state) commute with everything once they can be placed: if the configuration can be
+ * completed at all, it can be completed with such an op placed now. So one that steps is placed
+ * without trying alternatives, and the configuration lives or dies with it. O(concurrency). */
+static int lin_place_pure(lin_search *s, lin_cursor *c, const lin_window *w)
+{
+  for (uint32_t x = s->next[0]; x != w->end; x = s->next[x]) {
+    lin_state ns;
+    bool seen;
+    if (!s->ops[x - 1].pure)
+      continue;
+    if (lin_try(s, c, x - 1, &ns, &seen)) {
+      lin_push(s, c, x - 1, ns, true);
+      return LIN_PURE_PLACED;
+    }
+    if (seen)
+      return LIN_PURE_DEAD;
+  }
+  return LIN_PURE_NONE;
+}
+
+/* The search (Porcupine's checkSingle, with candidates in just-in-time order). It succeeds once
+ * every checked op is placed: unchecked ops left over simply never took effect. It answers
+ * VIOLATION when a decision point runs out of candidates with nothing left to undo, UNKNOWN when
+ * the time bound runs out. Each step is O(concurrency); the number of steps is the number of
+ * configurations explored, exponential only in the worst case. */
 static lin_verdict lin_search_run(lin_search *s)
 {
-  lin_state state = lin_mk(LIN_ABSENT, 0);
-  uint64_t hash = 0;
-  uint32_t hi = 0, entry = s->next[0];
-  while (s->next[0] != 0) {
+  lin_cursor c = {lin_mk(LIN_ABSENT, 0), 0, 0};
+  uint32_t cand = LIN_NONE;
+  lin_window w = {LIN_NONE, 0};
+  bool decide = true;
+  while (s->unplaced_checked > 0) {
     if (lin_deadline_passed(s->deadline))
       return LIN_UNKNOWN;
-    if (entry != 0 && entry <= s->n) {
-      uint32_t op = entry - 1, nhi = MAX(hi, op + 1);
-      lin_state ns;
-      if (lin_step(s->model, &s->strs, state, &s->ops[op], &ns) &&
-          lin_remember(s, hash ^ s->tag[op], ns, nhi, op)) {
-        lin_frame f = {op, hi, state};
-        g_array_append_val(s->stack, f);
-        lin_best_push(s);
-        state = ns;
-        hash ^= s->tag[op];
-        hi = nhi;
-        lin_lift(s, op);
-        entry = s->next[0];
-      } else {
-        entry = s->next[entry];
+    if (decide) {
+      decide = false;
+      lin_window_find(s, &w);
+      int pure = lin_place_pure(s, &c, &w);
+      if (pure == LIN_PURE_PLACED) {
+        decide = true;
+        continue;
+      }
+      cand = pure == LIN_PURE_DEAD ? LIN_NONE : lin_next_candidate(s, &w, LIN_NONE);
+    }
+    if (cand == LIN_NONE) {
+      if (s->stack->len == 0)
+        return LIN_VIOLATION;
+      lin_frame f = lin_pop(s, &c);
+      if (!f.forced) {
+        lin_window_find(s, &w);
+        cand = lin_next_candidate(s, &w, f.op);
       }
       continue;
     }
-    if (s->stack->len == 0)
-      return LIN_VIOLATION;
-    lin_frame f = g_array_index(s->stack, lin_frame, s->stack->len - 1);
-    g_array_set_size(s->stack, s->stack->len - 1);
-    lin_best_pop(s);
-    state = f.state;
-    hash ^= s->tag[f.op];
-    hi = f.hi;
-    lin_unlift(s, f.op);
-    entry = s->next[1 + f.op];
+    lin_state ns;
+    bool seen;
+    if (lin_try(s, &c, cand, &ns, &seen)) {
+      lin_push(s, &c, cand, ns, false);
+      decide = true;
+    } else {
+      cand = lin_next_candidate(s, &w, cand);
+    }
   }
   return LIN_LINEARIZABLE;
 }

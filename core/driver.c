@@ -15,6 +15,8 @@ struct rs_driver {
   GHashTable *last_seen;  /* key -> last value this client wrote or read (cas expectations) */
   GString *key, *name, *value, *expected; /* the strings of the last workload operation */
   rs_op last;             /* the last workload operation (slices into the strings above) */
+  unsigned last_key;      /* its key number */
+  uint32_t *generation;   /* files: per key number, how many times this client saw it deleted */
 };
 
 rs_driver *rs_driver_new(const rs_driver_config *cfg, const rs_host *host)
@@ -27,9 +29,11 @@ rs_driver *rs_driver_new(const rs_driver_config *cfg, const rs_host *host)
   d->name = g_string_new(NULL);
   d->value = g_string_new(NULL);
   d->expected = g_string_new(NULL);
-  if (cfg->workload)
+  if (cfg->workload) {
     for (int k = 0; k < RS_OP__COUNT; k++)
       d->mix_total += cfg->workload->mix[k];
+    d->generation = g_new0(uint32_t, cfg->workload->keys > 0 ? cfg->workload->keys : 1);
+  }
   return d;
 }
 
@@ -42,6 +46,7 @@ void rs_driver_free(rs_driver *d)
   g_string_free(d->name, TRUE);
   g_string_free(d->value, TRUE);
   g_string_free(d->expected, TRUE);
+  g_free(d->generation);
   g_free(d);
 }
 
@@ -81,15 +86,18 @@ static void make_value(rs_driver *d)
   }
 }
 
-/* Builds the next random operation: a key among `keys`, uniform; files keys look like uuids. */
+/* Builds the next random operation: a key among `keys`, uniform; files keys look like uuids.
+ * A deleted file can never be written again (seed 004), so once this client learns that key k's
+ * file is gone it moves on to a new file for k (a new uuid and name), as a user would. */
 static rs_op next_op(rs_driver *d)
 {
   const rs_workload_config *w = d->cfg.workload;
   rs_op op = {.kind = (uint8_t)pick_kind(d)};
   unsigned k = (unsigned)rs_random_below(&d->host, (uint64_t)w->keys);
+  d->last_key = k;
   if (w->files) {
-    g_string_printf(d->key, "00000000-0000-4000-8000-%012x", k);
-    g_string_printf(d->name, "file-%u.txt", k);
+    g_string_printf(d->key, "%08x-0000-4000-8000-%012x", d->generation[k], k);
+    g_string_printf(d->name, "file-%u-%u.txt", k, d->generation[k]);
   } else {
     g_string_printf(d->key, "k%u", k);
   }
@@ -110,9 +118,13 @@ static rs_op next_op(rs_driver *d)
   return op;
 }
 
-/* Keeps the value a successful operation left behind, so a later cas can expect it. */
+/* Learns from an answer: a file found deleted moves its key to a new file; a successful kv
+ * operation leaves a value a later cas can expect. */
 static void remember(rs_driver *d, const rs_op *op, rs_outcome outcome, const rs_result *res)
 {
+  if (outcome == RS_OUT_OK && d->cfg.workload && d->cfg.workload->files &&
+      (res->status == RS_ST_FILE_ALREADY_DELETED || res->status == RS_ST_DELETED_FILE_CANNOT_BE_UPDATED))
+    d->generation[d->last_key]++;
   if (outcome != RS_OUT_OK || res->status != RS_ST_SUCCESS || !d->cfg.workload)
     return;
   const char *value = NULL;
