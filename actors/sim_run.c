@@ -207,6 +207,48 @@ static void record_digests(sim_world *w)
   g_hash_table_destroy(count);
 }
 
+/* Every key the clients touched, sorted, so final states come out in the same order every run. */
+static GPtrArray *keys_of(const history *h)
+{
+  GHashTable *seen = g_hash_table_new(g_str_hash, g_str_equal);
+  GPtrArray *keys = g_ptr_array_new();
+  for (guint i = 0; i < h->ops->len; i++) {
+    const hist_op *o = g_ptr_array_index(h->ops, i);
+    if (o->key && g_hash_table_add(seen, o->key))
+      g_ptr_array_add(keys, o->key);
+  }
+  g_hash_table_destroy(seen);
+  return keys;
+}
+
+static int cmp_str_ptr(gconstpointer a, gconstpointer b)
+{
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* What each replica holds for every key at the end, read straight from its store (no message),
+ * as `final` trace lines: the evidence for lost writes and divergence. */
+static void record_finals(sim_world *w)
+{
+  GPtrArray *keys = keys_of(w->out->history);
+  g_ptr_array_sort(keys, cmp_str_ptr);
+  rs_op read = {.kind = w->app == &rs_app_files ? RS_OP_READ : RS_OP_GET};
+  for (guint i = 0; i < w->nodes->len; i++) {
+    sim_node *n = g_ptr_array_index(w->nodes, i);
+    if (!n->store)
+      continue;
+    for (guint k = 0; k < keys->len; k++) {
+      read.key = rs_bytes_str(g_ptr_array_index(keys, k));
+      rs_result res;
+      n->store->ops->execute(n->store->state, &read, 0, RS_APPLY_ORDERED, &res);
+      bool value_null = res.status == RS_ST_SUCCESS && !res.value.ptr && read.kind == RS_OP_GET;
+      trace_final(w->trace, w->out->end_time, n->name, read.key.ptr, sim_bytes_str(w, 1, res.name),
+                  sim_bytes_str(w, 2, res.value), value_null, rs_status_name(res.status), res.version);
+    }
+  }
+  g_ptr_array_free(keys, TRUE);
+}
+
 static sim_world *world_new(const scenario *sc, const char *dir, sim_outcome *out)
 {
   sim_world *w = g_new0(sim_world, 1);
@@ -261,6 +303,7 @@ bool sim_run(const scenario *sc, const char *dir, sim_outcome *out, char **err)
     world_free(w);
     return false;
   }
+  trace_run(w->trace, sc->name, rs_protocol_name(sc->protocol), sc->app, rs_failover_name(sc->failover), sc->seed);
   sim_node *registry = sim_node_new(w, SIM_REGISTRY, "registry", sc->registry_host);
   w->registry_id = registry->id;
   rs_registry_config rcfg = {.self = registry->id, .quorum = sc->protocol == RS_PROTO_QUORUM,
@@ -276,6 +319,7 @@ bool sim_run(const scenario *sc, const char *dir, sim_outcome *out, char **err)
 
   out->end_time = simgrid_get_clock();
   out->finished = w->drivers_running == 0;
+  record_finals(w);
   record_digests(w);
   out->messages_sent = trace_writer_messages_sent(w->trace);
   out->messages_dropped = trace_writer_messages_dropped(w->trace);

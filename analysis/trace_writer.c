@@ -395,6 +395,37 @@ void trace_op_complete(trace_writer *w, double t, const char *outcome, const cha
     record_complete(w, t, outcome, process, name, value, value_null, status, version, replica);
 }
 
+void trace_run(trace_writer *w, const char *scenario, const char *protocol, const char *app,
+               const char *failover, uint64_t seed)
+{
+  line_begin(w, 0, "run");
+  LINE_STR(w, "scenario", scenario);
+  LINE_STR(w, "protocol", protocol);
+  LINE_STR(w, "app", app);
+  LINE_STR(w, "failover", failover);
+  LINE_U64(w, "seed", seed);
+  line_end(w);
+}
+
+void trace_final(trace_writer *w, double t, const char *node, const char *key, const char *name,
+                 const char *value, bool value_null, const char *status, uint64_t version)
+{
+  line_begin(w, t, "final");
+  LINE_STR(w, "node", node);
+  LINE_STR(w, "key", key);
+  LINE_STR(w, "name", name);
+  if (value_null) {
+    LINE_KEY(w, "value");
+    line_lit(w, "null", 4);
+  } else {
+    LINE_STR(w, "value", value);
+  }
+  LINE_STR(w, "status", status);
+  if (version)
+    LINE_U64(w, "version", version);
+  line_end(w);
+}
+
 /* --- messages, faults, roles --------------------------------------------------------------- */
 
 static void message_line(trace_writer *w, double t, const char *type, const char *from,

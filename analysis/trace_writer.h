@@ -41,6 +41,15 @@ void trace_op_complete(trace_writer *w, double t, const char *outcome, const cha
                        const char *op, const char *key, const char *name, const char *value,
                        bool value_null, const char *status, uint64_t version, const char *replica);
 
+/* The first line of a trace: what ran ({"t":0,"type":"run","scenario":..,"protocol":..,"app":..,
+ * "failover":..,"seed":N}), so `replsim check` knows which model to check against. */
+void trace_run(trace_writer *w, const char *scenario, const char *protocol, const char *app,
+               const char *failover, uint64_t seed);
+/* A replica's state of one key at the end of the run, read locally once the cluster is quiet
+ * (type "final": node, key, name, value, status, version), for lost-write and divergence checks. */
+void trace_final(trace_writer *w, double t, const char *node, const char *key, const char *name,
+                 const char *value, bool value_null, const char *status, uint64_t version);
+
 /* A protocol message: sent, received, or lost on the way. */
 void trace_send(trace_writer *w, double t, const char *from, const char *to, const char *msg,
                 uint64_t id, uint64_t bytes);

@@ -64,6 +64,12 @@ static const char *const type_names[RS_MSG__COUNT] = {
     [RS_MSG_REPLICATE_ACK] = "REPLICATE_ACK",
     [RS_MSG_QUORUM_REQUEST] = "QUORUM_REQUEST",
     [RS_MSG_QUORUM_REPLY] = "QUORUM_REPLY",
+    [RS_MSG_HEARTBEAT] = "HEARTBEAT",
+    [RS_MSG_VIEW] = "VIEW",
+    [RS_MSG_GET_VIEW] = "GET_VIEW",
+    [RS_MSG_STATE] = "STATE",
+    [RS_MSG_STATE_ACK] = "STATE_ACK",
+    [RS_MSG_PEER_HEARTBEAT] = "PEER_HEARTBEAT",
 };
 
 const char *rs_msg_type_name(rs_msg_type t)

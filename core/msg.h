@@ -23,10 +23,23 @@ typedef enum rs_msg_type {
   RS_MSG_REPLICATE_ACK,     /* backup -> primary: applied everything up to `index` */
   RS_MSG_QUORUM_REQUEST,    /* coordinator -> quorum replica: `op` at `res.version` (writes) */
   RS_MSG_QUORUM_REPLY,      /* quorum replica -> coordinator: `res` */
+  RS_MSG_HEARTBEAT,         /* replica -> view service: alive, service id in `which`, acks `view` */
+  RS_MSG_VIEW,              /* view service -> anyone: view `view`: primary `node`, backups `nodes` */
+  RS_MSG_GET_VIEW,          /* client -> view service: which view is current? */
+  RS_MSG_STATE,             /* primary -> new backup: the whole state (`blob`) as of update `index` */
+  RS_MSG_STATE_ACK,         /* new backup -> primary: installed the state as of `index` */
+  RS_MSG_PEER_HEARTBEAT,    /* replica -> replica (peer, ordered): alive, in `view`, primary `node` */
   RS_MSG__COUNT
 } rs_msg_type;
 
 const char *rs_msg_type_name(rs_msg_type t); /* "REQUEST", ... as in the trace */
+
+/* The service identifier a heartbeat carries in `which` (seed 000: "primary" or "backup"). */
+typedef enum rs_service {
+  RS_SERVICE_NONE = 0, /* an idle replica, in no view yet */
+  RS_SERVICE_PRIMARY = 1,
+  RS_SERVICE_BACKUP = 2,
+} rs_service;
 
 /* Which replicas a client asks the registry for. */
 typedef enum rs_which {
@@ -41,7 +54,7 @@ typedef enum rs_which {
  * After rs_msg_decode, every rs_bytes points into the decoded buffer. */
 typedef struct rs_msg {
   uint8_t type;        /* rs_msg_type */
-  uint8_t which;       /* rs_which (GET_REPLICAS) */
+  uint8_t which;       /* rs_which (GET_REPLICAS, REPLICAS) or rs_service (HEARTBEAT) */
   rs_node_id node;     /* REGISTER*, NEW_REPLICA*: the replica; REGISTER_REPLY: the primary */
   rs_node_id client;   /* the client a request belongs to */
   uint64_t seq;        /* the client's sequence number for that request */

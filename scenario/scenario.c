@@ -17,6 +17,21 @@ const char *rs_protocol_name(rs_protocol p)
   return "unknown";
 }
 
+const char *rs_failover_name(rs_failover f)
+{
+  switch (f) {
+  case RS_FAILOVER_NONE:
+    return "none";
+  case RS_FAILOVER_VIEW_SERVICE:
+    return "view-service";
+  case RS_FAILOVER_PEER:
+    return "peer";
+  case RS_FAILOVER_ORDERED:
+    return "ordered";
+  }
+  return "unknown";
+}
+
 bool rd_fail(sc_reader *r, int line, const char *fmt, ...)
 {
   if (r->err != NULL)

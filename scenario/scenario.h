@@ -26,6 +26,7 @@ typedef enum rs_jitter {
 } rs_jitter;
 
 const char *rs_protocol_name(rs_protocol p); /* "pb-blocking", "pb-nonblocking", "quorum" */
+const char *rs_failover_name(rs_failover f); /* "none", "view-service", "peer", "ordered" */
 
 typedef struct sc_replica {
   char *id;
