@@ -129,8 +129,8 @@ static const char *const node_hosts[] = {"node-1", "node-2", "node-3", "node-4",
 
 int main(int argc, char *argv[])
 {
-  if (argc != 4) {
-    fprintf(stderr, "usage: pingpong PLATFORM PAIRS MESSAGES_PER_PAIR\n"
+  if (argc != 4 && argc != 5) {
+    fprintf(stderr, "usage: pingpong PLATFORM PAIRS MESSAGES_PER_PAIR [SERVERS]\n"
                     "  e.g. pingpong platforms/lan.xml 50 10000\n");
     return 2;
   }
@@ -163,7 +163,13 @@ int main(int argc, char *argv[])
   simgrid_load_platform(argv[1]);
 
   const size_t n_clients = sizeof client_hosts / sizeof client_hosts[0];
-  const size_t n_nodes = sizeof node_hosts / sizeof node_hosts[0];
+  size_t n_nodes = sizeof node_hosts / sizeof node_hosts[0];
+  /* An optional 4th argument puts the pong sides on fewer node hosts, so many flows share each
+   * server link as replsim's clients share its replicas' links (100 clients, 5 replicas). */
+  uint64_t servers = n_nodes;
+  if (argc > 4 && !parse_count(argv[4], "SERVERS", 1, n_nodes, &servers))
+    return 2;
+  n_nodes = (size_t)servers;
   for (size_t h = 0; h < n_clients; h++)
     if (!sg_host_by_name(client_hosts[h])) {
       fprintf(stderr, "pingpong: %s has no host %s (use platforms/lan.xml)\n", argv[1], client_hosts[h]);
