@@ -10,6 +10,9 @@
 /* SimGrid's detach callback gets only the payload; one run per process makes this safe. */
 static sim_world *the_world;
 
+/* Packets live on the wire list from their send until SimGrid gives them back (received or lost),
+ * so the ones a crash or the end of the run strands can still be freed. Only those handed to
+ * SimGrid and not yet known lost count as in flight: the run is quiet when none is. */
 void sim_wire_add(sim_world *w, sim_packet *p)
 {
   p->prev = NULL;
@@ -17,7 +20,6 @@ void sim_wire_add(sim_world *w, sim_packet *p)
   if (w->wire)
     w->wire->prev = p;
   w->wire = p;
-  w->in_flight++;
 }
 
 void sim_wire_remove(sim_world *w, sim_packet *p)
@@ -28,8 +30,30 @@ void sim_wire_remove(sim_world *w, sim_packet *p)
     w->wire = p->next;
   if (p->next)
     p->next->prev = p->prev;
-  w->in_flight--;
+  if (p->started && !p->dead)
+    w->in_flight--;
   g_free(p);
+}
+
+/* A message lost on its way: traced now; freed now if SimGrid never had it, else marked so that
+ * its later delivery or failure is ignored. */
+void sim_drop(sim_world *w, sim_packet *p, const char *why)
+{
+  trace_drop_why(w->trace, simgrid_get_clock(), sim_node_name(w, p->from), sim_node_name(w, p->to),
+                 rs_msg_type_name(p->type), p->id, p->len, why);
+  if (!p->started) {
+    sim_wire_remove(w, p);
+    return;
+  }
+  if (!p->dead) {
+    p->dead = true;
+    w->in_flight--;
+  }
+}
+
+bool sim_is_cut(const sim_world *w, rs_node_id from, rs_node_id to)
+{
+  return w->cut && from < w->cut_n && to < w->cut_n && w->cut[from * w->cut_n + to];
 }
 
 /* A message SimGrid could not deliver (its destination went down): the trace says it was lost. */
@@ -37,11 +61,8 @@ static void packet_lost(void *data)
 {
   sim_packet *p = data;
   sim_world *w = the_world;
-  rs_msg m;
-  const char *err;
-  const char *type = rs_msg_decode(p->bytes, p->len, &m, &err) ? rs_msg_type_name(m.type) : "?";
-  trace_drop_why(w->trace, simgrid_get_clock(), sim_node_name(w, p->from), sim_node_name(w, p->to), type,
-                 p->id, p->len, "network");
+  if (!p->dead)
+    sim_drop(w, p, "network");
   sim_wire_remove(w, p);
 }
 
@@ -66,8 +87,15 @@ void sim_flush(sim_node *n)
     memcpy(batch, n->outbox->pdata, count * sizeof *batch);
     g_ptr_array_set_size(n->outbox, 0);
     for (guint i = 0; i < count; i++) {
-      sim_node *dst = g_ptr_array_index(w->nodes, batch[i]->to);
-      sg_comm_t c = sg_mailbox_put_init(dst->mailbox, batch[i], batch[i]->len);
+      sim_packet *p = batch[i];
+      sim_node *dst = g_ptr_array_index(w->nodes, p->to);
+      if (!dst->up || dst->incarnation != p->to_incarnation) {
+        sim_drop(w, p, "crashed");
+        continue;
+      }
+      p->started = true;
+      w->in_flight++;
+      sg_comm_t c = sg_mailbox_put_init(dst->mailbox, p, p->len);
       sg_comm_detach(c, packet_lost);
     }
   }
@@ -77,6 +105,16 @@ void sim_flush(sim_node *n)
 static void deliver(sim_node *n, sim_packet *p)
 {
   sim_world *w = n->world;
+  if (p->dead)
+    return;
+  if (p->to_incarnation != n->incarnation) {
+    sim_drop(w, p, "crashed");
+    return;
+  }
+  if (sim_is_cut(w, p->from, p->to)) {
+    sim_drop(w, p, "partition");
+    return;
+  }
   rs_msg m;
   const char *err = NULL;
   bool ok = rs_msg_decode(p->bytes, p->len, &m, &err);
@@ -86,6 +124,13 @@ static void deliver(sim_node *n, sim_packet *p)
     sim_node_dispatch(n, p->from, &m);
   else
     trace_refuse(w->trace, simgrid_get_clock(), n->name, from, "?", err);
+}
+
+/* A paused node handles nothing until its pause is over. */
+static void sleep_while_paused(sim_node *n)
+{
+  if (n->paused_until > simgrid_get_clock())
+    sg_actor_sleep_until(n->paused_until);
 }
 
 /* Receives for one node, for ever: each message is decoded and handed to the core node. */
@@ -104,6 +149,7 @@ static void rx_actor(int argc, char *argv[])
     sg_comm_t c = sg_mailbox_get_async(n->mailbox, &data);
     if (sg_comm_wait(c) != SG_OK || !data)
       continue;
+    sleep_while_paused(n);
     deliver(n, data);
     sim_wire_remove(n->world, data);
     sim_flush(n);
@@ -130,6 +176,7 @@ static void timer_actor(int argc, char *argv[])
   sim_node *n = sg_actor_self_get_data();
   sg_actor_daemonize(sg_actor_self());
   for (;;) {
+    sleep_while_paused(n);
     double now = simgrid_get_clock();
     sim_timer *t = earliest_timer(n);
     if (t && t->due <= now) {
@@ -148,20 +195,23 @@ static void timer_actor(int argc, char *argv[])
   }
 }
 
-static void spawn(sim_node *n, const char *name, xbt_main_func_t code)
+static sg_actor_t spawn(sim_node *n, const char *name, xbt_main_func_t code)
 {
   sg_actor_t a = sg_actor_init(name, n->host);
   sg_actor_set_data(a, n);
   sg_actor_start(a, code, 0, NULL);
+  return a;
 }
 
 void sim_actors_spawn(sim_node *n)
 {
   the_world = n->world;
-  n->timer_sem = sg_sem_init(0);
-  spawn(n, n->name, rx_actor);
+  if (!n->timer_sem)
+    n->timer_sem = sg_sem_init(0);
+  n->timer_wait_until = INFINITY;
+  n->rx_actor = spawn(n, n->name, rx_actor);
   char *tname = g_strdup_printf("%s/timers", n->name);
-  spawn(n, tname, timer_actor);
+  n->timer_actor = spawn(n, tname, timer_actor);
   g_free(tname);
 }
 
@@ -174,6 +224,7 @@ void sim_controller(int argc, char *argv[])
   sim_world *w = sg_actor_self_get_data();
   if (w->sc->duration > 0) {
     sg_actor_sleep_until(w->sc->duration);
+    w->controller_done = true;
     return;
   }
   const double bound = 86400;
@@ -181,4 +232,5 @@ void sim_controller(int argc, char *argv[])
   while (!(w->drivers_running == 0 && w->in_flight == 0) && simgrid_get_clock() < bound)
     sg_cond_wait_for(w->done_cond, w->done_mutex, bound - simgrid_get_clock());
   sg_mutex_unlock(w->done_mutex);
+  w->controller_done = true;
 }

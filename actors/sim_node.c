@@ -13,8 +13,26 @@ const char *sim_node_name(const sim_world *w, rs_node_id id)
   return ((sim_node *)g_ptr_array_index(w->nodes, id))->name;
 }
 
+/* Wraps encoded bytes in an envelope and records the send in the trace. */
+static sim_packet *packet_new(sim_world *w, sim_node *from, rs_node_id to, uint8_t type, uint64_t id)
+{
+  sim_node *dst = g_ptr_array_index(w->nodes, to);
+  sim_packet *p = g_malloc(sizeof *p + w->scratch->len);
+  memset(p, 0, sizeof *p);
+  p->from = from->id;
+  p->to = to;
+  p->to_incarnation = dst->incarnation;
+  p->type = type;
+  p->id = id;
+  p->len = w->scratch->len;
+  memcpy(p->bytes, w->scratch->data, p->len);
+  sim_wire_add(w, p);
+  return p;
+}
+
 /* Encodes the message once, records it in the trace and queues it; the actor puts it on the wire
- * after the handler returns, so a handler never yields to SimGrid half-way through. */
+ * after the handler returns, so a handler never yields to SimGrid half-way through. The network's
+ * faults act here: a partition or a loss drops it, a duplicate sends it twice. */
 static void host_send(void *ctx, rs_node_id to, const rs_msg *m)
 {
   sim_node *n = ctx;
@@ -25,16 +43,21 @@ static void host_send(void *ctx, rs_node_id to, const rs_msg *m)
   }
   g_byte_array_set_size(w->scratch, 0);
   rs_msg_encode(m, w->scratch);
-  sim_packet *p = g_malloc(sizeof *p + w->scratch->len);
-  p->from = n->id;
-  p->to = to;
-  p->id = ++w->next_msg_id;
-  p->len = w->scratch->len;
-  memcpy(p->bytes, w->scratch->data, p->len);
-  trace_send(w->trace, simgrid_get_clock(), n->name, sim_node_name(w, to), rs_msg_type_name(m->type), p->id,
-             p->len);
-  sim_wire_add(w, p);
+  uint64_t id = ++w->next_msg_id;
+  trace_send(w->trace, simgrid_get_clock(), n->name, sim_node_name(w, to), rs_msg_type_name(m->type), id,
+             w->scratch->len);
+  sim_packet *p = packet_new(w, n, to, m->type, id);
+  if (sim_is_cut(w, n->id, to)) {
+    sim_drop(w, p, "partition");
+    return;
+  }
+  if (w->loss_rate > 0 && g_rand_double(w->net_rand) < w->loss_rate) {
+    sim_drop(w, p, "loss");
+    return;
+  }
   g_ptr_array_add(n->outbox, p);
+  if (w->duplicate_rate > 0 && g_rand_double(w->net_rand) < w->duplicate_rate)
+    g_ptr_array_add(n->outbox, packet_new(w, n, to, m->type, id));
 }
 
 static sim_timer *find_timer(sim_node *n, int id, bool create)

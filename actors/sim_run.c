@@ -1,4 +1,5 @@
 /* One run: SimGrid set-up from the scenario, the nodes it deploys, and what is left at the end. */
+#include "sim_faults.h"
 #include "sim_world.h"
 
 #include <math.h>
@@ -43,43 +44,17 @@ static void add_replicas(sim_world *w)
   bool quorum = sc->protocol == RS_PROTO_QUORUM;
   for (guint i = 0; i < sc->replicas->len; i++) {
     const sc_replica *r = g_ptr_array_index(sc->replicas, i);
-    sim_node *n = sim_node_new(w, quorum ? SIM_QUORUM_REPLICA : SIM_PB_REPLICA, r->id, r->host);
-    n->store = rs_app_new(w->app);
-    if (quorum) {
-      n->quorum = quorum_replica_new(n->id, w->registry_id, &n->core_host, n->store);
-    } else {
-      pb_config cfg = {.self = n->id, .registry = w->registry_id,
-                       .blocking = sc->protocol == RS_PROTO_PB_BLOCKING, .reads_primary = sc->reads_primary};
-      n->pb = pb_new(&cfg, &n->core_host, n->store);
-    }
+    sim_node_new(w, quorum ? SIM_QUORUM_REPLICA : SIM_PB_REPLICA, r->id, r->host);
   }
 }
 
-static void step_done(void *arg, const rs_script_step *step, rs_outcome outcome, const rs_result *res);
-static void driver_finished(void *arg);
-
-/* A client node: the core client and the driver that runs its workload share or script. */
+/* A client node; sim_node_boot gives it the core client and the driver that runs its share of
+ * the workload or its script. */
 static sim_node *add_client(sim_world *w, const char *name, const char *host)
 {
-
   sim_node *n = sim_node_new(w, SIM_CLIENT, name, host);
-  return n;
-}
-
-static void wire_client(sim_world *w, sim_node *n, const rs_workload_config *wl)
-{
-  const scenario *sc = w->sc;
-  rs_driver_config dcfg = {.name = n->name, .workload = wl, .steps = n->steps, .n_steps = n->n_steps,
-                           .on_step = step_done, .on_finished = driver_finished, .arg = n};
-  n->driver = rs_driver_new(&dcfg, &n->core_host);
-  double timeout = sc->workload.present ? sc->workload.timeout : 1.0;
-  int attempts = sc->workload.present ? sc->workload.retries : 3;
-  rs_client_config ccfg = {.self = n->id, .registry = w->registry_id, .quorum = sc->protocol == RS_PROTO_QUORUM,
-                           .app = w->app, .timeout = timeout, .attempts = attempts > 0 ? attempts : 1,
-                           .on_ready = rs_driver_on_ready, .on_done = rs_driver_on_done, .arg = n->driver};
-  n->client = rs_client_new(&ccfg, &n->core_host);
-  rs_driver_attach(n->driver, n->client);
   w->drivers_running++;
+  return n;
 }
 
 static rs_bytes opt_bytes(const char *s)
@@ -107,7 +82,6 @@ static void add_scripted_clients(sim_world *w)
       dst->expect_value = st->expect_value;
       dst->line = st->line;
     }
-    wire_client(w, n, NULL);
   }
 }
 
@@ -127,7 +101,6 @@ static void add_workload_clients(sim_world *w)
                                        .think = wl->think, .keys = wl->keys, .value_size = wl->value_size,
                                        .files = w->app == &rs_app_files};
     memcpy(n->workload.mix, wl->mix, sizeof n->workload.mix);
-    wire_client(w, n, &n->workload);
   }
 }
 
@@ -143,7 +116,7 @@ static char *describe_step(const sim_world *w, const rs_script_step *s)
 }
 
 /* Checks a scripted step against its `expect` (status) and `expect-value` (value read). */
-static void step_done(void *arg, const rs_script_step *step, rs_outcome outcome, const rs_result *res)
+void sim_step_done(void *arg, const rs_script_step *step, rs_outcome outcome, const rs_result *res)
 {
   sim_node *n = arg;
   sim_world *w = n->world;
@@ -166,16 +139,24 @@ static void step_done(void *arg, const rs_script_step *step, rs_outcome outcome,
   g_ptr_array_add(w->out->steps, chk);
 }
 
-static void driver_finished(void *arg)
+void sim_driver_finished(void *arg)
 {
   sim_node *n = arg;
-  n->world->drivers_running--;
+  if (!n->finished) {
+    n->finished = true;
+    n->world->drivers_running--;
+  }
 }
 
 static void spawn_all(sim_world *w)
 {
-  for (guint i = 0; i < w->nodes->len; i++)
-    sim_actors_spawn(g_ptr_array_index(w->nodes, i));
+  for (guint i = 0; i < w->nodes->len; i++) {
+    sim_node *n = g_ptr_array_index(w->nodes, i);
+    if (n->joining)
+      continue;
+    sim_node_boot(n);
+    sim_actors_spawn(n);
+  }
   const sim_node *registry = g_ptr_array_index(w->nodes, w->registry_id);
   sg_actor_t ctl = sg_actor_init("controller", registry->host);
   sg_actor_set_data(ctl, w);
@@ -263,6 +244,8 @@ static sim_world *world_new(const scenario *sc, const char *dir, sim_outcome *ou
   w->app = rs_app_find(sc->app);
   w->done_cond = sg_cond_init();
   w->done_mutex = sg_mutex_init();
+  guint32 seed[3] = {(guint32)sc->seed, (guint32)(sc->seed >> 32), 0x6e657477u /* "netw" */};
+  w->net_rand = g_rand_new_with_seed_array(seed, 3);
   return w;
 }
 
@@ -277,6 +260,8 @@ static void world_free(sim_world *w)
     if (n->timer_sem)
       sg_sem_destroy(n->timer_sem);
   }
+  g_rand_free(w->net_rand);
+  g_free(w->cut);
   sg_cond_destroy(w->done_cond);
   sg_mutex_destroy(w->done_mutex);
   g_hash_table_destroy(w->by_name);
@@ -306,16 +291,22 @@ bool sim_run(const scenario *sc, const char *dir, sim_outcome *out, char **err)
   trace_run(w->trace, sc->name, rs_protocol_name(sc->protocol), sc->app, rs_failover_name(sc->failover), sc->seed);
   sim_node *registry = sim_node_new(w, SIM_REGISTRY, "registry", sc->registry_host);
   w->registry_id = registry->id;
-  rs_registry_config rcfg = {.self = registry->id, .quorum = sc->protocol == RS_PROTO_QUORUM,
-                             .expected_replicas = sc->replicas->len, .read_quorum = (uint32_t)sc->read_quorum,
-                             .write_quorum = (uint32_t)sc->write_quorum};
-  registry->registry = rs_registry_new(&rcfg, &registry->core_host);
   add_replicas(w);
   add_scripted_clients(w);
   add_workload_clients(w);
+  sim_faults *faults = sim_faults_new(w);
   spawn_all(w);
 
-  simgrid_run();
+  /* The simulation runs in slices between fault times; faults apply at the slices' edges. */
+  double t;
+  while (!w->controller_done && sim_faults_next(faults, &t)) {
+    simgrid_run_until(t);
+    if (!w->controller_done)
+      sim_faults_apply_due(faults, t);
+  }
+  if (!w->controller_done)
+    simgrid_run();
+  sim_faults_free(faults);
 
   out->end_time = simgrid_get_clock();
   out->finished = w->drivers_running == 0;

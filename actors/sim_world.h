@@ -35,6 +35,10 @@ typedef struct sim_packet {
   struct sim_packet *prev, *next; /* the list of packets on the wire */
   rs_node_id from;
   rs_node_id to;
+  uint32_t to_incarnation; /* the receiver's life it was sent to: a restarted node never gets it */
+  bool started;            /* handed to SimGrid: counted in flight */
+  bool dead;               /* lost already (its receiver crashed): no longer counted */
+  uint8_t type;            /* rs_msg_type, for the trace */
   uint64_t id;
   uint32_t len;
   uint8_t bytes[];
@@ -71,6 +75,14 @@ typedef struct sim_node {
   size_t n_steps;
   const sc_client *script;  /* the scenario's scripted client, NULL for workload clients */
 
+  bool up;                  /* its host is on and its actors run */
+  bool joining;             /* added by a <join> fault: not started before it */
+  bool booted_once;
+  bool finished;            /* clients: the driver ran out of work */
+  uint32_t incarnation;     /* bumped at every crash */
+  double paused_until;      /* a pause fault freezes the node until then */
+  sg_actor_t rx_actor, timer_actor;
+
   sim_timer timers[SIM_MAX_TIMERS];
   sg_sem_t timer_sem;        /* released to wake the timer actor early */
   double timer_wait_until;  /* when the timer actor will wake up next (INFINITY: never) */
@@ -94,6 +106,11 @@ struct sim_world {
   sim_packet *wire;         /* those messages, so the ones left at the end can be freed */
   int drivers_running;
   sg_cond_t done_cond;      /* signalled when the last driver finishes or traffic stops */
+  bool controller_done;     /* the run is over */
+  GRand *net_rand;          /* the network's own share of the generator: loss, duplicates, jitter */
+  double loss_rate, duplicate_rate; /* in force now (fault windows) */
+  bool *cut;                /* cut[from * n + to]: a partition drops that direction now */
+  guint cut_n;
   sg_mutex_t done_mutex;
   char *dir;
 };
@@ -101,6 +118,12 @@ struct sim_world {
 /* sim_actors.c: a packet enters the wire when sent and leaves it (freed) when received or lost */
 void sim_wire_add(sim_world *w, sim_packet *p);
 void sim_wire_remove(sim_world *w, sim_packet *p);
+
+/* sim_boot.c: a node's life: its core node made (again, after a restart), or lost in a crash */
+void sim_node_boot(sim_node *n);
+void sim_node_crash(sim_node *n);
+void sim_step_done(void *arg, const rs_script_step *step, rs_outcome outcome, const rs_result *res);
+void sim_driver_finished(void *arg);
 
 /* sim_node.c */
 sim_node *sim_node_new(sim_world *w, sim_kind kind, const char *name, const char *host);
@@ -113,6 +136,8 @@ const char *sim_node_name(const sim_world *w, rs_node_id id);
 /* sim_actors.c */
 void sim_actors_spawn(sim_node *n);
 void sim_flush(sim_node *n);
+void sim_drop(sim_world *w, sim_packet *p, const char *why);
+bool sim_is_cut(const sim_world *w, rs_node_id from, rs_node_id to);
 void sim_controller(int argc, char *argv[]);
 
 /* sim_events.c */

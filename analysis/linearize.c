@@ -637,9 +637,9 @@ enum { LIN_PHASE_U, LIN_PHASE_A, LIN_PHASE_B };
 
 static bool lin_in_phase(const lin_search *s, const lin_window *w, uint32_t op, int phase)
 {
-  if (s->ops[op].pure || (op == w->urgent && lin_order_mode != 0))
+  if (s->ops[op].pure || (op == w->urgent && (lin_order_mode == 1 || lin_order_mode == 2)))
     return false;
-  if (lin_order_mode == 1)
+  if (lin_order_mode == 1 || lin_order_mode == 3)
     return phase == LIN_PHASE_A ? s->ops[op].checked : !s->ops[op].checked;
   return phase == LIN_PHASE_A;
 }
@@ -657,10 +657,10 @@ static uint32_t lin_next_candidate(const lin_search *s, const lin_window *w, uin
   int phase;
   uint32_t x;
   if (prev == LIN_NONE) {
-    if (lin_order_mode != 0 && !s->ops[w->urgent].pure)
+    if ((lin_order_mode == 1 || lin_order_mode == 2) && !s->ops[w->urgent].pure)
       return w->urgent;
     phase = LIN_PHASE_U;
-  } else if (prev == w->urgent && lin_order_mode != 0) {
+  } else if (prev == w->urgent && (lin_order_mode == 1 || lin_order_mode == 2)) {
     phase = LIN_PHASE_U;
   } else {
     phase = lin_in_phase(s, w, prev, LIN_PHASE_A) ? LIN_PHASE_A : LIN_PHASE_B;

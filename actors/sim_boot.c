@@ -1,0 +1,107 @@
+/* A node's life in the harness: its core node is made at start (and again after a restart,
+ * from the store that survived), and is lost, with everything in memory, when its host crashes. */
+#include "sim_world.h"
+
+static void boot_registry(sim_node *n)
+{
+  const scenario *sc = n->world->sc;
+  rs_registry_config cfg = {.self = n->id, .quorum = sc->protocol == RS_PROTO_QUORUM,
+                            .expected_replicas = sc->replicas->len, .read_quorum = (uint32_t)sc->read_quorum,
+                            .write_quorum = (uint32_t)sc->write_quorum};
+  n->registry = rs_registry_new(&cfg, &n->core_host);
+}
+
+static void boot_replica(sim_node *n)
+{
+  sim_world *w = n->world;
+  const scenario *sc = w->sc;
+  if (!n->store)
+    n->store = rs_app_new(w->app);
+  if (n->kind == SIM_QUORUM_REPLICA) {
+    n->quorum = quorum_replica_new(n->id, w->registry_id, &n->core_host, n->store);
+    return;
+  }
+  pb_config cfg = {.self = n->id, .registry = w->registry_id, .blocking = sc->protocol == RS_PROTO_PB_BLOCKING,
+                   .reads_primary = sc->reads_primary};
+  n->pb = pb_new(&cfg, &n->core_host, n->store);
+}
+
+/* A client and the driver that runs its share of the workload, or its script. A client that
+ * restarts after a crash does not resume: its unfinished operations stay unknown. */
+static void boot_client(sim_node *n)
+{
+  sim_world *w = n->world;
+  const scenario *sc = w->sc;
+  const rs_workload_config *wl = n->script ? NULL : &n->workload;
+  rs_driver_config dcfg = {.name = n->name, .workload = wl, .steps = n->steps, .n_steps = n->n_steps,
+                           .on_step = sim_step_done, .on_finished = sim_driver_finished, .arg = n};
+  n->driver = rs_driver_new(&dcfg, &n->core_host);
+  double timeout = sc->workload.present ? sc->workload.timeout : 1.0;
+  int attempts = sc->workload.present ? sc->workload.retries : 3;
+  rs_client_config ccfg = {.self = n->id, .registry = w->registry_id, .quorum = sc->protocol == RS_PROTO_QUORUM,
+                           .app = w->app, .timeout = timeout, .attempts = attempts > 0 ? attempts : 1,
+                           .on_ready = rs_driver_on_ready, .on_done = rs_driver_on_done, .arg = n->driver};
+  n->client = rs_client_new(&ccfg, &n->core_host);
+  rs_driver_attach(n->driver, n->client);
+}
+
+void sim_node_boot(sim_node *n)
+{
+  bool again = n->booted_once;
+  n->booted_once = true;
+  n->up = true;
+  if (n->kind == SIM_CLIENT && again)
+    return;
+  switch (n->kind) {
+  case SIM_REGISTRY:
+    boot_registry(n);
+    break;
+  case SIM_PB_REPLICA:
+  case SIM_QUORUM_REPLICA:
+    boot_replica(n);
+    break;
+  case SIM_CLIENT:
+    boot_client(n);
+    break;
+  }
+}
+
+static void free_core(sim_node *n)
+{
+  rs_registry_free(n->registry);
+  pb_free(n->pb);
+  quorum_replica_free(n->quorum);
+  rs_client_free(n->client);
+  rs_driver_free(n->driver);
+  n->registry = NULL;
+  n->pb = NULL;
+  n->quorum = NULL;
+  n->client = NULL;
+  n->driver = NULL;
+}
+
+/* Loses what the node had in memory: its core node, its timers, messages it had not yet put on
+ * the wire, and messages on their way to it (they are dropped now: their receiver is gone). The
+ * store stays. The host's actors were killed by SimGrid when the host went off. */
+void sim_node_crash(sim_node *n)
+{
+  sim_world *w = n->world;
+  if (!n->up)
+    return;
+  n->up = false;
+  n->incarnation++;
+  n->rx_actor = n->timer_actor = NULL;
+  for (int i = 0; i < SIM_MAX_TIMERS; i++)
+    n->timers[i].armed = false;
+  for (guint i = 0; i < n->outbox->len; i++)
+    sim_drop(w, g_ptr_array_index(n->outbox, i), "crashed");
+  g_ptr_array_set_size(n->outbox, 0);
+  for (sim_packet *p = w->wire; p; p = p->next)
+    if (p->to == n->id && p->started && !p->dead)
+      sim_drop(w, p, "crashed");
+  if (n->kind == SIM_CLIENT && !n->finished) {
+    n->finished = true;
+    w->drivers_running--;
+  }
+  free_core(n);
+}

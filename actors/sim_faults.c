@@ -1,0 +1,333 @@
+/* The fault injector. The run advances with simgrid_run_until to each fault's time; the fault is
+ * then applied from outside the simulation, so it happens at exactly that time whatever the
+ * state of the hosts (an injector actor could itself be on a crashed host). */
+#include "sim_faults.h"
+#include "sim_link.h"
+
+#include <math.h>
+#include <simgrid/actor.h>
+#include <simgrid/engine.h>
+
+typedef enum action_kind {
+  ACT_START = 0, /* the fault begins */
+  ACT_END,       /* the fault is over (until=) */
+  ACT_BOOT,      /* a restarted host's nodes start, `boot` after the restart */
+} action_kind;
+
+typedef struct action {
+  double t;
+  guint order;   /* file order, so equal times apply as written */
+  action_kind kind;
+  const sc_fault *fault;
+} action;
+
+struct sim_faults {
+  sim_world *w;
+  GArray *actions; /* action, sorted by time */
+  guint next;
+  GPtrArray *active; /* sc_fault* of loss, duplicate and partition faults in force */
+  GHashTable *saved_latency; /* link name -> double* latency before a delay fault */
+};
+
+static bool is(const sc_fault *f, const char *kind)
+{
+  return strcmp(f->kind, kind) == 0;
+}
+
+/* Ends come before starts at the same time, so a window that ends when another starts does not
+ * overlap it; otherwise file order. */
+static gint cmp_action(gconstpointer a, gconstpointer b)
+{
+  const action *x = a, *y = b;
+  if (x->t != y->t)
+    return x->t < y->t ? -1 : 1;
+  if ((x->kind == ACT_END) != (y->kind == ACT_END))
+    return x->kind == ACT_END ? -1 : 1;
+  return x->order < y->order ? -1 : x->order > y->order;
+}
+
+static void plan(sim_faults *f, double t, action_kind kind, const sc_fault *fault)
+{
+  action a = {.t = t, .order = f->actions->len, .kind = kind, .fault = fault};
+  g_array_append_val(f->actions, a);
+}
+
+static sim_node *node_named(sim_world *w, const char *name)
+{
+  return name ? g_hash_table_lookup(w->by_name, name) : NULL;
+}
+
+sim_faults *sim_faults_new(sim_world *w)
+{
+  sim_faults *f = g_new0(sim_faults, 1);
+  f->w = w;
+  f->actions = g_array_new(FALSE, FALSE, sizeof(action));
+  f->active = g_ptr_array_new();
+  f->saved_latency = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
+  const scenario *sc = w->sc;
+  for (guint i = 0; i < sc->faults->len; i++) {
+    const sc_fault *fault = g_ptr_array_index(sc->faults, i);
+    plan(f, fault->at, ACT_START, fault);
+    if (fault->until >= 0)
+      plan(f, fault->until, ACT_END, fault);
+    if (is(fault, "restart"))
+      plan(f, fault->at + fault->boot, ACT_BOOT, fault);
+    if (is(fault, "join")) {
+      sim_kind kind = sc->protocol == RS_PROTO_QUORUM ? SIM_QUORUM_REPLICA : SIM_PB_REPLICA;
+      sim_node *n = sim_node_new(w, kind, fault->node, fault->host);
+      n->joining = true;
+    }
+  }
+  g_array_sort(f->actions, cmp_action);
+  return f;
+}
+
+void sim_faults_free(sim_faults *f)
+{
+  if (!f)
+    return;
+  g_array_free(f->actions, TRUE);
+  g_ptr_array_free(f->active, TRUE);
+  g_hash_table_destroy(f->saved_latency);
+  g_free(f);
+}
+
+bool sim_faults_next(const sim_faults *f, double *t)
+{
+  if (f->next >= f->actions->len)
+    return false;
+  *t = g_array_index(f->actions, action, f->next).t;
+  return true;
+}
+
+static void trace_fault_line(sim_world *w, const sc_fault *fault, const char *kind, const char *phase)
+{
+  char rate[32], latency[32], boot[32];
+  g_snprintf(rate, sizeof rate, "%g", fault->rate);
+  g_snprintf(latency, sizeof latency, "%g", fault->latency);
+  g_snprintf(boot, sizeof boot, "%g", fault->boot);
+  const char *target[16];
+  int k = 0;
+#define PAIR(key, value)                                                                                \
+  do {                                                                                                  \
+    if (value) {                                                                                        \
+      target[k++] = key;                                                                                \
+      target[k++] = value;                                                                              \
+    }                                                                                                   \
+  } while (0)
+  PAIR("node", fault->node);
+  PAIR("host", fault->host);
+  PAIR("link", fault->link);
+  PAIR("groups", fault->groups);
+  PAIR("from", fault->from);
+  PAIR("to", fault->to);
+  const char *rate_text = rate, *latency_text = latency, *boot_text = boot;
+  if (is(fault, "loss") || is(fault, "duplicate"))
+    PAIR("rate", rate_text);
+  if (is(fault, "delay"))
+    PAIR("latency", latency_text);
+  if (is(fault, "restart") && strcmp(phase, "start") == 0)
+    PAIR("boot", boot_text);
+#undef PAIR
+  target[k] = NULL;
+  trace_fault(w->trace, simgrid_get_clock(), kind, phase, target);
+}
+
+/* --- crashes, restarts, pauses, joins -------------------------------------------------------- */
+
+/* A crash turns the node's host off: SimGrid kills every actor on it, so every node on that host
+ * loses its memory (its store survives). */
+static void crash(sim_faults *f, const sc_fault *fault)
+{
+  sim_world *w = f->w;
+  sim_node *target = node_named(w, fault->node);
+  if (!target || !target->up)
+    return;
+  trace_fault_line(w, fault, "crash", "start");
+  sg_host_turn_off(target->host);
+  for (guint i = 0; i < w->nodes->len; i++) {
+    sim_node *n = g_ptr_array_index(w->nodes, i);
+    if (n->host == target->host)
+      sim_node_crash(n);
+  }
+}
+
+static void restart(sim_faults *f, const sc_fault *fault)
+{
+  sim_world *w = f->w;
+  sim_node *target = node_named(w, fault->node);
+  if (!target || target->up)
+    return;
+  trace_fault_line(w, fault, "crash", "end");
+  trace_fault_line(w, fault, "restart", "start");
+  sg_host_turn_on(target->host);
+}
+
+/* After the boot delay, every node of the host that is down starts again from its store. */
+static void boot(sim_faults *f, const sc_fault *fault)
+{
+  sim_world *w = f->w;
+  sim_node *target = node_named(w, fault->node);
+  if (!target || target->up || !sg_host_is_on(target->host))
+    return;
+  trace_fault_line(w, fault, "restart", "end");
+  for (guint i = 0; i < w->nodes->len; i++) {
+    sim_node *n = g_ptr_array_index(w->nodes, i);
+    if (n->host == target->host && !n->up && !n->joining && n->booted_once) {
+      sim_node_boot(n);
+      sim_actors_spawn(n);
+    }
+  }
+}
+
+/* A pause freezes the node: its actors notice it before handling anything and sleep until the
+ * pause is over (SimGrid cannot suspend an actor from outside the simulation). Messages wait in
+ * its mailbox and it resumes with the beliefs it had. */
+static void pause_node(sim_faults *f, const sc_fault *fault, bool resume)
+{
+  sim_world *w = f->w;
+  sim_node *n = node_named(w, fault->node);
+  trace_fault_line(w, fault, "pause", resume ? "end" : "start");
+  if (n && !resume)
+    n->paused_until = fault->until >= 0 ? fault->until : INFINITY;
+}
+
+static void join(sim_faults *f, const sc_fault *fault)
+{
+  sim_world *w = f->w;
+  sim_node *n = node_named(w, fault->node);
+  trace_fault_line(w, fault, "join", "start");
+  if (!n || !n->joining || !sg_host_is_on(n->host))
+    return;
+  n->joining = false;
+  sim_node_boot(n);
+  sim_actors_spawn(n);
+}
+
+/* --- the network: partitions, loss, duplicates, links ----------------------------------------- */
+
+/* Marks every direction a partition cuts: across its groups ("a b | c d"), or from= to= only. */
+static void cut_by(sim_world *w, const sc_fault *fault)
+{
+  guint n = w->cut_n;
+  if (fault->from && fault->to) {
+    char **from = g_strsplit_set(fault->from, " \t\n", -1);
+    char **to = g_strsplit_set(fault->to, " \t\n", -1);
+    for (char **a = from; *a; a++)
+      for (char **b = to; *b; b++) {
+        sim_node *x = node_named(w, *a), *y = node_named(w, *b);
+        if (x && y)
+          w->cut[x->id * n + y->id] = true;
+      }
+    g_strfreev(from);
+    g_strfreev(to);
+    return;
+  }
+  char **groups = g_strsplit(fault->groups ? fault->groups : "", "|", -1);
+  int *group_of = g_new(int, n);
+  for (guint i = 0; i < n; i++)
+    group_of[i] = -1;
+  for (int g = 0; groups[g]; g++) {
+    char **names = g_strsplit_set(groups[g], " \t\n", -1);
+    for (char **name = names; *name; name++) {
+      sim_node *x = node_named(w, *name);
+      if (x)
+        group_of[x->id] = g;
+    }
+    g_strfreev(names);
+  }
+  for (guint a = 0; a < n; a++)
+    for (guint b = 0; b < n; b++)
+      if (group_of[a] >= 0 && group_of[b] >= 0 && group_of[a] != group_of[b])
+        w->cut[a * n + b] = true;
+  g_free(group_of);
+  g_strfreev(groups);
+}
+
+/* Recomputes what the network does now from the faults in force: cuts, loss and duplicate rates
+ * (independent windows combine: a message survives each loss window in turn). */
+static void recompute_network(sim_faults *f)
+{
+  sim_world *w = f->w;
+  if (w->cut_n != w->nodes->len) {
+    g_free(w->cut);
+    w->cut_n = w->nodes->len;
+    w->cut = g_new0(bool, (gsize)w->cut_n * w->cut_n);
+  }
+  memset(w->cut, 0, (gsize)w->cut_n * w->cut_n * sizeof *w->cut);
+  double keep = 1, single = 1;
+  for (guint i = 0; i < f->active->len; i++) {
+    const sc_fault *fault = g_ptr_array_index(f->active, i);
+    if (is(fault, "partition"))
+      cut_by(w, fault);
+    else if (is(fault, "loss"))
+      keep *= 1 - fault->rate;
+    else if (is(fault, "duplicate"))
+      single *= 1 - fault->rate;
+  }
+  w->loss_rate = 1 - keep;
+  w->duplicate_rate = 1 - single;
+}
+
+static void network_fault(sim_faults *f, const sc_fault *fault, bool end)
+{
+  trace_fault_line(f->w, fault, fault->kind, end ? "end" : "start");
+  if (end)
+    g_ptr_array_remove(f->active, (gpointer)fault);
+  else
+    g_ptr_array_add(f->active, (gpointer)fault);
+  recompute_network(f);
+}
+
+static void link_fault(sim_faults *f, const sc_fault *fault, bool end)
+{
+  trace_fault_line(f->w, fault, fault->kind, end ? "end" : "start");
+  if (is(fault, "link-down")) {
+    sim_link_set_on(fault->link, end);
+    return;
+  }
+  if (!end) {
+    double *previous = g_new(double, 1);
+    if (sim_link_set_latency(fault->link, fault->latency, previous))
+      g_hash_table_insert(f->saved_latency, fault->link, previous);
+    else
+      g_free(previous);
+    return;
+  }
+  double *previous = g_hash_table_lookup(f->saved_latency, fault->link);
+  if (previous) {
+    sim_link_set_latency(fault->link, *previous, NULL);
+    g_hash_table_remove(f->saved_latency, fault->link);
+  }
+}
+
+static void apply(sim_faults *f, const action *a)
+{
+  const sc_fault *fault = a->fault;
+  bool end = a->kind == ACT_END;
+  if (a->kind == ACT_BOOT)
+    boot(f, fault);
+  else if (is(fault, "crash"))
+    crash(f, fault);
+  else if (is(fault, "restart"))
+    restart(f, fault);
+  else if (is(fault, "pause"))
+    pause_node(f, fault, end);
+  else if (is(fault, "join"))
+    join(f, fault);
+  else if (is(fault, "partition") || is(fault, "loss") || is(fault, "duplicate"))
+    network_fault(f, fault, end);
+  else if (is(fault, "link-down") || is(fault, "delay"))
+    link_fault(f, fault, end);
+}
+
+void sim_faults_apply_due(sim_faults *f, double now)
+{
+  while (f->next < f->actions->len) {
+    const action *a = &g_array_index(f->actions, action, f->next);
+    if (a->t > now)
+      return;
+    f->next++;
+    apply(f, a);
+  }
+}

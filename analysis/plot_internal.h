@@ -1,0 +1,71 @@
+/* Private to the plot_*.c files: scripts, data files, running gnuplot, and a trace's faults. */
+#ifndef RS_PLOT_INTERNAL_H
+#define RS_PLOT_INTERNAL_H
+
+#include "plot.h"
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* --- plot_gnuplot.c ------------------------------------------------------------------------ */
+
+/* A gnuplot script being written. Its body runs twice, once per output format, inside a
+ * `do for [fmt in "png svg"] { ... }` block that plot_script_begin opens. */
+typedef struct plot_script {
+  GString *text;
+  char *dir, *name;
+} plot_script;
+
+/* Opens DIR/NAME's script: a comment saying `what` it draws, then the loop choosing pngcairo
+ * (png when cairo is missing) or svg at `width` x `height` pixels. */
+plot_script *plot_script_begin(const char *dir, const char *name, const char *what, int width,
+                               int height);
+/* Appends a line of the body (printf-style; the newline is added). */
+void plot_script_line(plot_script *s, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+/* Closes the loop, writes NAME.gp, runs gnuplot on it in DIR, checks NAME.png and NAME.svg
+ * came out non-empty and appends the three paths to `written`. Frees `s` either way. */
+bool plot_script_finish(plot_script *s, GPtrArray *written, char **err);
+
+/* Writes `text` to DIR/NAME and appends its path to `written`. */
+bool plot_write_file(const char *dir, const char *name, const GString *text, GPtrArray *written,
+                     char **err);
+
+/* Appends `v` in a locale-independent %.9g ("?" for NAN, which the scripts read as missing). */
+void plot_num(GString *out, double v);
+/* `s` as a gnuplot single-quoted string ('it''s'), with control characters replaced by spaces. */
+char *plot_quote(const char *s);
+/* The i-th colour of a palette that stays distinct for colour-blind readers, as "#RRGGBB". */
+const char *plot_color(guint i);
+/* Chooses a log scale when the positive values span more than two decades. */
+bool plot_wants_log(double min_positive, double max);
+
+/* --- plot_trace.c -------------------------------------------------------------------------- */
+
+/* A fault window, or a point in time for faults that have no end (join, restart). */
+typedef struct plot_fault {
+  char *kind;       /* "crash", "pause", "partition", "link-down", ... */
+  char *label;      /* "crash r1", "partition r1 | r2 r3" */
+  char *node;       /* the node it acts on, NULL for links, groups and rates */
+  char *key;        /* kind and every target field: pairs a start with its end */
+  double start, end; /* end < 0: still going when the trace ended */
+  bool point;
+} plot_fault;
+
+/* What a trace's run line and fault lines say. */
+typedef struct plot_meta {
+  char *scenario, *protocol;
+  uint64_t seed;
+  bool has_run;
+  GPtrArray *faults; /* plot_fault*, in order of their start */
+} plot_meta;
+
+/* Reads the run line and every fault of `trace`; a crash ends at the node's restart. */
+bool plot_meta_read(const char *trace, plot_meta *m, char **err);
+void plot_meta_clear(plot_meta *m);
+/* "WHAT: scenario (protocol, seed N)", or WHAT alone for a trace without a run line. */
+char *plot_meta_title(const plot_meta *m, const char *what);
+/* A fault's colour, by kind. */
+const char *plot_fault_color(const char *kind);
+
+#endif
