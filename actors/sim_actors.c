@@ -1,4 +1,5 @@
-/* The actors of a run: per node a receiver and a timer actor, and the controller that ends it. */
+/* The actors of a run: per node a timer actor (which also starts it) and one receiving actor per
+ * channel into it, and the controller that ends the run. */
 #include "sim_world.h"
 
 #include <math.h>
@@ -66,6 +67,8 @@ static void packet_lost(void *data)
   sim_wire_remove(w, p);
 }
 
+static sim_channel *channel_open(sim_world *w, rs_node_id from, sim_node *to);
+
 static void notify_if_quiet(sim_world *w)
 {
   if (w->drivers_running == 0 && w->in_flight == 0)
@@ -95,7 +98,7 @@ void sim_flush(sim_node *n)
       }
       p->started = true;
       w->in_flight++;
-      sg_comm_t c = sg_mailbox_put_init(dst->mailbox, p, p->len);
+      sg_comm_t c = sg_mailbox_put_init(channel_open(w, p->from, dst)->mailbox, p, p->len);
       sg_comm_detach(c, packet_lost);
     }
   }
@@ -133,20 +136,20 @@ static void sleep_while_paused(sim_node *n)
     sg_actor_sleep_until(n->paused_until);
 }
 
-/* Receives for one node, for ever: each message is decoded and handed to the core node. */
-static void rx_actor(int argc, char *argv[])
+/* Receives one channel's messages, for ever: each is decoded and handed to the receiving node's
+ * core node. Handlers never yield, so a node's channel actors never interleave inside one. */
+static void channel_actor(int argc, char *argv[])
 {
   (void)argc;
   (void)argv;
-  sim_node *n = sg_actor_self_get_data();
+  sim_channel *ch = sg_actor_self_get_data();
+  sim_node *n = ch->to;
   /* Node actors never end by themselves: the run ends when the controller does. */
   sg_actor_daemonize(sg_actor_self());
-  sg_mailbox_set_receiver(n->name);
-  sim_node_start(n);
-  sim_flush(n);
+  sg_mailbox_set_receiver(sg_mailbox_get_name(ch->mailbox));
   for (;;) {
     void *data = NULL;
-    sg_comm_t c = sg_mailbox_get_async(n->mailbox, &data);
+    sg_comm_t c = sg_mailbox_get_async(ch->mailbox, &data);
     if (sg_comm_wait(c) != SG_OK || !data)
       continue;
     sleep_while_paused(n);
@@ -154,6 +157,35 @@ static void rx_actor(int argc, char *argv[])
     sim_wire_remove(n->world, data);
     sim_flush(n);
   }
+}
+
+/* The channel from `from` to `to`, with a live receiving actor for the receiver's current life:
+ * made on first use, and again after the receiver restarted (a crash killed its actors). */
+static sim_channel *channel_open(sim_world *w, rs_node_id from, sim_node *to)
+{
+  if (!w->channels) {
+    w->channels_n = w->nodes->len;
+    w->channels = g_new0(sim_channel *, (gsize)w->channels_n * w->channels_n);
+  }
+  sim_channel **slot = &w->channels[(gsize)to->id * w->channels_n + from];
+  if (!*slot) {
+    sim_channel *ch = g_new0(sim_channel, 1);
+    ch->to = to;
+    ch->from = from;
+    char *name = g_strdup_printf("%s<-%s", to->name, sim_node_name(w, from));
+    ch->mailbox = sg_mailbox_by_name(name);
+    g_free(name);
+    *slot = ch;
+  }
+  sim_channel *ch = *slot;
+  if (!ch->spawned || ch->incarnation != to->incarnation) {
+    ch->spawned = true;
+    ch->incarnation = to->incarnation;
+    sg_actor_t a = sg_actor_init(sg_mailbox_get_name(ch->mailbox), to->host);
+    sg_actor_set_data(a, ch);
+    sg_actor_start(a, channel_actor, 0, NULL);
+  }
+  return ch;
 }
 
 static sim_timer *earliest_timer(sim_node *n)
@@ -175,6 +207,8 @@ static void timer_actor(int argc, char *argv[])
   (void)argv;
   sim_node *n = sg_actor_self_get_data();
   sg_actor_daemonize(sg_actor_self());
+  sim_node_start(n);
+  sim_flush(n);
   for (;;) {
     sleep_while_paused(n);
     double now = simgrid_get_clock();
@@ -195,13 +229,6 @@ static void timer_actor(int argc, char *argv[])
   }
 }
 
-static sg_actor_t spawn(sim_node *n, const char *name, xbt_main_func_t code)
-{
-  sg_actor_t a = sg_actor_init(name, n->host);
-  sg_actor_set_data(a, n);
-  sg_actor_start(a, code, 0, NULL);
-  return a;
-}
 
 void sim_actors_spawn(sim_node *n)
 {
@@ -209,10 +236,9 @@ void sim_actors_spawn(sim_node *n)
   if (!n->timer_sem)
     n->timer_sem = sg_sem_init(0);
   n->timer_wait_until = INFINITY;
-  n->rx_actor = spawn(n, n->name, rx_actor);
-  char *tname = g_strdup_printf("%s/timers", n->name);
-  n->timer_actor = spawn(n, tname, timer_actor);
-  g_free(tname);
+  sg_actor_t a = sg_actor_init(n->name, n->host);
+  sg_actor_set_data(a, n);
+  sg_actor_start(a, timer_actor, 0, NULL);
 }
 
 /* Ends the run: at the scenario's duration, or once every client is done and no message is in

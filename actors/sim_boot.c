@@ -16,7 +16,7 @@ static void boot_replica(sim_node *n)
   sim_world *w = n->world;
   const scenario *sc = w->sc;
   if (!n->store)
-    n->store = rs_app_new(w->app);
+    n->store = rs_store_new(w->app);
   if (n->kind == SIM_QUORUM_REPLICA) {
     n->quorum = quorum_replica_new(n->id, w->registry_id, &n->core_host, n->store);
     return;
@@ -90,7 +90,6 @@ void sim_node_crash(sim_node *n)
     return;
   n->up = false;
   n->incarnation++;
-  n->rx_actor = n->timer_actor = NULL;
   for (int i = 0; i < SIM_MAX_TIMERS; i++)
     n->timers[i].armed = false;
   for (guint i = 0; i < n->outbox->len; i++)

@@ -129,7 +129,6 @@ sim_node *sim_node_new(sim_world *w, sim_kind kind, const char *name, const char
   n->name = g_strdup(name);
   n->host = sg_host_by_name(host);
   xbt_assert(n->host, "unknown host %s", host);
-  n->mailbox = sg_mailbox_by_name(name);
   n->rand = node_rand(w->sc, n->id);
   n->outbox = g_ptr_array_new();
   n->timer_wait_until = INFINITY;
@@ -152,7 +151,7 @@ void sim_node_free(sim_node *n)
   quorum_replica_free(n->quorum);
   rs_client_free(n->client);
   rs_driver_free(n->driver);
-  rs_app_free(n->store);
+  rs_store_free(n->store);
   g_free(n->steps);
   if (n->log)
     fclose(n->log);

@@ -18,6 +18,8 @@ static void init_engine(const scenario *sc)
     g_ptr_array_add(args, g_strdup("--cfg=network/TCP-gamma:0"));
     g_ptr_array_add(args, g_strdup("--cfg=network/crosstraffic:0"));
   }
+  /* Small stacks: a node has an actor per channel into it, so a run has a thousand actors. */
+  g_ptr_array_add(args, g_strdup("--cfg=contexts/stack-size:256"));
   g_ptr_array_add(args, g_strdup("--log=root.thres:warning"));
   g_ptr_array_add(args, g_strdup("--log=xbt_cfg.thres:warning"));
   if (g_getenv("RS_SIMGRID_THREADS"))
@@ -174,7 +176,7 @@ static void record_digests(sim_world *w)
     sim_node *n = g_ptr_array_index(w->nodes, i);
     if (!n->store)
       continue;
-    char *hex = g_strdup_printf("%016" G_GINT64_MODIFIER "x", n->store->ops->digest(n->store->state));
+    char *hex = g_strdup_printf("%016" G_GINT64_MODIFIER "x", n->store->app->ops->digest(n->store->app->state));
     trace_event_kvl(w->trace, w->out->end_time, "digest", "node", n->name, "digest", hex, NULL);
     g_ptr_array_add(w->out->digests, g_strdup_printf("%s %s", n->name, hex));
     int c = GPOINTER_TO_INT(g_hash_table_lookup(count, hex)) + 1;
@@ -221,7 +223,7 @@ static void record_finals(sim_world *w)
     for (guint k = 0; k < keys->len; k++) {
       read.key = rs_bytes_str(g_ptr_array_index(keys, k));
       rs_result res;
-      n->store->ops->execute(n->store->state, &read, 0, RS_APPLY_ORDERED, &res);
+      n->store->app->ops->execute(n->store->app->state, &read, 0, RS_APPLY_ORDERED, &res);
       bool value_null = res.status == RS_ST_SUCCESS && !res.value.ptr && read.kind == RS_OP_GET;
       trace_final(w->trace, w->out->end_time, n->name, read.key.ptr, sim_bytes_str(w, 1, res.name),
                   sim_bytes_str(w, 2, res.value), value_null, rs_status_name(res.status), res.version);
@@ -260,6 +262,9 @@ static void world_free(sim_world *w)
     if (n->timer_sem)
       sg_sem_destroy(n->timer_sem);
   }
+  for (gsize i = 0; w->channels && i < (gsize)w->channels_n * w->channels_n; i++)
+    g_free(w->channels[i]);
+  g_free(w->channels);
   g_rand_free(w->net_rand);
   g_free(w->cut);
   sg_cond_destroy(w->done_cond);

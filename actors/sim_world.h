@@ -59,12 +59,11 @@ typedef struct sim_node {
   sim_kind kind;
   char *name;
   sg_host_t host;
-  sg_mailbox_t mailbox;
   rs_host core_host;        /* the operations the core node acts through */
   GRand *rand;              /* this node's share of the run's generator */
   FILE *log;                /* logs/<node>.txt */
 
-  rs_app *store;            /* replicas: the application state, which survives crashes */
+  rs_store *store;          /* replicas: what survives crashes (application, index, dedup) */
   rs_registry *registry;
   pb_replica *pb;
   quorum_replica *quorum;
@@ -81,7 +80,6 @@ typedef struct sim_node {
   bool finished;            /* clients: the driver ran out of work */
   uint32_t incarnation;     /* bumped at every crash */
   double paused_until;      /* a pause fault freezes the node until then */
-  sg_actor_t rx_actor, timer_actor;
 
   sim_timer timers[SIM_MAX_TIMERS];
   sg_sem_t timer_sem;        /* released to wake the timer actor early */
@@ -90,6 +88,18 @@ typedef struct sim_node {
 
   GPtrArray *outbox;        /* sim_packet* produced by the handler running now */
 } sim_node;
+
+/* A one-way channel from one node to another: its own mailbox and its own receiving actor on
+ * the receiver's host, so messages from different senders never wait behind each other (a
+ * SimGrid receive binds to the oldest message in flight on its mailbox); between two nodes,
+ * messages arrive in the order they were sent, as over a TCP connection. */
+typedef struct sim_channel {
+  sim_node *to;
+  rs_node_id from;
+  sg_mailbox_t mailbox;
+  bool spawned;          /* its actor exists for the receiver's current life */
+  uint32_t incarnation;  /* ...which is this one */
+} sim_channel;
 
 struct sim_world {
   const scenario *sc;
@@ -111,6 +121,8 @@ struct sim_world {
   double loss_rate, duplicate_rate; /* in force now (fault windows) */
   bool *cut;                /* cut[from * n + to]: a partition drops that direction now */
   guint cut_n;
+  sim_channel **channels;   /* [to * channels_n + from], made on first use */
+  guint channels_n;
   sg_mutex_t done_mutex;
   char *dir;
 };

@@ -4,6 +4,8 @@
 
 #include "types.h"
 
+#include <glib.h>
+
 typedef enum rs_dedup_state {
   RS_DEDUP_NEW = 0, /* never seen: run it */
   RS_DEDUP_STALE,   /* older than the client's latest request: the client has moved on */
@@ -22,5 +24,9 @@ rs_dedup_state rs_dedup_check(const rs_dedup *d, rs_node_id client, uint64_t seq
 void rs_dedup_begin(rs_dedup *d, rs_node_id client, uint64_t seq);
 /* The request ran and answered `res` (copied). */
 void rs_dedup_finish(rs_dedup *d, rs_node_id client, uint64_t seq, const rs_result *res);
+
+/* The table as bytes, in client order (state transfer), and back (false: malformed bytes). */
+void rs_dedup_snapshot(const rs_dedup *d, GByteArray *out);
+bool rs_dedup_restore(rs_dedup *d, const uint8_t *buf, size_t len);
 
 #endif

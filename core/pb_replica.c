@@ -31,16 +31,20 @@ typedef struct early_update {
 struct pb_replica {
   pb_config cfg;
   rs_host host;
+  rs_store *store;       /* survives crashes: app, last update index, at-most-once table */
   rs_app *app;
   pb_role role;
   rs_node_id primary;
   uint64_t view;
-  uint64_t last_index;   /* primary: last update number issued; backup: last applied */
+  bool installed;        /* backup: has the primary's state (a transfer or an initial empty one) */
   GArray *backups;       /* backup_state, in the order the registry announced them */
   GQueue *pending;       /* pending_update*, by index (blocking primary) */
   GTree *early;          /* index -> early_update* (backup) */
-  rs_dedup *dedup;       /* last update and answer per client: retries run at most once */
 };
+
+/* The store's fields under the names the protocol uses. */
+#define LAST_INDEX(r) ((r)->store->last_index)
+#define DEDUP(r) ((r)->store->dedup)
 
 const char *pb_role_name(pb_role role)
 {
@@ -68,17 +72,17 @@ static void free_early(gpointer p)
   g_free(e);
 }
 
-pb_replica *pb_new(const pb_config *cfg, const rs_host *host, rs_app *app)
+pb_replica *pb_new(const pb_config *cfg, const rs_host *host, rs_store *store)
 {
   pb_replica *r = g_new0(pb_replica, 1);
   r->cfg = *cfg;
   r->host = *host;
-  r->app = app;
+  r->store = store;
+  r->app = store->app;
   r->primary = RS_NO_NODE;
   r->backups = g_array_new(FALSE, FALSE, sizeof(backup_state));
   r->pending = g_queue_new();
   r->early = g_tree_new_full(cmp_index, NULL, g_free, free_early);
-  r->dedup = rs_dedup_new();
   return r;
 }
 
@@ -96,13 +100,12 @@ void pb_free(pb_replica *r)
   g_array_free(r->backups, TRUE);
   g_queue_free_full(r->pending, free_pending);
   g_tree_destroy(r->early);
-  rs_dedup_free(r->dedup);
   g_free(r);
 }
 
 pb_role pb_get_role(const pb_replica *r) { return r->role; }
 rs_node_id pb_get_primary(const pb_replica *r) { return r->primary; }
-uint64_t pb_applied_index(const pb_replica *r) { return r->last_index; }
+uint64_t pb_applied_index(const pb_replica *r) { return LAST_INDEX(r); }
 
 void pb_start(pb_replica *r)
 {
@@ -155,7 +158,7 @@ static void emit_apply(pb_replica *r, const rs_op *op, const rs_result *res)
 static void primary_update(pb_replica *r, rs_node_id origin, rs_node_id client, uint64_t seq, const rs_op *op)
 {
   const rs_result *done = NULL;
-  switch (rs_dedup_check(r->dedup, client, seq, &done)) {
+  switch (rs_dedup_check(DEDUP(r), client, seq, &done)) {
   case RS_DEDUP_STALE:   /* the client gave up on it long ago */
   case RS_DEDUP_PENDING: /* the first attempt's confirmation will answer the client */
     return;
@@ -166,13 +169,13 @@ static void primary_update(pb_replica *r, rs_node_id origin, rs_node_id client, 
     break;
   }
   rs_result res;
-  r->app->ops->execute(r->app->state, op, r->last_index + 1, RS_APPLY_ORDERED, &res);
+  r->app->ops->execute(r->app->state, op, LAST_INDEX(r) + 1, RS_APPLY_ORDERED, &res);
   if (res.status != RS_ST_SUCCESS) {
-    rs_dedup_finish(r->dedup, client, seq, &res);
+    rs_dedup_finish(DEDUP(r), client, seq, &res);
     confirm(r, origin, client, seq, &res);
     return;
   }
-  uint64_t index = ++r->last_index;
+  uint64_t index = ++LAST_INDEX(r);
   emit_apply(r, op, &res);
   rs_msg rep = {.type = RS_MSG_REPLICATE, .client = client, .seq = seq, .index = index,
                 .view = r->view, .op = *op};
@@ -180,11 +183,11 @@ static void primary_update(pb_replica *r, rs_node_id origin, rs_node_id client, 
   for (guint i = 0; i < r->backups->len; i++)
     rs_send(&r->host, g_array_index(r->backups, backup_state, i).id, &rep);
   if (!r->cfg.blocking || r->backups->len == 0) {
-    rs_dedup_finish(r->dedup, client, seq, &res);
+    rs_dedup_finish(DEDUP(r), client, seq, &res);
     confirm(r, origin, client, seq, &res);
     return;
   }
-  rs_dedup_begin(r->dedup, client, seq);
+  rs_dedup_begin(DEDUP(r), client, seq);
   pending_update *u = g_new0(pending_update, 1);
   u->index = index;
   u->origin = origin;
@@ -249,7 +252,7 @@ static void on_forward_reply(pb_replica *r, const rs_msg *m)
 
 static void ack(pb_replica *r)
 {
-  rs_msg m = {.type = RS_MSG_REPLICATE_ACK, .index = r->last_index, .view = r->view};
+  rs_msg m = {.type = RS_MSG_REPLICATE_ACK, .index = LAST_INDEX(r), .view = r->view};
   rs_send(&r->host, r->primary, &m);
 }
 
@@ -259,17 +262,17 @@ static void backup_apply(pb_replica *r, const rs_op *op, uint64_t version, rs_no
 {
   rs_result res;
   r->app->ops->execute(r->app->state, op, version, RS_APPLY_ORDERED, &res);
-  r->last_index++;
+  LAST_INDEX(r)++;
   emit_apply(r, op, &res);
   rs_result answer = {.status = res.status, .version = res.version};
-  rs_dedup_finish(r->dedup, client, seq, &answer);
+  rs_dedup_finish(DEDUP(r), client, seq, &answer);
 }
 
 /* Applies updates strictly in the primary's order; ones that arrive early wait their turn. */
 static void drain_early(pb_replica *r)
 {
   for (;;) {
-    uint64_t next = r->last_index + 1;
+    uint64_t next = LAST_INDEX(r) + 1;
     early_update *e = g_tree_lookup(r->early, &next);
     if (!e)
       return;
@@ -286,10 +289,11 @@ static void on_replicate(pb_replica *r, rs_node_id from, const rs_msg *m)
     refuse(r, from, m, r->role == PB_ROLE_PRIMARY ? "I am the primary" : "not from the primary");
     return;
   }
-  if (m->index == r->last_index + 1) {
+  if (r->installed && m->index == LAST_INDEX(r) + 1) {
     backup_apply(r, &m->op, m->res.version, m->client, m->seq);
     drain_early(r);
-  } else if (m->index > r->last_index + 1 && !g_tree_lookup(r->early, &m->index)) {
+  } else if (m->index > LAST_INDEX(r) && !g_tree_lookup(r->early, &m->index)) {
+    /* Ahead of its turn, or before this backup has the primary's state: it waits. */
     early_update *e = g_new0(early_update, 1);
     e->client = m->client;
     e->seq = m->seq;
@@ -300,7 +304,48 @@ static void on_replicate(pb_replica *r, rs_node_id from, const rs_msg *m)
     g_tree_insert(r->early, key, e);
     return;
   }
-  ack(r);
+  if (r->installed)
+    ack(r);
+}
+
+/* Forgets buffered updates the installed state already contains. */
+static gboolean collect_old(gpointer key, gpointer value, gpointer data)
+{
+  (void)value;
+  void **args = data;
+  if (*(uint64_t *)key > *(uint64_t *)args[0])
+    return TRUE;
+  g_ptr_array_add(args[1], key);
+  return FALSE;
+}
+
+static void forget_early_up_to(pb_replica *r, uint64_t index)
+{
+  GPtrArray *old = g_ptr_array_new();
+  void *args[2] = {&index, old};
+  g_tree_foreach(r->early, collect_old, args);
+  for (guint i = 0; i < old->len; i++)
+    g_tree_remove(r->early, g_ptr_array_index(old, i));
+  g_ptr_array_free(old, TRUE);
+}
+
+/* The join protocol's second half: a backup installs the primary's whole store (application,
+ * update index, at-most-once table), applies what arrived meanwhile, and acknowledges. */
+static void on_state(pb_replica *r, rs_node_id from, const rs_msg *m)
+{
+  if (r->role != PB_ROLE_BACKUP || from != r->primary) {
+    refuse(r, from, m, "state not from the primary");
+    return;
+  }
+  if (!rs_store_restore(r->store, (const uint8_t *)m->blob.ptr, m->blob.len)) {
+    refuse(r, from, m, "malformed state");
+    return;
+  }
+  r->installed = true;
+  forget_early_up_to(r, LAST_INDEX(r));
+  drain_early(r);
+  rs_msg reply = {.type = RS_MSG_STATE_ACK, .index = LAST_INDEX(r), .view = r->view};
+  rs_send(&r->host, r->primary, &reply);
 }
 
 static uint64_t min_acked(const pb_replica *r)
@@ -330,7 +375,7 @@ static void on_replicate_ack(pb_replica *r, rs_node_id from, const rs_msg *m)
   pending_update *u;
   while ((u = g_queue_peek_head(r->pending)) && u->index <= low) {
     g_queue_pop_head(r->pending);
-    rs_dedup_finish(r->dedup, u->client, u->seq, u->res);
+    rs_dedup_finish(DEDUP(r), u->client, u->seq, u->res);
     confirm(r, u->origin, u->client, u->seq, u->res);
     free_pending(u);
   }
@@ -339,22 +384,35 @@ static void on_replicate_ack(pb_replica *r, rs_node_id from, const rs_msg *m)
 static void on_register_reply(pb_replica *r, const rs_msg *m)
 {
   set_role(r, m->node == r->cfg.self ? PB_ROLE_PRIMARY : PB_ROLE_BACKUP, m->node);
+  r->installed = r->role == PB_ROLE_PRIMARY;
 }
 
-/* The registry announces a backup. It joins with the primary's state as of now: at start-up the
- * registry holds clients back until every backup is announced, so there is nothing to transfer. */
+/* The registry announces a backup (a new one, or one that restarted). The join protocol: the
+ * primary sends it the whole store as of now and counts it from then on; a blocking primary
+ * waits for its acknowledgement of every later update. */
 static void on_new_replica(pb_replica *r, rs_node_id from, const rs_msg *m)
 {
   if (from != r->cfg.registry) {
     refuse(r, from, m, "not from the registry");
     return;
   }
-  bool known = false;
-  for (guint i = 0; i < r->backups->len; i++)
-    known = known || g_array_index(r->backups, backup_state, i).id == m->node;
-  if (!known && m->node != r->cfg.self) {
-    backup_state b = {.id = m->node, .acked = r->last_index};
-    g_array_append_val(r->backups, b);
+  if (m->node != r->cfg.self) {
+    backup_state *known = NULL;
+    for (guint i = 0; i < r->backups->len; i++)
+      if (g_array_index(r->backups, backup_state, i).id == m->node)
+        known = &g_array_index(r->backups, backup_state, i);
+    if (!known) {
+      backup_state b = {.id = m->node};
+      g_array_append_val(r->backups, b);
+      known = &g_array_index(r->backups, backup_state, r->backups->len - 1);
+    }
+    known->acked = LAST_INDEX(r);
+    GByteArray *snapshot = g_byte_array_new();
+    rs_store_snapshot(r->store, snapshot);
+    rs_msg state = {.type = RS_MSG_STATE, .index = LAST_INDEX(r), .view = r->view,
+                    .blob = {(const char *)snapshot->data, snapshot->len}};
+    rs_send(&r->host, m->node, &state);
+    g_byte_array_free(snapshot, TRUE);
   }
   rs_msg reply = {.type = RS_MSG_NEW_REPLICA_ACK, .node = m->node};
   rs_send(&r->host, r->cfg.registry, &reply);
@@ -376,7 +434,11 @@ void pb_handle(pb_replica *r, rs_node_id from, const rs_msg *m)
     on_replicate(r, from, m);
     break;
   case RS_MSG_REPLICATE_ACK:
+  case RS_MSG_STATE_ACK:
     on_replicate_ack(r, from, m);
+    break;
+  case RS_MSG_STATE:
+    on_state(r, from, m);
     break;
   case RS_MSG_REGISTER_REPLY:
     on_register_reply(r, m);

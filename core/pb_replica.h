@@ -2,7 +2,7 @@
 #ifndef RS_PB_REPLICA_H
 #define RS_PB_REPLICA_H
 
-#include "apps/app.h"
+#include "store.h"
 #include "host.h"
 
 typedef enum pb_role {
@@ -20,8 +20,9 @@ typedef struct pb_config {
 
 typedef struct pb_replica pb_replica;
 
-/* `app` is the replica's store: it belongs to the host and outlives the node (crash, restart). */
-pb_replica *pb_new(const pb_config *cfg, const rs_host *host, rs_app *app);
+/* `store` belongs to the host and outlives the node (crash, restart): the replica recovers from
+ * it, then the primary brings it up to date by state transfer. */
+pb_replica *pb_new(const pb_config *cfg, const rs_host *host, rs_store *store);
 void pb_free(pb_replica *r);
 void pb_start(pb_replica *r);
 void pb_handle(pb_replica *r, rs_node_id from, const rs_msg *m);

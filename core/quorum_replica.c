@@ -10,13 +10,13 @@ struct quorum_replica {
   rs_app *app;
 };
 
-quorum_replica *quorum_replica_new(rs_node_id self, rs_node_id registry, const rs_host *host, rs_app *app)
+quorum_replica *quorum_replica_new(rs_node_id self, rs_node_id registry, const rs_host *host, rs_store *store)
 {
   quorum_replica *q = g_new0(quorum_replica, 1);
   q->self = self;
   q->registry = registry;
   q->host = *host;
-  q->app = app;
+  q->app = store->app;
   return q;
 }
 

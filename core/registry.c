@@ -137,6 +137,13 @@ static void on_register(rs_registry *r, rs_node_id from)
   if (!r->cfg.quorum && from != r->primary) {
     rs_msg tell = {.type = RS_MSG_NEW_REPLICA, .node = from};
     rs_send(&r->host, r->primary, &tell);
+  } else if (!r->cfg.quorum && pos >= 0) {
+    /* The primary restarted and forgot its backups: announce them again. */
+    for (guint i = 0; i < r->replicas->len; i++) {
+      rs_msg tell = {.type = RS_MSG_NEW_REPLICA, .node = g_array_index(r->replicas, rs_node_id, i)};
+      if (tell.node != r->primary)
+        rs_send(&r->host, r->primary, &tell);
+    }
   }
   answer_waiting(r);
 }

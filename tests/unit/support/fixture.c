@@ -12,7 +12,7 @@
 /* A run that never goes quiet is a bug in the test or the core: stop it rather than hang. */
 #define FX_STEP_LIMIT 1000000
 
-typedef enum fx_kind { FX_KIND_REGISTRY, FX_KIND_PB, FX_KIND_QUORUM, FX_KIND_CLIENT, FX_KIND_STUB } fx_kind;
+typedef enum fx_kind { FX_KIND_REGISTRY, FX_KIND_PB, FX_KIND_QUORUM, FX_KIND_CLIENT, FX_KIND_STUB, FX_KIND_VS } fx_kind;
 
 typedef struct fx_timer {
   bool armed;
@@ -27,12 +27,15 @@ typedef struct fx_node {
   char name[24];
   fx_kind kind;
   GRand *rand;
-  rs_app *app; /* replicas: the store, owned here so it would outlive a crash */
+  rs_store *store; /* replicas: the store, owned here so it would outlive a crash */
+  rs_app *app;     /* its application */
   rs_registry *registry;
   pb_replica *pb;
   quorum_replica *quorum;
   rs_client *client;
   rs_driver *driver;
+  vs_service *vs;
+  GPtrArray *log; /* char*, owned: lines the node wrote to its log */
   fx_timer timers[FX_MAX_TIMERS];
 } fx_node;
 
@@ -138,6 +141,7 @@ static void host_event(void *ctx, const rs_event *ev)
   e->from = ev->from;
   e->msg_type = ev->msg_type;
   e->role = g_strdup(ev->role);
+  e->view = ev->view;
   e->why = g_strdup(ev->why);
   if (ev->op) {
     e->op_kind = ev->op->kind;
@@ -195,7 +199,10 @@ static void free_node(fx_node *n)
   quorum_replica_free(n->quorum);
   rs_driver_free(n->driver);
   rs_client_free(n->client);
-  rs_app_free(n->app);
+  rs_store_free(n->store);
+  vs_free(n->vs);
+  if (n->log)
+    g_ptr_array_free(n->log, TRUE);
   g_rand_free(n->rand);
   g_free(n);
 }
@@ -262,7 +269,8 @@ static fx_node *add_replica(fixture *f, fx_kind kind)
   char name[24];
   g_snprintf(name, sizeof name, "r%u", f->n_nodes);
   fx_node *n = add_node(f, kind, name);
-  n->app = rs_app_new(f->app);
+  n->store = rs_store_new(f->app);
+  n->app = n->store->app;
   return n;
 }
 
@@ -271,7 +279,7 @@ rs_node_id fixture_add_pb(fixture *f, bool blocking, bool reads_primary)
   fx_node *n = add_replica(f, FX_KIND_PB);
   pb_config cfg = {.self = n->id, .registry = FX_REGISTRY, .blocking = blocking, .reads_primary = reads_primary};
   rs_host host = host_of(n);
-  n->pb = pb_new(&cfg, &host, n->app);
+  n->pb = pb_new(&cfg, &host, n->store);
   pb_start(n->pb);
   return n->id;
 }
@@ -280,7 +288,7 @@ rs_node_id fixture_add_quorum_replica(fixture *f)
 {
   fx_node *n = add_replica(f, FX_KIND_QUORUM);
   rs_host host = host_of(n);
-  n->quorum = quorum_replica_new(n->id, FX_REGISTRY, &host, n->app);
+  n->quorum = quorum_replica_new(n->id, FX_REGISTRY, &host, n->store);
   quorum_replica_start(n->quorum);
   return n->id;
 }
@@ -288,6 +296,24 @@ rs_node_id fixture_add_quorum_replica(fixture *f)
 rs_node_id fixture_add_stub(fixture *f, const char *name)
 {
   return add_node(f, FX_KIND_STUB, name)->id;
+}
+
+static void log_line(void *arg, const char *line)
+{
+  fx_node *n = arg;
+  g_ptr_array_add(n->log, g_strdup(line));
+}
+
+rs_node_id fixture_add_view_service(fixture *f, double interval, uint32_t dead_after)
+{
+  fx_node *n = add_node(f, FX_KIND_VS, "view-service");
+  n->log = g_ptr_array_new_with_free_func(g_free);
+  vs_config cfg = {.self = n->id, .interval = interval, .dead_after = dead_after,
+                   .log_line = log_line, .log_arg = n};
+  rs_host host = host_of(n);
+  n->vs = vs_new(&cfg, &host);
+  vs_start(n->vs);
+  return n->id;
 }
 
 /* A client of the cluster's protocol; with a driver, the driver runs it from the start. */
@@ -417,6 +443,9 @@ static void dispatch(fx_node *n, rs_node_id from, const rs_msg *m)
   case FX_KIND_CLIENT:
     rs_client_handle(n->client, from, m);
     break;
+  case FX_KIND_VS:
+    vs_handle(n->vs, from, m);
+    break;
   case FX_KIND_STUB:
     break;
   }
@@ -444,6 +473,8 @@ static void fire(fixture *f, fx_node *n, int timer)
   n->timers[timer].armed = false;
   if (n->timers[timer].at > f->now)
     f->now = n->timers[timer].at;
+  if (n->kind == FX_KIND_VS)
+    vs_timer(n->vs, timer);
   if (n->kind != FX_KIND_CLIENT)
     return;
   if (timer < RS_DRIVER_TIMER_NEXT)
@@ -629,6 +660,24 @@ void fixture_dump(const fixture *f)
 
 rs_app *fixture_app(fixture *f, rs_node_id node) { return node_of(f, node)->app; }
 pb_replica *fixture_pb(fixture *f, rs_node_id node) { return node_of(f, node)->pb; }
+vs_service *fixture_vs(fixture *f, rs_node_id node) { return node_of(f, node)->vs; }
+
+int fixture_log_count(const fixture *f, rs_node_id node)
+{
+  const GPtrArray *log = node_of(f, node)->log;
+  return log ? (int)log->len : 0;
+}
+
+const char *fixture_log_line(const fixture *f, rs_node_id node, int nth)
+{
+  const GPtrArray *log = node_of(f, node)->log;
+  if (!log)
+    return NULL;
+  if (nth < 0)
+    nth += (int)log->len;
+  return nth >= 0 && (guint)nth < log->len ? g_ptr_array_index(log, nth) : NULL;
+}
+
 rs_client *fixture_client(fixture *f, rs_node_id node) { return node_of(f, node)->client; }
 rs_driver *fixture_driver(fixture *f, rs_node_id node) { return node_of(f, node)->driver; }
 

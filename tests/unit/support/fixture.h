@@ -3,12 +3,14 @@
 #define RS_TEST_FIXTURE_H
 
 #include "core/apps/app.h"
+#include "core/store.h"
 #include "core/client.h"
 #include "core/driver.h"
 #include "core/host.h"
 #include "core/pb_replica.h"
 #include "core/quorum_replica.h"
 #include "core/registry.h"
+#include "core/viewservice.h"
 
 /* Wildcards for the query and control functions: any node, any message type. */
 #define FX_ANY ((rs_node_id)0xFFFFFFFEu)
@@ -45,6 +47,7 @@ typedef struct fx_event {
   char *value;       /* result value; NULL when absent */
   rs_node_id replica;
   char *role;
+  uint64_t view;     /* ROLE */
   rs_node_id from;   /* REFUSE */
   uint8_t msg_type;
   char *why;
@@ -63,6 +66,9 @@ rs_node_id fixture_add_registry(fixture *f, bool quorum, uint32_t n, uint32_t nr
 rs_node_id fixture_add_pb(fixture *f, bool blocking, bool reads_primary);
 rs_node_id fixture_add_quorum_replica(fixture *f);
 rs_node_id fixture_add_stub(fixture *f, const char *name); /* receives, never answers */
+/* A view service named "view-service", started (its tick armed); its heartbeat log is kept and
+ * read back with fixture_log_count / fixture_log_line. 0 for either number: the default. */
+rs_node_id fixture_add_view_service(fixture *f, double interval, uint32_t dead_after);
 rs_node_id fixture_add_client(fixture *f, const char *name, double timeout, int attempts);
 rs_node_id fixture_add_driven_client(fixture *f, const char *name, double timeout, int attempts,
                                      const rs_driver_config *driver);
@@ -107,6 +113,10 @@ void fixture_dump(const fixture *f); /* prints the send log, for debugging a tes
 
 rs_app *fixture_app(fixture *f, rs_node_id node);
 pb_replica *fixture_pb(fixture *f, rs_node_id node);
+vs_service *fixture_vs(fixture *f, rs_node_id node);
+/* The lines a node wrote to its log (the view service: heartbeat.txt), oldest first. */
+int fixture_log_count(const fixture *f, rs_node_id node);
+const char *fixture_log_line(const fixture *f, rs_node_id node, int nth); /* -1: last; NULL: none */
 rs_client *fixture_client(fixture *f, rs_node_id node);
 rs_driver *fixture_driver(fixture *f, rs_node_id node);
 void fixture_submit(fixture *f, rs_node_id client, rs_op op, rs_node_id replica);

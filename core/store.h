@@ -1,0 +1,23 @@
+/* A replica's store: what survives a crash (the application state, how far the replica got in
+ * the primary's order, and the at-most-once table that belongs with that state). */
+#ifndef RS_STORE_H
+#define RS_STORE_H
+
+#include "apps/app.h"
+#include "dedup.h"
+
+typedef struct rs_store {
+  rs_app *app;
+  uint64_t last_index; /* the last update of the primary's order applied (or issued, as primary) */
+  rs_dedup *dedup;
+} rs_store;
+
+rs_store *rs_store_new(const rs_app_ops *ops);
+void rs_store_free(rs_store *s);
+
+/* The whole store as bytes (state transfer), and back. restore_state leaves the store unchanged
+ * and returns false if the bytes are malformed. */
+void rs_store_snapshot(const rs_store *s, GByteArray *out);
+bool rs_store_restore(rs_store *s, const uint8_t *buf, size_t len);
+
+#endif
