@@ -21,7 +21,9 @@
  *     (the one that has been in the view longest) that is confirmed, alive and not restarted;
  *     an idle or joining replica never becomes primary. With no such backup, or when the primary
  *     died before acknowledging its view, no view can follow: the service stays on the view,
- *     reports itself stuck, and carries on once the primary heartbeats the current view again.
+ *     reports itself stuck, and carries on once the primary heartbeats the current view again
+ *     (a restarted primary counts as back only once a tick has found the service stuck, so a
+ *     restart followed at once by a heartbeat of the current view still hands over).
  *   - Everything a tick finds (promotion, removals, additions) goes into one view change.
  *   - The service answers every HEARTBEAT and every GET_VIEW with VIEW (6.824's Ping and Get).
  *   - It does not survive its own crash (as in 6.824): its state is in memory only.
