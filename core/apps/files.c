@@ -1,7 +1,6 @@
 /* The `files` application (seed 004): uuid -> (filename, content, version, deleted), with tombstones. */
 #include "app.h"
-
-#include <string.h>
+#include "app_util.h"
 
 /* One uuid's entry. A tombstone keeps its uuid and the deletion's version, an empty name and no
  * content. `key` and `name` are owned, NUL-terminated copies viewed as slices, so the tables can
@@ -24,57 +23,13 @@ typedef struct files_state {
 #define FILES_SNAPSHOT_MAGIC 'F'
 #define FILES_SNAPSHOT_VERSION 1
 
-/* ---- slices as hash keys ---- */
-
-/* FNV-1a over a slice: deterministic (no seed, no address), which keeps digests reproducible. */
-static uint64_t files_fnv(uint64_t h, const void *data, size_t len)
-{
-  const uint8_t *p = data;
-  for (size_t i = 0; i < len; i++) {
-    h ^= p[i];
-    h *= 0x100000001b3ULL;
-  }
-  return h;
-}
-
-#define FILES_FNV_SEED 0xcbf29ce484222325ULL
-
-static guint files_bytes_hash(gconstpointer k)
-{
-  const rs_bytes *b = k;
-  uint64_t h = files_fnv(FILES_FNV_SEED, b->ptr, b->len);
-  return (guint)(h ^ (h >> 32));
-}
-
-static gboolean files_bytes_equal(gconstpointer a, gconstpointer b)
-{
-  const rs_bytes *x = a, *y = b;
-  return x->len == y->len && (x->len == 0 || memcmp(x->ptr, y->ptr, x->len) == 0);
-}
-
-/* An owned copy of a slice, NUL-terminated so it is also a C string (a NULL slice becomes ""). */
-static rs_bytes files_dup(rs_bytes b)
-{
-  char *p = g_malloc(b.len + 1u);
-  if (b.len)
-    memcpy(p, b.ptr, b.len);
-  p[b.len] = '\0';
-  return (rs_bytes){p, b.len};
-}
-
-/* A slice that is never NULL: an absent name or key is the empty string. */
-static rs_bytes files_text(rs_bytes b)
-{
-  return b.ptr ? b : (rs_bytes){"", 0};
-}
-
 /* ---- entries ---- */
 
 static files_entry *files_entry_new(rs_bytes key, rs_bytes name)
 {
   files_entry *e = g_new0(files_entry, 1);
-  e->key = files_dup(key);
-  e->name = files_dup(name);
+  e->key = app_dup(key);
+  e->name = app_dup(name);
   return e;
 }
 
@@ -90,14 +45,12 @@ static void files_entry_free(gpointer p)
 
 static files_entry *files_lookup(files_state *s, rs_bytes key)
 {
-  rs_bytes k = files_text(key);
-  return g_hash_table_lookup(s->by_key, &k);
+  return app_lookup(s->by_key, key);
 }
 
 static files_entry *files_holder(files_state *s, rs_bytes name)
 {
-  rs_bytes n = files_text(name);
-  return g_hash_table_lookup(s->by_name, &n);
+  return app_lookup(s->by_name, name);
 }
 
 /* Adds a new entry to the tables; a live one must have a name no live file holds. */
@@ -112,11 +65,11 @@ static void files_insert(files_state *s, files_entry *e)
  * index before the name changes and comes back after. */
 static void files_rename(files_state *s, files_entry *e, rs_bytes name)
 {
-  if (rs_bytes_eq(files_text(name), e->name))
+  if (rs_bytes_eq(app_text(name), e->name))
     return;
   g_hash_table_remove(s->by_name, &e->name);
   g_free((char *)e->name.ptr);
-  e->name = files_dup(name);
+  e->name = app_dup(name);
   g_hash_table_insert(s->by_name, &e->name, e);
 }
 
@@ -137,7 +90,7 @@ static void files_bury(files_state *s, files_entry *e, uint64_t version)
   if (!e->deleted)
     g_hash_table_remove(s->by_name, &e->name);
   g_free((char *)e->name.ptr);
-  e->name = files_dup(RS_BYTES_NULL);
+  e->name = app_dup(RS_BYTES_NULL);
   if (e->content)
     g_string_free(e->content, TRUE);
   e->content = NULL;
@@ -249,8 +202,8 @@ static void files_execute(void *state, const rs_op *op, uint64_t version, rs_app
 
 static void files_tables(files_state *s)
 {
-  s->by_key = g_hash_table_new_full(files_bytes_hash, files_bytes_equal, NULL, files_entry_free);
-  s->by_name = g_hash_table_new(files_bytes_hash, files_bytes_equal);
+  s->by_key = g_hash_table_new_full(app_bytes_hash, app_bytes_equal, NULL, files_entry_free);
+  s->by_name = g_hash_table_new(app_bytes_hash, app_bytes_equal);
 }
 
 static void files_drop_tables(files_state *s)
@@ -277,52 +230,14 @@ static void files_destroy(void *state)
 
 /* ---- snapshot and restore ---- */
 
-static void files_put_varint(GByteArray *out, uint64_t v)
+/* Writes an entry's fields after its key: flags (1: deleted), version, name, content. */
+static void files_put_entry(GByteArray *out, gconstpointer p)
 {
-  uint8_t buf[10];
-  size_t n = 0;
-  while (v >= 0x80) {
-    buf[n++] = (uint8_t)(v | 0x80);
-    v >>= 7;
-  }
-  buf[n++] = (uint8_t)v;
-  g_byte_array_append(out, buf, (guint)n);
-}
-
-static void files_put_bytes(GByteArray *out, const char *p, size_t len)
-{
-  files_put_varint(out, len);
-  if (len)
-    g_byte_array_append(out, (const guint8 *)p, (guint)len);
-}
-
-/* Byte order on keys, then length: the snapshot's entry order, independent of the hash table. */
-static gint files_cmp_bytes(rs_bytes a, rs_bytes b)
-{
-  uint32_t n = a.len < b.len ? a.len : b.len;
-  int c = n ? memcmp(a.ptr, b.ptr, n) : 0;
-  if (c)
-    return c;
-  return a.len < b.len ? -1 : a.len > b.len;
-}
-
-static gint files_cmp_entries(gconstpointer a, gconstpointer b)
-{
-  const files_entry *x = *(files_entry *const *)a, *y = *(files_entry *const *)b;
-  return files_cmp_bytes(x->key, y->key);
-}
-
-/* Every entry, sorted by key. O(n log n); snapshots are rare (state transfer, divergence checks). */
-static GPtrArray *files_sorted(files_state *s)
-{
-  GPtrArray *all = g_ptr_array_sized_new(g_hash_table_size(s->by_key));
-  GHashTableIter it;
-  gpointer v;
-  g_hash_table_iter_init(&it, s->by_key);
-  while (g_hash_table_iter_next(&it, NULL, &v))
-    g_ptr_array_add(all, v);
-  g_ptr_array_sort(all, files_cmp_entries);
-  return all;
+  const files_entry *e = p;
+  app_put_varint(out, e->deleted ? 1 : 0);
+  app_put_varint(out, e->version);
+  app_put_bytes(out, e->name.ptr, e->name.len);
+  app_put_bytes(out, e->content ? e->content->str : NULL, e->content ? e->content->len : 0);
 }
 
 /* Format: 'F', 1, count, then per entry in key order: key, flags (1: deleted), version, name,
@@ -330,76 +245,32 @@ static GPtrArray *files_sorted(files_state *s)
 static void files_snapshot(void *state, GByteArray *out)
 {
   files_state *s = state;
-  GPtrArray *all = files_sorted(s);
-  const uint8_t head[2] = {FILES_SNAPSHOT_MAGIC, FILES_SNAPSHOT_VERSION};
-  g_byte_array_append(out, head, 2);
-  files_put_varint(out, all->len);
-  for (guint i = 0; i < all->len; i++) {
-    const files_entry *e = g_ptr_array_index(all, i);
-    files_put_bytes(out, e->key.ptr, e->key.len);
-    files_put_varint(out, e->deleted ? 1 : 0);
-    files_put_varint(out, e->version);
-    files_put_bytes(out, e->name.ptr, e->name.len);
-    files_put_bytes(out, e->content ? e->content->str : NULL, e->content ? e->content->len : 0);
-  }
-  g_ptr_array_free(all, TRUE);
+  app_put_snapshot(out, s->by_key, FILES_SNAPSHOT_MAGIC, FILES_SNAPSHOT_VERSION, files_put_entry);
 }
 
-/* A bounds-checked cursor over a snapshot. */
-typedef struct files_reader {
-  const uint8_t *p, *end;
-} files_reader;
-
-static bool files_get_varint(files_reader *r, uint64_t *v)
+/* Reads one entry's fields after its key and checks them: tombstones without name or content, live
+ * names unique (app_get_snapshot checks that keys ascend strictly, so there are no duplicates). */
+static bool files_get_entry(app_reader *r, void *into, rs_bytes key)
 {
-  uint64_t x = 0;
-  for (unsigned i = 0; i < 10; i++) {
-    if (r->p >= r->end)
-      return false;
-    uint8_t b = *r->p++;
-    if (i == 9 && b > 1)
-      return false;
-    x |= (uint64_t)(b & 0x7f) << (7 * i);
-    if (!(b & 0x80)) {
-      *v = x;
-      return true;
-    }
-  }
-  return false;
-}
-
-static bool files_get_bytes(files_reader *r, rs_bytes *b)
-{
-  uint64_t len;
-  if (!files_get_varint(r, &len) || len > (uint64_t)(r->end - r->p))
-    return false;
-  *b = (rs_bytes){(const char *)r->p, (uint32_t)len};
-  r->p += len;
-  return true;
-}
-
-/* Reads one entry and checks it against what came before: keys strictly ascending (so no
- * duplicates), tombstones without name or content, live names unique. */
-static files_entry *files_get_entry(files_reader *r, files_state *into, const files_entry *prev)
-{
-  rs_bytes key, name, content;
+  files_state *s = into;
+  rs_bytes name, content;
   uint64_t flags, version;
-  if (!files_get_bytes(r, &key) || !files_get_varint(r, &flags) || !files_get_varint(r, &version) ||
-      !files_get_bytes(r, &name) || !files_get_bytes(r, &content))
-    return NULL;
-  if (flags > 1 || (prev && files_cmp_bytes(prev->key, key) >= 0))
-    return NULL;
+  if (!app_get_varint(r, &flags) || !app_get_varint(r, &version) || !app_get_bytes(r, &name) ||
+      !app_get_bytes(r, &content))
+    return false;
+  if (flags > 1)
+    return false;
   if (flags == 1 && (name.len || content.len))
-    return NULL;
-  if (flags == 0 && g_hash_table_contains(into->by_name, &name))
-    return NULL;
+    return false;
+  if (flags == 0 && g_hash_table_contains(s->by_name, &name))
+    return false;
   files_entry *e = files_entry_new(key, name);
   e->deleted = flags == 1;
   e->version = version;
   if (!e->deleted)
     files_set_content(e, content, version);
-  files_insert(into, e);
-  return e;
+  files_insert(s, e);
+  return true;
 }
 
 /* Replaces the state with a snapshot's. The new state is built aside and swapped in only when
@@ -407,18 +278,8 @@ static files_entry *files_get_entry(files_reader *r, files_state *into, const fi
 static bool files_restore(void *state, const uint8_t *buf, size_t len)
 {
   files_state *s = state, fresh;
-  if (!buf || len < 2 || buf[0] != FILES_SNAPSHOT_MAGIC || buf[1] != FILES_SNAPSHOT_VERSION)
-    return false;
-  files_reader r = {buf + 2, buf + len};
-  uint64_t count;
-  if (!files_get_varint(&r, &count))
-    return false;
   files_tables(&fresh);
-  const files_entry *prev = NULL;
-  bool ok = true;
-  for (uint64_t i = 0; ok && i < count; i++)
-    ok = (prev = files_get_entry(&r, &fresh, prev)) != NULL;
-  if (!ok || r.p != r.end) {
+  if (!app_get_snapshot(buf, len, FILES_SNAPSHOT_MAGIC, FILES_SNAPSHOT_VERSION, &fresh, files_get_entry)) {
     files_drop_tables(&fresh);
     return false;
   }
@@ -429,40 +290,17 @@ static bool files_restore(void *state, const uint8_t *buf, size_t len)
 
 /* ---- digest and merge ---- */
 
-/* splitmix64's finalizer: spreads each entry's hash before the order-free sum. */
-static uint64_t files_mix(uint64_t x)
+static uint64_t files_entry_hash(gconstpointer p)
 {
-  x ^= x >> 30;
-  x *= 0xbf58476d1ce4e5b9ULL;
-  x ^= x >> 27;
-  x *= 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
-
-/* Hashes an integer as 8 little-endian bytes, so the digest is the same on every machine. */
-static uint64_t files_hash_u64(uint64_t h, uint64_t v)
-{
-  uint8_t b[8];
-  for (int i = 0; i < 8; i++)
-    b[i] = (uint8_t)(v >> (8 * i));
-  return files_fnv(h, b, sizeof b);
-}
-
-static uint64_t files_hash_field(uint64_t h, const char *p, size_t len)
-{
-  return files_fnv(files_hash_u64(h, len), p, len);
-}
-
-static uint64_t files_entry_hash(const files_entry *e)
-{
-  uint64_t h = FILES_FNV_SEED;
+  const files_entry *e = p;
+  uint64_t h = APP_FNV_SEED;
   uint8_t deleted = e->deleted;
-  h = files_hash_field(h, e->key.ptr, e->key.len);
-  h = files_hash_field(h, e->name.ptr, e->name.len);
-  h = files_hash_field(h, e->content ? e->content->str : NULL, e->content ? e->content->len : 0);
-  h = files_hash_u64(h, e->version);
-  h = files_fnv(h, &deleted, 1);
-  return files_mix(h);
+  h = app_hash_field(h, e->key.ptr, e->key.len);
+  h = app_hash_field(h, e->name.ptr, e->name.len);
+  h = app_hash_field(h, e->content ? e->content->str : NULL, e->content ? e->content->len : 0);
+  h = app_hash_u64(h, e->version);
+  h = app_fnv(h, &deleted, 1);
+  return app_mix(h);
 }
 
 /* The sum of per-entry hashes: O(total bytes), independent of insertion order and of the hash
@@ -470,13 +308,7 @@ static uint64_t files_entry_hash(const files_entry *e)
 static uint64_t files_digest(void *state)
 {
   files_state *s = state;
-  uint64_t sum = files_mix(g_hash_table_size(s->by_key));
-  GHashTableIter it;
-  gpointer v;
-  g_hash_table_iter_init(&it, s->by_key);
-  while (g_hash_table_iter_next(&it, NULL, &v))
-    sum += files_entry_hash(v);
-  return sum;
+  return app_digest(s->by_key, files_entry_hash);
 }
 
 /* A read answer's rank: a tombstone dominates any live version (uuids are never reused and a

@@ -1,0 +1,209 @@
+/* Small helpers the applications share: slice hashing and copying, snapshot encoding, digest mixing. */
+#include "app_util.h"
+
+#include <string.h>
+
+/* Folds each byte into the hash with FNV-1a: xor the byte in, then multiply by the FNV prime. */
+uint64_t app_fnv(uint64_t h, const void *data, size_t len)
+{
+  const uint8_t *p = data;
+  for (size_t i = 0; i < len; i++) {
+    h ^= p[i];
+    h *= 0x100000001b3ULL;
+  }
+  return h;
+}
+
+/* Hashes the slice's bytes and folds the 64-bit hash into a guint. */
+guint app_bytes_hash(gconstpointer k)
+{
+  const rs_bytes *b = k;
+  uint64_t h = app_fnv(APP_FNV_SEED, b->ptr, b->len);
+  return (guint)(h ^ (h >> 32));
+}
+
+/* Equal lengths and equal bytes; empty slices are equal whatever their pointers. */
+gboolean app_bytes_equal(gconstpointer a, gconstpointer b)
+{
+  const rs_bytes *x = a, *y = b;
+  return x->len == y->len && (x->len == 0 || memcmp(x->ptr, y->ptr, x->len) == 0);
+}
+
+/* Allocates len + 1 bytes, copies the slice in and ends it with a NUL. */
+rs_bytes app_dup(rs_bytes b)
+{
+  char *p = g_malloc(b.len + 1u);
+  if (b.len)
+    memcpy(p, b.ptr, b.len);
+  p[b.len] = '\0';
+  return (rs_bytes){p, b.len};
+}
+
+/* A slice that is never NULL: an absent name or key is the empty string. */
+rs_bytes app_text(rs_bytes b)
+{
+  return b.ptr ? b : (rs_bytes){"", 0};
+}
+
+/* Swaps a NULL slice for "" and asks the table. */
+gpointer app_lookup(GHashTable *table, rs_bytes key)
+{
+  rs_bytes k = app_text(key);
+  return g_hash_table_lookup(table, &k);
+}
+
+/* Writes at most 10 bytes, the most a 64-bit value needs. */
+void app_put_varint(GByteArray *out, uint64_t v)
+{
+  uint8_t buf[10];
+  size_t n = 0;
+  while (v >= 0x80) {
+    buf[n++] = (uint8_t)(v | 0x80);
+    v >>= 7;
+  }
+  buf[n++] = (uint8_t)v;
+  g_byte_array_append(out, buf, (guint)n);
+}
+
+/* The length first, then the bytes; an empty string is just a zero length (p may then be NULL). */
+void app_put_bytes(GByteArray *out, const char *p, size_t len)
+{
+  app_put_varint(out, len);
+  if (len)
+    g_byte_array_append(out, (const guint8 *)p, (guint)len);
+}
+
+/* Compares the common prefix byte by byte; when that ties, the shorter slice comes first. */
+gint app_cmp_bytes(rs_bytes a, rs_bytes b)
+{
+  uint32_t n = a.len < b.len ? a.len : b.len;
+  int c = n ? memcmp(a.ptr, b.ptr, n) : 0;
+  if (c)
+    return c;
+  return a.len < b.len ? -1 : a.len > b.len;
+}
+
+/* Takes up to 10 bytes; the tenth may carry only the top bit of a 64-bit value. */
+bool app_get_varint(app_reader *r, uint64_t *v)
+{
+  uint64_t x = 0;
+  for (unsigned i = 0; i < 10; i++) {
+    if (r->p >= r->end)
+      return false;
+    uint8_t b = *r->p++;
+    if (i == 9 && b > 1)
+      return false;
+    x |= (uint64_t)(b & 0x7f) << (7 * i);
+    if (!(b & 0x80)) {
+      *v = x;
+      return true;
+    }
+  }
+  return false;
+}
+
+/* Reads the length, checks that many bytes remain, and points the slice at them without copying. */
+bool app_get_bytes(app_reader *r, rs_bytes *b)
+{
+  uint64_t len;
+  if (!app_get_varint(r, &len) || len > (uint64_t)(r->end - r->p))
+    return false;
+  *b = (rs_bytes){(const char *)r->p, (uint32_t)len};
+  r->p += len;
+  return true;
+}
+
+/* A table entry with its key, so entries can be sorted by key. */
+typedef struct app_pair {
+  const rs_bytes *key;
+  gpointer value;
+} app_pair;
+
+/* Orders two pairs by their keys' bytes. */
+static gint app_cmp_pairs(gconstpointer a, gconstpointer b)
+{
+  const app_pair *x = a, *y = b;
+  return app_cmp_bytes(*x->key, *y->key);
+}
+
+/* Collects the table's entries, sorts them by key (O(n log n); snapshots are rare: state transfer,
+ * divergence checks), then writes the header and each entry. */
+void app_put_snapshot(GByteArray *out, GHashTable *table, uint8_t magic, uint8_t version, app_put_entry_fn put_entry)
+{
+  GArray *all = g_array_sized_new(FALSE, FALSE, sizeof(app_pair), g_hash_table_size(table));
+  GHashTableIter it;
+  gpointer k, v;
+  g_hash_table_iter_init(&it, table);
+  while (g_hash_table_iter_next(&it, &k, &v)) {
+    app_pair pair = {k, v};
+    g_array_append_val(all, pair);
+  }
+  g_array_sort(all, app_cmp_pairs);
+  const uint8_t head[2] = {magic, version};
+  g_byte_array_append(out, head, 2);
+  app_put_varint(out, all->len);
+  for (guint i = 0; i < all->len; i++) {
+    const app_pair *pair = &g_array_index(all, app_pair, i);
+    app_put_bytes(out, pair->key->ptr, pair->key->len);
+    put_entry(out, pair->value);
+  }
+  g_array_free(all, TRUE);
+}
+
+/* Checks the two fixed bytes, reads the count, then each entry's key (checking the order against the
+ * previous one) and hands the rest to get_entry; the last entry must end the buffer. */
+bool app_get_snapshot(const uint8_t *buf, size_t len, uint8_t magic, uint8_t version, void *into,
+                      app_get_entry_fn get_entry)
+{
+  if (!buf || len < 2 || buf[0] != magic || buf[1] != version)
+    return false;
+  app_reader r = {buf + 2, buf + len};
+  uint64_t count;
+  if (!app_get_varint(&r, &count))
+    return false;
+  rs_bytes prev = RS_BYTES_NULL;
+  for (uint64_t i = 0; i < count; i++) {
+    rs_bytes key;
+    if (!app_get_bytes(&r, &key) || (i > 0 && app_cmp_bytes(prev, key) >= 0) || !get_entry(&r, into, key))
+      return false;
+    prev = key;
+  }
+  return r.p == r.end;
+}
+
+/* Xor-shifts and multiplies so that every input bit affects every output bit. */
+uint64_t app_mix(uint64_t x)
+{
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9ULL;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+/* Splits the integer into bytes, lowest first, and folds them into the hash. */
+uint64_t app_hash_u64(uint64_t h, uint64_t v)
+{
+  uint8_t b[8];
+  for (int i = 0; i < 8; i++)
+    b[i] = (uint8_t)(v >> (8 * i));
+  return app_fnv(h, b, sizeof b);
+}
+
+/* Folds in the length as 8 bytes, then the bytes themselves. */
+uint64_t app_hash_field(uint64_t h, const char *p, size_t len)
+{
+  return app_fnv(app_hash_u64(h, len), p, len);
+}
+
+/* Adds up every value's hash on top of the mixed table size; unsigned overflow wraps, as intended. */
+uint64_t app_digest(GHashTable *table, uint64_t (*entry_hash)(gconstpointer value))
+{
+  uint64_t sum = app_mix(g_hash_table_size(table));
+  GHashTableIter it;
+  gpointer v;
+  g_hash_table_iter_init(&it, table);
+  while (g_hash_table_iter_next(&it, NULL, &v))
+    sum += entry_hash(v);
+  return sum;
+}
