@@ -11,6 +11,21 @@ static void boot_registry(sim_node *n)
   n->registry = rs_registry_new(&cfg, &n->core_host);
 }
 
+/* The view service writes seed 000's heartbeat.txt through the node's log. */
+static void heartbeat_line(void *arg, const char *line)
+{
+  sim_node *n = arg;
+  fprintf(n->log, "%s\n", line);
+}
+
+static void boot_view_service(sim_node *n)
+{
+  const scenario *sc = n->world->sc;
+  vs_config cfg = {.self = n->id, .interval = sc->heartbeat, .dead_after = (uint32_t)sc->dead_after,
+                   .log_line = heartbeat_line, .log_arg = n};
+  n->vs = vs_new(&cfg, &n->core_host);
+}
+
 static void boot_replica(sim_node *n)
 {
   sim_world *w = n->world;
@@ -56,6 +71,9 @@ void sim_node_boot(sim_node *n)
   case SIM_REGISTRY:
     boot_registry(n);
     break;
+  case SIM_VIEW_SERVICE:
+    boot_view_service(n);
+    break;
   case SIM_PB_REPLICA:
   case SIM_QUORUM_REPLICA:
     boot_replica(n);
@@ -69,11 +87,13 @@ void sim_node_boot(sim_node *n)
 static void free_core(sim_node *n)
 {
   rs_registry_free(n->registry);
+  vs_free(n->vs);
   pb_free(n->pb);
   quorum_replica_free(n->quorum);
   rs_client_free(n->client);
   rs_driver_free(n->driver);
   n->registry = NULL;
+  n->vs = NULL;
   n->pb = NULL;
   n->quorum = NULL;
   n->client = NULL;

@@ -135,7 +135,9 @@ sim_node *sim_node_new(sim_world *w, sim_kind kind, const char *name, const char
   n->core_host = (rs_host){.ctx = n, .send = host_send, .timer_arm = host_timer_arm,
                            .timer_cancel = host_timer_cancel, .now = host_now,
                            .random = host_random, .event = host_event};
-  char *path = g_strdup_printf("%s/logs/%s.txt", w->dir, name);
+  /* Seed 000 names the heartbeat server's log heartbeat.txt. */
+  char *path = kind == SIM_VIEW_SERVICE ? g_strdup_printf("%s/logs/heartbeat.txt", w->dir)
+                                        : g_strdup_printf("%s/logs/%s.txt", w->dir, name);
   n->log = fopen(path, "w");
   xbt_assert(n->log, "cannot write %s", path);
   g_free(path);
@@ -147,6 +149,7 @@ sim_node *sim_node_new(sim_world *w, sim_kind kind, const char *name, const char
 void sim_node_free(sim_node *n)
 {
   rs_registry_free(n->registry);
+  vs_free(n->vs);
   pb_free(n->pb);
   quorum_replica_free(n->quorum);
   rs_client_free(n->client);
@@ -166,6 +169,9 @@ void sim_node_start(sim_node *n)
   switch (n->kind) {
   case SIM_REGISTRY:
     break;
+  case SIM_VIEW_SERVICE:
+    vs_start(n->vs);
+    break;
   case SIM_PB_REPLICA:
     pb_start(n->pb);
     break;
@@ -184,6 +190,9 @@ void sim_node_dispatch(sim_node *n, rs_node_id from, const rs_msg *m)
   case SIM_REGISTRY:
     rs_registry_handle(n->registry, from, m);
     break;
+  case SIM_VIEW_SERVICE:
+    vs_handle(n->vs, from, m);
+    break;
   case SIM_PB_REPLICA:
     pb_handle(n->pb, from, m);
     break;
@@ -198,6 +207,10 @@ void sim_node_dispatch(sim_node *n, rs_node_id from, const rs_msg *m)
 
 void sim_node_fire_timer(sim_node *n, int timer)
 {
+  if (n->kind == SIM_VIEW_SERVICE) {
+    vs_timer(n->vs, timer);
+    return;
+  }
   if (n->kind != SIM_CLIENT)
     return;
   if (timer >= RS_DRIVER_TIMER_NEXT)

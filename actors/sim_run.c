@@ -296,6 +296,9 @@ bool sim_run(const scenario *sc, const char *dir, sim_outcome *out, char **err)
   trace_run(w->trace, sc->name, rs_protocol_name(sc->protocol), sc->app, rs_failover_name(sc->failover), sc->seed);
   sim_node *registry = sim_node_new(w, SIM_REGISTRY, "registry", sc->registry_host);
   w->registry_id = registry->id;
+  w->view_service_id = RS_NO_NODE;
+  if (sc->failover == RS_FAILOVER_VIEW_SERVICE)
+    w->view_service_id = sim_node_new(w, SIM_VIEW_SERVICE, "view-service", sc->view_service_host)->id;
   add_replicas(w);
   add_scripted_clients(w);
   add_workload_clients(w);

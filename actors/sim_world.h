@@ -8,6 +8,7 @@
 #include "core/pb_replica.h"
 #include "core/quorum_replica.h"
 #include "core/registry.h"
+#include "core/viewservice.h"
 #include "scenario/scenario.h"
 #include "sim.h"
 
@@ -26,6 +27,7 @@ typedef enum sim_kind {
   SIM_PB_REPLICA,
   SIM_QUORUM_REPLICA,
   SIM_CLIENT,
+  SIM_VIEW_SERVICE,
 } sim_kind;
 
 typedef struct sim_world sim_world;
@@ -65,6 +67,7 @@ typedef struct sim_node {
 
   rs_store *store;          /* replicas: what survives crashes (application, index, dedup) */
   rs_registry *registry;
+  vs_service *vs;
   pb_replica *pb;
   quorum_replica *quorum;
   rs_client *client;
@@ -106,6 +109,7 @@ struct sim_world {
   GPtrArray *nodes;         /* sim_node*, index = rs_node_id */
   GHashTable *by_name;      /* name -> sim_node* (lookups only, never iterated) */
   rs_node_id registry_id;
+  rs_node_id view_service_id; /* RS_NO_NODE without failover="view-service" */
   const rs_app_ops *app;
   trace_writer *trace;
   sim_outcome *out;

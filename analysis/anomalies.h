@@ -27,6 +27,7 @@ typedef struct anom_fault {
   bool start;   /* phase "start"; false for "end" */
   char *target; /* its target fields: one field's value alone ("r1"), several as "k=v k=v" */
   char *node;   /* the "node" field, NULL if it has none */
+  char **fields; /* the target fields as "k=v" strings, NULL-terminated */
 } anom_fault;
 
 /* A node changing role or view (a "role" line). */
@@ -62,8 +63,10 @@ const char *anom_facts_model(const anom_facts *f);
 void anom_facts_add_final(anom_facts *f, const char *node, const char *key, const char *name,
                           const char *value, bool value_null, const char *status, uint64_t version,
                           long line);
+/* `kv` is the fault's target as key, value, ... pairs, NULL-terminated ({"node", "r1", NULL}),
+ * as trace_fault takes it; NULL for none. */
 void anom_facts_add_fault(anom_facts *f, double t, const char *fault, bool start,
-                          const char *target, const char *node, long line);
+                          const char *const *kv, long line);
 void anom_facts_add_role(anom_facts *f, double t, const char *node, const char *role,
                          uint64_t view, long line);
 void anom_facts_add_digest(anom_facts *f, const char *node, const char *digest);

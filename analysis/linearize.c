@@ -622,8 +622,6 @@ typedef struct lin_window {
 
 #define LIN_NONE UINT32_MAX
 
-int lin_order_mode = 0; /* EXPERIMENT */
-
 static void lin_window_find(const lin_search *s, lin_window *w)
 {
   uint32_t x = s->next[0];
@@ -633,46 +631,14 @@ static void lin_window_find(const lin_search *s, lin_window *w)
   w->urgent = x ? x - 1 - s->n : LIN_NONE;
 }
 
-enum { LIN_PHASE_U, LIN_PHASE_A, LIN_PHASE_B };
-
-static bool lin_in_phase(const lin_search *s, const lin_window *w, uint32_t op, int phase)
-{
-  if (s->ops[op].pure || (op == w->urgent && (lin_order_mode == 1 || lin_order_mode == 2)))
-    return false;
-  if (lin_order_mode == 1 || lin_order_mode == 3)
-    return phase == LIN_PHASE_A ? s->ops[op].checked : !s->ops[op].checked;
-  return phase == LIN_PHASE_A;
-}
-
-static uint32_t lin_scan(const lin_search *s, const lin_window *w, uint32_t x, int phase)
-{
-  for (; x != w->end; x = s->next[x])
-    if (lin_in_phase(s, w, x - 1, phase))
-      return x - 1;
-  return LIN_NONE;
-}
-
+/* The candidates of a decision point that are not pure, in call order: the one after `prev`
+ * (LIN_NONE: the first), or LIN_NONE when none is left. O(concurrency). */
 static uint32_t lin_next_candidate(const lin_search *s, const lin_window *w, uint32_t prev)
 {
-  int phase;
-  uint32_t x;
-  if (prev == LIN_NONE) {
-    if ((lin_order_mode == 1 || lin_order_mode == 2) && !s->ops[w->urgent].pure)
-      return w->urgent;
-    phase = LIN_PHASE_U;
-  } else if (prev == w->urgent && (lin_order_mode == 1 || lin_order_mode == 2)) {
-    phase = LIN_PHASE_U;
-  } else {
-    phase = lin_in_phase(s, w, prev, LIN_PHASE_A) ? LIN_PHASE_A : LIN_PHASE_B;
-  }
-  if (phase == LIN_PHASE_U) {
-    x = lin_scan(s, w, s->next[0], LIN_PHASE_A);
-    return x != LIN_NONE ? x : lin_scan(s, w, s->next[0], LIN_PHASE_B);
-  }
-  x = lin_scan(s, w, s->next[1 + prev], phase);
-  if (x != LIN_NONE || phase == LIN_PHASE_B)
-    return x;
-  return lin_scan(s, w, s->next[0], LIN_PHASE_B);
+  for (uint32_t x = prev == LIN_NONE ? s->next[0] : s->next[1 + prev]; x != w->end; x = s->next[x])
+    if (!s->ops[x - 1].pure)
+      return x - 1;
+  return LIN_NONE;
 }
 
 typedef struct lin_cursor {

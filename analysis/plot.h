@@ -19,6 +19,9 @@ typedef struct plot_window {
 
 #define PLOT_SPACETIME_MESSAGES 300
 
+/* True when a gnuplot program is on the PATH. */
+bool plot_gnuplot_available(void);
+
 /* Every plot of one run folder (holding trace.jsonl) into DIR/plots/: latency over time and the
  * space-time diagram. */
 bool plot_run_dir(const char *run_dir, const plot_window *win, GPtrArray *written, char **err);
@@ -35,6 +38,7 @@ bool plot_spacetime(const char *trace, const char *out_dir, const plot_window *w
 /* One line of a comparison: its legend and its latencies in seconds (ok operations). */
 typedef struct plot_cdf_line {
   char *name;
+  guint color, dash;  /* palette index and dash pattern (0 solid), both 0 from plot_cdf_line_new */
   GArray *all;        /* double: every ok operation */
   GPtrArray *per_op;  /* plot_cdf_op*: the same split by operation type */
 } plot_cdf_line;
@@ -46,6 +50,8 @@ typedef struct plot_cdf_op {
 
 plot_cdf_line *plot_cdf_line_new(const char *name);
 void plot_cdf_line_free(plot_cdf_line *l);
+/* Adds `n` latencies of operation type `op` to that type's set in `line` (not to `all`). */
+void plot_cdf_line_add(plot_cdf_line *line, const char *op, const double *lat, guint n);
 /* Adds the ok operations of `trace` to `line`. */
 bool plot_cdf_line_add_trace(plot_cdf_line *line, const char *trace, char **err);
 

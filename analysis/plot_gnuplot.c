@@ -24,7 +24,6 @@ plot_script *plot_script_begin(const char *dir, const char *name, const char *wh
   g_string_append_printf(s->text,
                          "# %s: %s.\n"
                          "# Written by replsim: `gnuplot %s.gp` in this folder redraws %s.png and %s.svg.\n"
-                         "set encoding utf8\n"
                          "do for [fmt in \"png svg\"] {\n"
                          "  if (fmt eq \"png\") {\n"
                          "    if (strstrt(GPVAL_TERMINALS, \" pngcairo \") > 0) {\n"
@@ -35,7 +34,9 @@ plot_script *plot_script_begin(const char *dir, const char *name, const char *wh
                          "  } else {\n"
                          "    set terminal svg size %d,%d font \"Sans,10\" dynamic noenhanced background rgb \"white\"\n"
                          "  }\n"
-                         "  set output \"%s.\".fmt\n",
+                         "  set output \"%s.\".fmt\n"
+                         "  reset\n"
+                         "  set encoding utf8\n",
                          name, what, name, name, name, width, height, width, height, width, height,
                          name);
   return s;
@@ -51,7 +52,7 @@ void plot_script_line(plot_script *s, const char *fmt, ...)
   va_end(ap);
 }
 
-static void script_free(plot_script *s)
+void plot_script_discard(plot_script *s)
 {
   g_string_free(s->text, TRUE);
   g_free(s->dir);
@@ -136,6 +137,14 @@ static int gp_wait_child(GPid pid, bool *timed_out)
   g_main_context_unref(ctx);
   g_spawn_close_pid(pid);
   return w.status;
+}
+
+bool plot_gnuplot_available(void)
+{
+  char *path = g_find_program_in_path("gnuplot");
+  bool found = path != NULL;
+  g_free(path);
+  return found;
 }
 
 /* Starts gnuplot on `script` in `dir` with its output going to `log_fd` and no terminal input. */
@@ -225,7 +234,7 @@ bool plot_script_finish(plot_script *s, GPtrArray *written, char **err)
   g_free(gp);
   g_free(png);
   g_free(svg);
-  script_free(s);
+  plot_script_discard(s);
   return ok;
 }
 

@@ -26,6 +26,8 @@ void plot_script_line(plot_script *s, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 /* Closes the loop, writes NAME.gp, runs gnuplot on it in DIR, checks NAME.png and NAME.svg
  * came out non-empty and appends the three paths to `written`. Frees `s` either way. */
 bool plot_script_finish(plot_script *s, GPtrArray *written, char **err);
+/* Frees a script without writing or running it. */
+void plot_script_discard(plot_script *s);
 
 /* Writes `text` to DIR/NAME and appends its path to `written`. */
 bool plot_write_file(const char *dir, const char *name, const GString *text, GPtrArray *written,

@@ -107,7 +107,7 @@ static char *fault_key(const char *kind, JsonObject *o, GPtrArray *fields)
   return g_string_free(k, FALSE);
 }
 
-/* The latest fault still open with `key` (or, with kind_only, of that kind on that node). */
+/* The latest fault still open with `key`, or (key NULL) of `kind` on `node` (NULL: none). */
 static plot_fault *open_fault(plot_meta *m, const char *key, const char *kind, const char *node)
 {
   for (guint i = m->faults->len; i-- > 0;) {
@@ -116,7 +116,7 @@ static plot_fault *open_fault(plot_meta *m, const char *key, const char *kind, c
       continue;
     if (key && strcmp(f->key, key) == 0)
       return f;
-    if (!key && strcmp(f->kind, kind) == 0 && node && f->node && strcmp(f->node, node) == 0)
+    if (!key && strcmp(f->kind, kind) == 0 && g_strcmp0(f->node, node) == 0)
       return f;
   }
   return NULL;
@@ -139,6 +139,8 @@ static void on_fault(plot_meta *m, double t, JsonObject *o)
   }
   if (strcmp(phase, "end") == 0) {
     plot_fault *f = open_fault(m, key, NULL, NULL);
+    if (!f) /* the end may carry fewer fields than the start (a restart's boot time) */
+      f = open_fault(m, NULL, kind, node);
     if (f)
       f->end = t;
     g_free(key);

@@ -34,6 +34,13 @@ static void expectation_clear(gpointer p)
   g_free(e->actual);
 }
 
+static void window_clear(gpointer p)
+{
+  summary_window *w = p;
+  g_free(w->fault);
+  g_free(w->target);
+}
+
 summary *summary_new(const char *scenario, const char *protocol, uint64_t seed)
 {
   summary *s = g_new0(summary, 1);
@@ -42,6 +49,8 @@ summary *summary_new(const char *scenario, const char *protocol, uint64_t seed)
   s->seed = seed;
   s->expectations = g_array_new(FALSE, TRUE, sizeof(summary_expectation));
   g_array_set_clear_func(s->expectations, expectation_clear);
+  s->fault_windows = g_array_new(FALSE, TRUE, sizeof(summary_window));
+  g_array_set_clear_func(s->fault_windows, window_clear);
   return s;
 }
 
@@ -53,6 +62,7 @@ void summary_free(summary *s)
   g_free(s->protocol);
   stats_free(s->stats);
   g_array_free(s->expectations, TRUE);
+  g_array_free(s->fault_windows, TRUE);
   g_free(s);
 }
 
@@ -65,6 +75,16 @@ void summary_set_stats(summary *s, stats *st)
     s->has_availability = true;
     s->availability = st->availability;
   }
+}
+
+void summary_add_window(summary *s, const char *fault, const char *target, double start,
+                        double end, uint64_t ops, uint64_t ok, bool has_availability,
+                        double availability)
+{
+  summary_window w = {g_strdup(fault), g_strdup(target), start, end, ops, ok, has_availability,
+                      availability};
+  g_array_append_val(s->fault_windows, w);
+  s->has_fault_windows = true;
 }
 
 void summary_expect(summary *s, const char *name, const char *expected, const char *actual,
@@ -197,6 +217,27 @@ static void json_outcomes(jw *w, const stats *st)
   jw_close(w, '}');
 }
 
+/* "fault_windows": [{fault, target, start, end, ops, ok, availability}], availability left out
+ * when nothing invoked in the window completed. */
+static void json_windows(jw *w, const summary *s)
+{
+  jw_open(w, "fault_windows", '[');
+  for (guint i = 0; i < s->fault_windows->len; i++) {
+    const summary_window *x = &g_array_index(s->fault_windows, summary_window, i);
+    jw_open(w, NULL, '{');
+    jw_str(w, "fault", x->fault);
+    jw_str(w, "target", x->target);
+    jw_double(w, "start", x->start);
+    jw_double(w, "end", x->end);
+    jw_u64(w, "ops", x->ops);
+    jw_u64(w, "ok", x->ok);
+    if (x->has_availability)
+      jw_double(w, "availability", x->availability);
+    jw_close(w, '}');
+  }
+  jw_close(w, ']');
+}
+
 static void json_consistency(jw *w, const summary *s)
 {
   /* A JSON boolean when the checker decided, the string "unknown" when its time bound ran out. */
@@ -212,6 +253,8 @@ static void json_consistency(jw *w, const summary *s)
     jw_u64(w, "diverged", s->diverged);
   if (s->has_failover_time)
     jw_double(w, "failover_time", s->failover_time);
+  if (s->has_fault_windows)
+    json_windows(w, s);
 }
 
 static void json_expectations(jw *w, const summary *s)
@@ -420,6 +463,27 @@ static void print_consistency(const summary *s, FILE *out)
   g_ptr_array_free(items, TRUE);
 }
 
+/* One line per fault window: what, where, when, and the ok share of what was invoked inside. */
+static void print_windows(const summary *s, FILE *out)
+{
+  if (s->fault_windows->len == 0)
+    return;
+  line(out, "%s", "");
+  line(out, "%-34s %19s %7s %7s %8s", "Fault windows", "from-to (s)", "ops", "ok", "avail.");
+  for (guint i = 0; i < s->fault_windows->len; i++) {
+    const summary_window *w = &g_array_index(s->fault_windows, summary_window, i);
+    char *what = g_strdup_printf("%s %s", w->fault, w->target);
+    char *when = g_strdup_printf("%.3f-%.3f", w->start, w->end);
+    char *avail = w->has_availability ? g_strdup_printf("%.2f%%", w->availability * 100)
+                                      : g_strdup("-");
+    line(out, "  %-32.32s %19s %7" G_GUINT64_FORMAT " %7" G_GUINT64_FORMAT " %8s", what, when,
+         w->ops, w->ok, avail);
+    g_free(what);
+    g_free(when);
+    g_free(avail);
+  }
+}
+
 static void print_expectation(const summary_expectation *e, FILE *out)
 {
   GPtrArray *items = g_ptr_array_new_with_free_func(g_free);
@@ -454,6 +518,7 @@ void summary_print(const summary *s, FILE *out)
   print_latency(st, out);
   print_run(s, st, out);
   print_consistency(s, out);
+  print_windows(s, out);
   print_expectations(s, out);
   stats_free(empty);
 }

@@ -27,6 +27,16 @@ typedef struct summary_expectation {
   int line;       /* in the scenario file; 0 if none */
 } summary_expectation;
 
+/* Availability inside one fault window: the operations invoked in [start, end]. */
+typedef struct summary_window {
+  char *fault;             /* "crash", "partition", ... */
+  char *target;            /* "r1", "groups=r1 | r2 r3", ... */
+  double start, end;       /* seconds; a fault that never ended lasts to the end of the run */
+  uint64_t ops, ok;        /* invoked inside; of them, ok */
+  bool has_availability;   /* some of them completed */
+  double availability;     /* ok / (ok + fail + info), 0..1 */
+} summary_window;
+
 /* Every optional field has a has_ flag; a field whose flag is false is left out of summary.json
  * and of the printed summary rather than shown as 0. */
 typedef struct summary {
@@ -49,7 +59,9 @@ typedef struct summary {
   bool has_availability;
   double availability;     /* ok / (ok + fail + info), 0..1 */
   bool has_failover_time;
-  double failover_time;    /* seconds */
+  double failover_time;    /* seconds: the longest, over crashes of a primary */
+  bool has_fault_windows;  /* computed (even if there were no faults): "fault_windows" in JSON */
+  GArray *fault_windows;   /* summary_window, in order of their start */
 
   GArray *expectations;    /* summary_expectation, in the order added */
 } summary;
@@ -60,6 +72,11 @@ void summary_free(summary *s);
 /* Takes ownership of `st` (freeing any previous stats) and copies its availability, when it has
  * one, into the summary's (the caller may overwrite it afterwards). */
 void summary_set_stats(summary *s, stats *st);
+
+/* Appends a fault window (strings copied) and sets has_fault_windows. */
+void summary_add_window(summary *s, const char *fault, const char *target, double start,
+                        double end, uint64_t ops, uint64_t ok, bool has_availability,
+                        double availability);
 
 /* Appends an expectation; strings are copied (actual may be NULL). */
 void summary_expect(summary *s, const char *name, const char *expected, const char *actual,

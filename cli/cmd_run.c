@@ -1,5 +1,6 @@
 /* `replsim run`: replays a scenario and reports what happened and whether it met expectations. */
 #include "actors/sim.h"
+#include "analysis/edn.h"
 #include "commands.h"
 #include "expect.h"
 #include "outdir.h"
@@ -25,8 +26,9 @@ static bool parse_options(int argc, char **argv, run_options *o)
       {"out", 0, 0, G_OPTION_ARG_FILENAME, &o->out, "Output folder (default out/<scenario name>)", "DIR"},
       {"check-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &o->check_timeout,
        "Seconds the linearizability check may take before it answers unknown (default 30)", "S"},
-      {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &o->args, NULL, "SCENARIO.xml"},
+      {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &o->args, NULL, NULL},
       {NULL, 0, 0, 0, NULL, NULL, NULL}};
+  g_set_prgname("replsim run");
   GOptionContext *ctx = g_option_context_new("SCENARIO.xml");
   g_option_context_set_summary(ctx, "Replays a scenario in simulation and writes trace.jsonl, summary.json and logs/.\n"
                                     "Exit status: 0 every expectation held, 1 one failed, 2 bad input.");
@@ -64,7 +66,14 @@ static char **overrides_of(const run_options *o)
   return (char **)g_ptr_array_free(all, FALSE);
 }
 
-static summary *summarize(const scenario *sc, sim_outcome *out, double wall, double check_timeout, lin_result **lin)
+/* The run's judges: `lin` and `anom` receive the checker's and the anomalies' findings. */
+typedef struct run_findings {
+  lin_result *lin;
+  anomalies *anom;
+} run_findings;
+
+static summary *summarize(const scenario *sc, sim_outcome *out, double wall, double check_timeout,
+                          const char *staged, run_findings *found)
 {
   summary *s = summary_new(sc->name, rs_protocol_name(sc->protocol), sc->seed);
   summary_set_stats(s, stats_compute(out->history));
@@ -72,7 +81,9 @@ static summary *summarize(const scenario *sc, sim_outcome *out, double wall, dou
   s->wall_seconds = wall;
   s->messages_sent = out->messages_sent;
   s->messages_dropped = out->messages_dropped;
-  expect_judge(sc, out, s, check_timeout, lin);
+  char *trace = g_build_filename(staged, "trace.jsonl", NULL);
+  expect_judge(sc, out, s, check_timeout, trace, &found->lin, &found->anom);
+  g_free(trace);
   return s;
 }
 
@@ -92,25 +103,33 @@ static int run_scenario(const scenario *sc, const char *dir, double check_timeou
   double wall = (double)(g_get_monotonic_time() - start) / 1e6;
   int status = RS_EXIT_BAD_INPUT;
   summary *s = NULL;
-  lin_result *lin = NULL;
+  run_findings found = {NULL, NULL};
   if (ran) {
-    s = summarize(sc, &out, wall, check_timeout, &lin);
+    s = summarize(sc, &out, wall, check_timeout, staged, &found);
     char *path = g_build_filename(staged, "summary.json", NULL);
-    ran = summary_write_json(s, path, &err) && outdir_commit(staged, dir, &err);
+    char *edn = g_build_filename(staged, "history.edn", NULL);
+    ran = summary_write_json(s, path, &err) && edn_write_history_file(out.history, edn, &err) &&
+          outdir_commit(staged, dir, &err);
+    g_free(edn);
     g_free(path);
   }
   if (ran) {
     summary_print(s, stdout);
-    if (lin && lin->verdict == LIN_VIOLATION)
-      lin_report_print(lin, stdout);
+    if (found.lin && found.lin->verdict == LIN_VIOLATION)
+      lin_report_print(found.lin, stdout);
+    if (found.anom && (found.anom->lost_writes || found.anom->stale_reads)) {
+      printf("\n");
+      anomalies_print(found.anom, 5, stdout); /* `replsim check DIR` lists 20 */
+    }
     printf("output: %s/\n", dir);
     status = summary_all_held(s) ? RS_EXIT_OK : RS_EXIT_FAILED;
   } else {
     fprintf(stderr, "replsim run: %s\n", err ? err : "the run failed");
     outdir_discard(staged);
   }
-  if (lin)
-    lin_result_free(lin);
+  if (found.lin)
+    lin_result_free(found.lin);
+  anomalies_free(found.anom);
   if (s)
     summary_free(s);
   sim_outcome_clear(&out);

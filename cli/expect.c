@@ -1,6 +1,7 @@
 /* Expectations: scripted steps' outcomes and the <expect> element's measures, held or failed. */
 #include "expect.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,7 +61,37 @@ static void judge_attribute(summary *s, const sc_expect *e)
   }
 }
 
-void expect_judge(const scenario *sc, const sim_outcome *out, summary *s, double check_timeout, lin_result **lin)
+/* Lost writes, stale reads, fault windows and failover time, from the history and the evidence
+ * the trace holds (final states, faults, roles). A trace that cannot be read leaves them "not
+ * computed", which fails any expectation about them. */
+static anomalies *judge_anomalies(const sim_outcome *out, summary *s, const char *trace_path)
+{
+  char *err = NULL;
+  anom_facts *f = anom_facts_read(trace_path, &err);
+  if (!f) {
+    fprintf(stderr, "replsim run: no anomaly check: %s\n", err);
+    g_free(err);
+    return NULL;
+  }
+  anomalies *a = anomalies_compute(out->history, f);
+  anom_facts_free(f);
+  s->has_lost_writes = a->has_lost_writes;
+  s->lost_writes = a->lost_writes;
+  s->has_stale_reads = true;
+  s->stale_reads = a->stale_reads;
+  s->has_failover_time = a->has_failover_time;
+  s->failover_time = a->failover_time;
+  s->has_fault_windows = true;
+  for (guint i = 0; i < a->windows->len; i++) {
+    const anom_window *w = &g_array_index(a->windows, anom_window, i);
+    summary_add_window(s, w->fault, w->target, w->start, w->end, w->ops, w->ok,
+                       w->has_availability, w->availability);
+  }
+  return a;
+}
+
+void expect_judge(const scenario *sc, const sim_outcome *out, summary *s, double check_timeout,
+                  const char *trace_path, lin_result **lin, anomalies **anom)
 {
   s->has_diverged = true;
   s->diverged = (uint64_t)out->diverged;
@@ -76,6 +107,7 @@ void expect_judge(const scenario *sc, const sim_outcome *out, summary *s, double
                                                           : SUMMARY_UNKNOWN;
   }
   g_free(error);
+  *anom = judge_anomalies(out, s, trace_path);
   judge_steps(out, s);
   for (guint i = 0; i < sc->expects->len; i++)
     judge_attribute(s, g_ptr_array_index(sc->expects, i));

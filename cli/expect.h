@@ -3,13 +3,15 @@
 #define RS_EXPECT_H
 
 #include "actors/sim.h"
+#include "analysis/anomalies.h"
 #include "analysis/linearize.h"
 #include "analysis/summary.h"
 
-/* Adds to `s` the consistency measures of the run (digests, linearizability) and one expectation
+/* Adds to `s` the consistency measures of the run (digests, linearizability, and from the run's
+ * `trace_path` lost writes, stale reads, fault windows and failover time) and one expectation
  * per scripted `expect` and per `<expect>` attribute. `lin` receives the checker's result (NULL
- * when the app has no checker). */
+ * when the app has no checker); `anom` the anomalies (NULL if the trace could not be read). */
 void expect_judge(const scenario *sc, const sim_outcome *out, summary *s, double check_timeout,
-                  lin_result **lin);
+                  const char *trace_path, lin_result **lin, anomalies **anom);
 
 #endif

@@ -13,6 +13,13 @@ static const char usage[] =
     "Commands:\n"
     "  run SCENARIO.xml [--seed N] [--set KEY=VALUE]... [--out DIR]\n"
     "                   replay a scenario: trace.jsonl, summary.json and logs/ in DIR\n"
+    "  check DIR|TRACE.jsonl [--check-timeout S] [--json]\n"
+    "                   re-check a run: linearizability, lost writes, stale reads\n"
+    "  compare SCENARIO.xml --protocols a,b,c [--seeds 1-10] [--vary KEY=v1,v2]\n"
+    "          [--jobs N] [--out DIR]\n"
+    "                   run every combination; results.csv, a side-by-side table, plots\n"
+    "  plot DIR [--from S] [--to S]\n"
+    "                   draw a run's plots: latency over time, space-time diagram\n"
     "\n"
     "Run 'replsim COMMAND --help' for a command's options.\n";
 
@@ -28,6 +35,12 @@ int main(int argc, char **argv)
   }
   if (strcmp(argv[1], "run") == 0)
     return cmd_run(argc - 1, argv + 1);
+  if (strcmp(argv[1], "check") == 0)
+    return cmd_check(argc - 1, argv + 1);
+  if (strcmp(argv[1], "compare") == 0)
+    return cmd_compare(argc - 1, argv + 1);
+  if (strcmp(argv[1], "plot") == 0)
+    return cmd_plot(argc - 1, argv + 1);
   fprintf(stderr, "replsim: unknown command '%s'\n\n%s", argv[1], usage);
   return RS_EXIT_BAD_INPUT;
 }

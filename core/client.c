@@ -9,6 +9,7 @@ typedef enum client_phase {
   PHASE_WAIT_REPLY,   /* primary-backup: waiting for the replica's answer */
   PHASE_WAIT_QUORUM,  /* quorum: waiting for the registry to name the quorum */
   PHASE_COLLECT,      /* quorum: waiting for every replica of the quorum */
+  PHASE_WAIT_VIEW,    /* view-service: waiting for the service to name the primary */
 } client_phase;
 
 struct rs_client {
@@ -25,6 +26,8 @@ struct rs_client {
   int attempt;
   bool maybe_applied;     /* an attempt timed out: the operation may have run */
   uint32_t target;        /* primary-backup: index of the replica tried now */
+  rs_node_id primary;     /* failover: the primary as last heard (RS_NO_NODE: unknown) */
+  uint64_t view;          /* failover: the view or epoch that named it */
   uint64_t version;       /* quorum writes: the version this write carries */
 
   uint32_t n_asked;       /* quorum members asked and which have answered */
@@ -40,6 +43,9 @@ rs_client *rs_client_new(const rs_client_config *cfg, const rs_host *host)
   c->cfg = *cfg;
   c->host = *host;
   c->pinned = RS_NO_NODE;
+  c->primary = RS_NO_NODE;
+  if (c->cfg.n_peers > RS_MAX_NODES)
+    c->cfg.n_peers = RS_MAX_NODES;
   return c;
 }
 
@@ -55,8 +61,30 @@ void rs_client_free(rs_client *c)
 bool rs_client_ready(const rs_client *c) { return c->ready; }
 bool rs_client_busy(const rs_client *c) { return c->phase != PHASE_IDLE; }
 
+rs_node_id rs_client_primary(const rs_client *c) { return c->primary; }
+
+static bool is_mode(const rs_client *c, rs_failover_core f) { return c->cfg.failover == f; }
+
+static void become_ready(rs_client *c)
+{
+  c->ready = true;
+  if (c->cfg.on_ready)
+    c->cfg.on_ready(c->cfg.arg);
+}
+
 void rs_client_start(rs_client *c)
 {
+  c->n_replicas = c->cfg.n_peers;
+  for (uint32_t i = 0; i < c->cfg.n_peers; i++)
+    c->replicas[i] = c->cfg.peers[i];
+  if (is_mode(c, RS_FAILOVER_CORE_VIEW_SERVICE)) {
+    rs_msg ask = {.type = RS_MSG_GET_VIEW};
+    rs_send(&c->host, c->cfg.view_service, &ask);
+  }
+  if (c->cfg.registry == RS_NO_NODE && !is_mode(c, RS_FAILOVER_CORE_NONE)) {
+    become_ready(c);
+    return;
+  }
   rs_msg m = {.type = RS_MSG_GET_REPLICAS, .which = RS_WHICH_ALL};
   rs_send(&c->host, c->cfg.registry, &m);
 }
@@ -91,9 +119,20 @@ static void arm_attempt(rs_client *c)
   c->host.timer_arm(c->host.ctx, RS_CLIENT_TIMER_ATTEMPT, c->cfg.timeout);
 }
 
-static void send_pb_request(rs_client *c)
+static uint32_t replica_index(const rs_client *c, rs_node_id node)
 {
-  rs_node_id to = c->replicas[c->target];
+  for (uint32_t i = 0; i < c->n_replicas; i++)
+    if (c->replicas[i] == node)
+      return i;
+  return 0;
+}
+
+/* Sends the operation to `to`, which becomes the replica tried now. */
+static void send_pb_request_to(rs_client *c, rs_node_id to)
+{
+  c->phase = PHASE_WAIT_REPLY;
+  if (c->n_replicas && c->replicas[replica_index(c, to)] == to)
+    c->target = replica_index(c, to);
   rs_msg m = {.type = RS_MSG_REQUEST, .client = c->cfg.self, .seq = c->seq, .op = *c->op};
   rs_send(&c->host, to, &m);
   arm_attempt(c);
@@ -126,12 +165,44 @@ static void ask_quorum(rs_client *c)
   arm_attempt(c);
 }
 
-static uint32_t replica_index(const rs_client *c, rs_node_id node)
+static void send_pb_request(rs_client *c)
 {
-  for (uint32_t i = 0; i < c->n_replicas; i++)
-    if (c->replicas[i] == node)
-      return i;
-  return 0;
+  send_pb_request_to(c, c->replicas[c->target]);
+}
+
+/* View-service: asks the service which view is current; the answer sends the operation on. */
+static void ask_view(rs_client *c)
+{
+  c->phase = PHASE_WAIT_VIEW;
+  rs_msg m = {.type = RS_MSG_GET_VIEW, .seq = c->seq};
+  rs_send(&c->host, c->cfg.view_service, &m);
+  arm_attempt(c);
+}
+
+/* Whether the operation must run at the primary rather than at any replica. */
+static bool for_primary(const rs_client *c)
+{
+  return rs_op_is_update(c->op->kind) || (c->cfg.reads_primary && is_mode(c, RS_FAILOVER_CORE_VIEW_SERVICE));
+}
+
+/* The first attempt of a primary-backup operation: a pinned replica, the primary the failover
+ * design names, the head of the ordered list, or a replica at random. */
+static void first_pb_attempt(rs_client *c)
+{
+  bool vs = is_mode(c, RS_FAILOVER_CORE_VIEW_SERVICE);
+  if (c->pinned != RS_NO_NODE) {
+    send_pb_request_to(c, c->pinned);
+  } else if (for_primary(c) && c->primary != RS_NO_NODE && !is_mode(c, RS_FAILOVER_CORE_NONE)) {
+    send_pb_request_to(c, c->primary);
+  } else if (vs && for_primary(c)) {
+    ask_view(c);
+  } else if (c->n_replicas == 0) {
+    finish_status(c, RS_OUT_FAIL, RS_ST_NOT_PRIMARY);
+  } else if (is_mode(c, RS_FAILOVER_CORE_ORDERED) && for_primary(c)) {
+    send_pb_request_to(c, c->replicas[0]);
+  } else {
+    send_pb_request_to(c, c->replicas[rs_random_below(&c->host, c->n_replicas)]);
+  }
 }
 
 void rs_client_submit(rs_client *c, const rs_op *op, rs_node_id replica)
@@ -150,14 +221,7 @@ void rs_client_submit(rs_client *c, const rs_op *op, rs_node_id replica)
     ask_quorum(c);
     return;
   }
-  if (c->n_replicas == 0) {
-    finish_status(c, RS_OUT_FAIL, RS_ST_NOT_PRIMARY);
-    return;
-  }
-  c->target = replica != RS_NO_NODE ? replica_index(c, replica)
-                                    : (uint32_t)rs_random_below(&c->host, c->n_replicas);
-  c->phase = PHASE_WAIT_REPLY;
-  send_pb_request(c);
+  first_pb_attempt(c);
 }
 
 /* Another attempt after a timeout or a refusal: the next replica in the list (primary-backup) or
@@ -176,6 +240,21 @@ static void retry(rs_client *c, rs_outcome give_up_as, rs_status give_up_status)
     ask_quorum(c);
     return;
   }
+  if (is_mode(c, RS_FAILOVER_CORE_VIEW_SERVICE) && for_primary(c)) {
+    ask_view(c);
+    return;
+  }
+  if (c->n_replicas == 0) {
+    finish_status(c, give_up_as, give_up_status);
+    return;
+  }
+  rs_node_id tried = c->replicas[c->target];
+  if (c->primary != RS_NO_NODE && c->primary != tried && for_primary(c) && !is_mode(c, RS_FAILOVER_CORE_NONE)) {
+    send_pb_request_to(c, c->primary); /* a VIEW named a new primary meanwhile */
+    return;
+  }
+  if (tried == c->primary)
+    c->primary = RS_NO_NODE; /* it failed us: walk on down the list */
   c->target = (c->target + 1) % c->n_replicas;
   send_pb_request(c);
 }
@@ -183,12 +262,12 @@ static void retry(rs_client *c, rs_outcome give_up_as, rs_status give_up_status)
 static void on_replicas(rs_client *c, const rs_msg *m)
 {
   if (m->which == RS_WHICH_ALL && !c->ready) {
-    c->n_replicas = m->n_nodes;
-    for (uint32_t i = 0; i < m->n_nodes; i++)
-      c->replicas[i] = m->nodes[i];
-    c->ready = true;
-    if (c->cfg.on_ready)
-      c->cfg.on_ready(c->cfg.arg);
+    if (c->cfg.n_peers == 0) {
+      c->n_replicas = m->n_nodes;
+      for (uint32_t i = 0; i < m->n_nodes; i++)
+        c->replicas[i] = m->nodes[i];
+    }
+    become_ready(c);
     return;
   }
   if (c->phase != PHASE_WAIT_QUORUM || m->seq != c->seq)
@@ -213,7 +292,27 @@ static void on_reply(rs_client *c, rs_node_id from, const rs_msg *m)
     retry(c, RS_OUT_FAIL, RS_ST_NOT_PRIMARY);
     return;
   }
+  if (is_mode(c, RS_FAILOVER_CORE_ORDERED) && rs_op_is_update(c->op->kind))
+    c->primary = from; /* only the leader answers updates: start there next time */
   finish(c, RS_OUT_OK, &m->res, from);
+}
+
+/* A VIEW: from the view service (view-service) or from a primary (peer). The newest one names
+ * the primary; an operation waiting for it goes there. */
+static void on_view(rs_client *c, rs_node_id from, const rs_msg *m)
+{
+  bool vs = is_mode(c, RS_FAILOVER_CORE_VIEW_SERVICE);
+  if ((vs && from != c->cfg.view_service) || (!vs && !is_mode(c, RS_FAILOVER_CORE_PEER))) {
+    rs_event ev = {.type = RS_EV_REFUSE, .from = from, .msg_type = m->type, .why = "unexpected view"};
+    rs_emit(&c->host, &ev);
+    return;
+  }
+  if (m->view < c->view)
+    return;
+  c->view = m->view;
+  c->primary = m->node;
+  if (c->phase == PHASE_WAIT_VIEW && c->primary != RS_NO_NODE)
+    send_pb_request_to(c, c->primary);
 }
 
 /* Folds one quorum answer in. Reads keep the newest answer (the application's rule); updates
@@ -265,6 +364,9 @@ void rs_client_handle(rs_client *c, rs_node_id from, const rs_msg *m)
     break;
   case RS_MSG_QUORUM_REPLY:
     on_quorum_reply(c, from, m);
+    break;
+  case RS_MSG_VIEW:
+    on_view(c, from, m);
     break;
   default: {
     rs_event ev = {.type = RS_EV_REFUSE, .from = from, .msg_type = m->type, .why = "unexpected message"};

@@ -45,6 +45,10 @@ typedef struct rs_host {
   double (*now)(void *ctx);
   uint64_t (*random)(void *ctx);
   void (*event)(void *ctx, const rs_event *ev);
+  /* Optional (NULL: not supported). Failover `peer`: the primary asks the host to restart a dead
+   * backup: crash it if it still runs, then boot it `delay` seconds from now from its store (seed
+   * 002's fork/exec of a new backup, which then runs the join protocol). */
+  void (*restart_node)(void *ctx, rs_node_id node, double delay);
 } rs_host;
 
 /* Small conveniences so core code reads like the protocol. */

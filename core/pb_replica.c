@@ -1,24 +1,7 @@
 /* Primary-backup replication (seeds 000, 001, 004): the primary orders updates, backups follow. */
-#include "pb_replica.h"
+#include "pb_internal.h"
 #include "dedup.h"
 #include "owned.h"
-
-#include <glib.h>
-
-/* An update the primary applied and is waiting to confirm (blocking mode). */
-typedef struct pending_update {
-  uint64_t index;
-  rs_node_id origin; /* replica that received the client's request */
-  rs_node_id client;
-  uint64_t seq;
-  rs_result *res;
-} pending_update;
-
-/* A backup as the primary sees it. */
-typedef struct backup_state {
-  rs_node_id id;
-  uint64_t acked; /* every update up to this index is applied there */
-} backup_state;
 
 /* An update a backup received ahead of its turn. */
 typedef struct early_update {
@@ -28,24 +11,6 @@ typedef struct early_update {
   rs_op *op;
 } early_update;
 
-struct pb_replica {
-  pb_config cfg;
-  rs_host host;
-  rs_store *store;       /* survives crashes: app, last update index, at-most-once table */
-  rs_app *app;
-  pb_role role;
-  rs_node_id primary;
-  uint64_t view;
-  bool installed;        /* backup: has the primary's state (a transfer or an initial empty one) */
-  GArray *backups;       /* backup_state, in the order the registry announced them */
-  GQueue *pending;       /* pending_update*, by index (blocking primary) */
-  GTree *early;          /* index -> early_update* (backup) */
-};
-
-/* The store's fields under the names the protocol uses. */
-#define LAST_INDEX(r) ((r)->store->last_index)
-#define DEDUP(r) ((r)->store->dedup)
-
 const char *pb_role_name(pb_role role)
 {
   switch (role) {
@@ -53,6 +18,8 @@ const char *pb_role_name(pb_role role)
     return "primary";
   case PB_ROLE_BACKUP:
     return "backup";
+  case PB_ROLE_IDLE:
+    return "idle";
   default:
     return "joining";
   }
@@ -72,10 +39,24 @@ static void free_early(gpointer p)
   g_free(e);
 }
 
+/* Fills in the failover defaults: a config that names only `failover` still works. */
+static void apply_defaults(pb_config *cfg)
+{
+  if (cfg->heartbeat <= 0)
+    cfg->heartbeat = cfg->failover == RS_FAILOVER_CORE_VIEW_SERVICE ? VS_DEFAULT_INTERVAL : RS_PEER_DEFAULT_INTERVAL;
+  if (cfg->dead_after == 0)
+    cfg->dead_after = RS_PEER_DEFAULT_DEAD_AFTER;
+  if (cfg->restart_delay <= 0)
+    cfg->restart_delay = RS_PEER_DEFAULT_RESTART_DELAY;
+  if (cfg->n_peers > RS_MAX_NODES)
+    cfg->n_peers = RS_MAX_NODES;
+}
+
 pb_replica *pb_new(const pb_config *cfg, const rs_host *host, rs_store *store)
 {
   pb_replica *r = g_new0(pb_replica, 1);
   r->cfg = *cfg;
+  apply_defaults(&r->cfg);
   r->host = *host;
   r->store = store;
   r->app = store->app;
@@ -83,6 +64,10 @@ pb_replica *pb_new(const pb_config *cfg, const rs_host *host, rs_store *store)
   r->backups = g_array_new(FALSE, FALSE, sizeof(backup_state));
   r->pending = g_queue_new();
   r->early = g_tree_new_full(cmp_index, NULL, g_free, free_early);
+  r->known.primary = RS_NO_NODE;
+  for (uint32_t i = 0; i < r->cfg.n_peers; i++)
+    r->peers[i].id = r->cfg.peers[i];
+  r->clients = g_array_new(FALSE, FALSE, sizeof(rs_node_id));
   return r;
 }
 
@@ -100,26 +85,49 @@ void pb_free(pb_replica *r)
   g_array_free(r->backups, TRUE);
   g_queue_free_full(r->pending, free_pending);
   g_tree_destroy(r->early);
+  g_array_free(r->clients, TRUE);
   g_free(r);
 }
 
 pb_role pb_get_role(const pb_replica *r) { return r->role; }
 rs_node_id pb_get_primary(const pb_replica *r) { return r->primary; }
+uint64_t pb_get_view(const pb_replica *r) { return r->view; }
 uint64_t pb_applied_index(const pb_replica *r) { return LAST_INDEX(r); }
+uint32_t pb_backup_count(const pb_replica *r) { return r->backups->len; }
 
-void pb_start(pb_replica *r)
+bool pb_backup_confirmed(const pb_replica *r, rs_node_id node)
 {
-  rs_msg m = {.type = RS_MSG_REGISTER, .node = r->cfg.self};
-  rs_send(&r->host, r->cfg.registry, &m);
+  const backup_state *b = pb_find_backup((pb_replica *)r, node);
+  return b && b->confirmed;
 }
 
-static void refuse(pb_replica *r, rs_node_id from, const rs_msg *m, const char *why)
+/* Registers with the registry (the clients' directory; under `none` and `peer` it also names the
+ * first primary) and, with failover, starts heartbeating. */
+void pb_start(pb_replica *r)
+{
+  if (r->cfg.failover == RS_FAILOVER_CORE_NONE || r->cfg.registry != RS_NO_NODE) {
+    rs_msg m = {.type = RS_MSG_REGISTER, .node = r->cfg.self};
+    rs_send(&r->host, r->cfg.registry, &m);
+  }
+  if (r->cfg.failover != RS_FAILOVER_CORE_NONE)
+    pb_failover_start(r);
+}
+
+void pb_timer(pb_replica *r, int timer)
+{
+  if (timer == PB_TIMER_HEARTBEAT && r->cfg.failover != RS_FAILOVER_CORE_NONE)
+    pb_on_heartbeat_timer(r);
+}
+
+void pb_refuse(pb_replica *r, rs_node_id from, const rs_msg *m, const char *why)
 {
   rs_event ev = {.type = RS_EV_REFUSE, .from = from, .msg_type = m->type, .why = why};
   rs_emit(&r->host, &ev);
 }
 
-static void set_role(pb_replica *r, pb_role role, rs_node_id primary)
+/* Changes role and the primary followed; the trace hears of a new role, or, with failover, of a
+ * new view number too. */
+void pb_set_role(pb_replica *r, pb_role role, rs_node_id primary)
 {
   r->primary = primary;
   if (r->role == role)
@@ -210,10 +218,19 @@ static void not_primary(pb_replica *r, rs_node_id origin, rs_node_id client, uin
   confirm(r, origin, client, seq, &res);
 }
 
+/* Whether this replica passes a primary's work on to the primary it knows. Under `ordered` a
+ * replica that does not lead refuses instead (seed 003: "returns an error"), so that clients walk
+ * down the list. */
+static bool forwards(const pb_replica *r)
+{
+  return r->primary != RS_NO_NODE && r->primary != r->cfg.self && r->cfg.failover != RS_FAILOVER_CORE_ORDERED;
+}
+
 /* A client's request. Reads are answered here (seed 004) unless reads go to the primary; updates
  * run at the primary, forwarded there when this replica is a backup. */
 static void on_request(pb_replica *r, rs_node_id from, const rs_msg *m)
 {
+  pb_note_client(r, from);
   bool update = rs_op_is_update(m->op.kind);
   bool at_primary = update || r->cfg.reads_primary;
   if (!at_primary) {
@@ -223,7 +240,7 @@ static void on_request(pb_replica *r, rs_node_id from, const rs_msg *m)
       primary_update(r, r->cfg.self, from, m->seq, &m->op);
     else
       answer_read(r, r->cfg.self, from, m->seq, &m->op);
-  } else if (r->primary != RS_NO_NODE) {
+  } else if (forwards(r)) {
     rs_msg fwd = {.type = RS_MSG_FORWARD, .client = from, .seq = m->seq, .origin = r->cfg.self,
                   .view = r->view, .op = m->op};
     rs_send(&r->host, r->primary, &fwd);
@@ -235,7 +252,7 @@ static void on_request(pb_replica *r, rs_node_id from, const rs_msg *m)
 static void on_forward(pb_replica *r, rs_node_id from, const rs_msg *m)
 {
   if (r->role != PB_ROLE_PRIMARY) {
-    refuse(r, from, m, "not the primary");
+    pb_refuse(r, from, m, "not the primary");
     not_primary(r, m->origin, m->client, m->seq);
     return;
   }
@@ -285,8 +302,10 @@ static void drain_early(pb_replica *r)
  * primary (seed 001's check) and says so when it refuses. */
 static void on_replicate(pb_replica *r, rs_node_id from, const rs_msg *m)
 {
+  if (r->cfg.failover == RS_FAILOVER_CORE_PEER)
+    pb_peer_follow_newer(r, from, m->view);
   if (r->role != PB_ROLE_BACKUP || from != r->primary) {
-    refuse(r, from, m, r->role == PB_ROLE_PRIMARY ? "I am the primary" : "not from the primary");
+    pb_refuse(r, from, m, r->role == PB_ROLE_PRIMARY ? "I am the primary" : "not from the primary");
     return;
   }
   if (r->installed && m->index == LAST_INDEX(r) + 1) {
@@ -329,16 +348,26 @@ static void forget_early_up_to(pb_replica *r, uint64_t index)
   g_ptr_array_free(old, TRUE);
 }
 
+/* Forgets every buffered update: they came from a primary this replica no longer follows. */
+void pb_forget_early(pb_replica *r)
+{
+  forget_early_up_to(r, UINT64_MAX);
+}
+
 /* The join protocol's second half: a backup installs the primary's whole store (application,
- * update index, at-most-once table), applies what arrived meanwhile, and acknowledges. */
+ * update index, at-most-once table), applies what arrived meanwhile, and acknowledges. A resent
+ * STATE older than what this backup already applied from the same primary is only acknowledged. */
 static void on_state(pb_replica *r, rs_node_id from, const rs_msg *m)
 {
+  if (r->cfg.failover == RS_FAILOVER_CORE_PEER)
+    pb_peer_follow_newer(r, from, m->view);
   if (r->role != PB_ROLE_BACKUP || from != r->primary) {
-    refuse(r, from, m, "state not from the primary");
+    pb_refuse(r, from, m, "state not from the primary");
     return;
   }
-  if (!rs_store_restore(r->store, (const uint8_t *)m->blob.ptr, m->blob.len)) {
-    refuse(r, from, m, "malformed state");
+  bool stale = r->installed && m->index < LAST_INDEX(r);
+  if (!stale && !rs_store_restore(r->store, (const uint8_t *)m->blob.ptr, m->blob.len)) {
+    pb_refuse(r, from, m, "malformed state");
     return;
   }
   r->installed = true;
@@ -346,6 +375,8 @@ static void on_state(pb_replica *r, rs_node_id from, const rs_msg *m)
   drain_early(r);
   rs_msg reply = {.type = RS_MSG_STATE_ACK, .index = LAST_INDEX(r), .view = r->view};
   rs_send(&r->host, r->primary, &reply);
+  if (r->cfg.failover != RS_FAILOVER_CORE_NONE)
+    pb_after_state_installed(r);
 }
 
 static uint64_t min_acked(const pb_replica *r)
@@ -359,18 +390,10 @@ static uint64_t min_acked(const pb_replica *r)
   return low;
 }
 
-/* Acknowledgements are cumulative: an update is confirmed once every backup reached its index. */
-static void on_replicate_ack(pb_replica *r, rs_node_id from, const rs_msg *m)
+/* Confirms, in order, every pending update that each counted backup has reached. With no backup
+ * left (they died or left the view) every pending update is confirmed. */
+void pb_confirm_acked(pb_replica *r)
 {
-  if (r->role != PB_ROLE_PRIMARY) {
-    refuse(r, from, m, "not the primary");
-    return;
-  }
-  for (guint i = 0; i < r->backups->len; i++) {
-    backup_state *b = &g_array_index(r->backups, backup_state, i);
-    if (b->id == from && m->index > b->acked)
-      b->acked = m->index;
-  }
   uint64_t low = min_acked(r);
   pending_update *u;
   while ((u = g_queue_peek_head(r->pending)) && u->index <= low) {
@@ -381,39 +404,122 @@ static void on_replicate_ack(pb_replica *r, rs_node_id from, const rs_msg *m)
   }
 }
 
+/* Acknowledgements are cumulative: an update is confirmed once every backup reached its index. */
+static void on_replicate_ack(pb_replica *r, rs_node_id from, const rs_msg *m)
+{
+  if (r->role != PB_ROLE_PRIMARY) {
+    pb_refuse(r, from, m, "not the primary");
+    return;
+  }
+  backup_state *b = pb_find_backup(r, from);
+  if (b && m->index > b->acked)
+    b->acked = m->index;
+  pb_confirm_acked(r);
+}
+
+/* A backup installed the state: from now on it holds the primary's full state (view-service:
+ * the next heartbeat lists it; peer: clients hear of the new backup). */
+static void on_state_ack(pb_replica *r, rs_node_id from, const rs_msg *m)
+{
+  backup_state *b = r->role == PB_ROLE_PRIMARY ? pb_find_backup(r, from) : NULL;
+  bool fresh = b && !b->confirmed;
+  if (b)
+    b->confirmed = true;
+  on_replicate_ack(r, from, m);
+  if (fresh && r->cfg.failover != RS_FAILOVER_CORE_NONE)
+    pb_after_backup_confirmed(r);
+}
+
+/* The registry names the primary. Under `none` that is the role; under `peer` only the first
+ * one (epoch 1) of a replica that has heard no primary yet; otherwise the registry is only a
+ * directory. */
 static void on_register_reply(pb_replica *r, const rs_msg *m)
 {
-  set_role(r, m->node == r->cfg.self ? PB_ROLE_PRIMARY : PB_ROLE_BACKUP, m->node);
+  if (r->cfg.failover == RS_FAILOVER_CORE_VIEW_SERVICE || r->cfg.failover == RS_FAILOVER_CORE_ORDERED)
+    return;
+  if (r->cfg.failover == RS_FAILOVER_CORE_PEER) {
+    if (r->view > 0 || m->node == RS_NO_NODE)
+      return;
+    r->view = 1;
+  }
+  pb_set_role(r, m->node == r->cfg.self ? PB_ROLE_PRIMARY : PB_ROLE_BACKUP, m->node);
   r->installed = r->role == PB_ROLE_PRIMARY;
 }
 
-/* The registry announces a backup (a new one, or one that restarted). The join protocol: the
- * primary sends it the whole store as of now and counts it from then on; a blocking primary
- * waits for its acknowledgement of every later update. */
+backup_state *pb_find_backup(pb_replica *r, rs_node_id id)
+{
+  for (guint i = 0; i < r->backups->len; i++)
+    if (g_array_index(r->backups, backup_state, i).id == id)
+      return &g_array_index(r->backups, backup_state, i);
+  return NULL;
+}
+
+/* Sends `b` the whole store as of now; it counts as a backup from then on, and holds the state
+ * once it acknowledges. */
+void pb_send_state(pb_replica *r, backup_state *b)
+{
+  b->confirmed = false;
+  b->state_sent = rs_now(&r->host);
+  GByteArray *snapshot = g_byte_array_new();
+  rs_store_snapshot(r->store, snapshot);
+  rs_msg state = {.type = RS_MSG_STATE, .index = LAST_INDEX(r), .view = r->view,
+                  .blob = {(const char *)snapshot->data, snapshot->len}};
+  rs_send(&r->host, b->id, &state);
+  g_byte_array_free(snapshot, TRUE);
+}
+
+/* The join protocol's first half: the primary counts `node` as a backup from now (a blocking
+ * primary waits for its acknowledgement of every later update) and sends it the whole store. */
+void pb_join_backup(pb_replica *r, rs_node_id node)
+{
+  if (node == r->cfg.self)
+    return;
+  backup_state *known = pb_find_backup(r, node);
+  if (!known) {
+    backup_state b = {.id = node};
+    g_array_append_val(r->backups, b);
+    known = &g_array_index(r->backups, backup_state, r->backups->len - 1);
+  }
+  known->acked = LAST_INDEX(r);
+  pb_send_state(r, known);
+}
+
+/* A backup stops counting (dead, or out of the view): a blocking primary stops waiting for it. */
+void pb_drop_backup(pb_replica *r, rs_node_id node)
+{
+  for (guint i = 0; i < r->backups->len; i++)
+    if (g_array_index(r->backups, backup_state, i).id == node) {
+      g_array_remove_index(r->backups, i);
+      break;
+    }
+  pb_confirm_acked(r);
+}
+
+/* A primary that stops being primary forgets its backups and the updates it had not confirmed:
+ * their clients time out (the outcome is unknown: they may have reached a backup). */
+void pb_forget_primary_work(pb_replica *r)
+{
+  g_array_set_size(r->backups, 0);
+  pending_update *u;
+  while ((u = g_queue_pop_head(r->pending)))
+    free_pending(u);
+}
+
+bool pb_answers_updates(const pb_replica *r) { return r->role == PB_ROLE_PRIMARY; }
+
+/* The registry announces a backup (a new one, or one that restarted) and the primary runs the
+ * join protocol. Under view-service and ordered the primary comes from elsewhere, so the
+ * announcement is only acknowledged (the registry waits for that before answering clients). */
 static void on_new_replica(pb_replica *r, rs_node_id from, const rs_msg *m)
 {
   if (from != r->cfg.registry) {
-    refuse(r, from, m, "not from the registry");
+    pb_refuse(r, from, m, "not from the registry");
     return;
   }
-  if (m->node != r->cfg.self) {
-    backup_state *known = NULL;
-    for (guint i = 0; i < r->backups->len; i++)
-      if (g_array_index(r->backups, backup_state, i).id == m->node)
-        known = &g_array_index(r->backups, backup_state, i);
-    if (!known) {
-      backup_state b = {.id = m->node};
-      g_array_append_val(r->backups, b);
-      known = &g_array_index(r->backups, backup_state, r->backups->len - 1);
-    }
-    known->acked = LAST_INDEX(r);
-    GByteArray *snapshot = g_byte_array_new();
-    rs_store_snapshot(r->store, snapshot);
-    rs_msg state = {.type = RS_MSG_STATE, .index = LAST_INDEX(r), .view = r->view,
-                    .blob = {(const char *)snapshot->data, snapshot->len}};
-    rs_send(&r->host, m->node, &state);
-    g_byte_array_free(snapshot, TRUE);
-  }
+  bool joins = r->cfg.failover == RS_FAILOVER_CORE_NONE ||
+               (r->cfg.failover == RS_FAILOVER_CORE_PEER && r->role == PB_ROLE_PRIMARY);
+  if (joins)
+    pb_join_backup(r, m->node);
   rs_msg reply = {.type = RS_MSG_NEW_REPLICA_ACK, .node = m->node};
   rs_send(&r->host, r->cfg.registry, &reply);
 }
@@ -434,8 +540,10 @@ void pb_handle(pb_replica *r, rs_node_id from, const rs_msg *m)
     on_replicate(r, from, m);
     break;
   case RS_MSG_REPLICATE_ACK:
-  case RS_MSG_STATE_ACK:
     on_replicate_ack(r, from, m);
+    break;
+  case RS_MSG_STATE_ACK:
+    on_state_ack(r, from, m);
     break;
   case RS_MSG_STATE:
     on_state(r, from, m);
@@ -446,7 +554,13 @@ void pb_handle(pb_replica *r, rs_node_id from, const rs_msg *m)
   case RS_MSG_NEW_REPLICA:
     on_new_replica(r, from, m);
     break;
+  case RS_MSG_VIEW:
+    pb_on_view(r, from, m);
+    break;
+  case RS_MSG_PEER_HEARTBEAT:
+    pb_on_peer_heartbeat(r, from, m);
+    break;
   default:
-    refuse(r, from, m, "unexpected message");
+    pb_refuse(r, from, m, "unexpected message");
   }
 }

@@ -2,6 +2,7 @@
 #ifndef RS_PB_REPLICA_H
 #define RS_PB_REPLICA_H
 
+#include "failover.h"
 #include "store.h"
 #include "host.h"
 
@@ -9,13 +10,56 @@ typedef enum pb_role {
   PB_ROLE_JOINING = 0, /* registered, does not know the primary yet */
   PB_ROLE_PRIMARY,
   PB_ROLE_BACKUP,
+  PB_ROLE_IDLE,        /* view-service: in no view; ordered: no live leader known */
 } pb_role;
 
+/* The one timer a replica arms (failover view-service, peer, ordered): the heartbeat tick. The
+ * client uses timer 0 and the driver RS_DRIVER_TIMER_NEXT (10) and up. */
+enum { PB_TIMER_HEARTBEAT = 1 };
+
+/*
+ * Failover, on the wire (see core/failover.h; `none` is seed 004's registry-driven cluster):
+ *
+ * view-service  Every `heartbeat` seconds (and at once on a newer view) HEARTBEAT to the service:
+ *   which = PRIMARY/BACKUP/NONE by the latest view known, view = its number, nodes = (primary
+ *   only) the backups that acknowledged its STATE. A VIEW newer than the one known decides the
+ *   role: its primary serves and sends STATE to every backup of the view it has not confirmed,
+ *   forgets backups that left the view (a blocking primary stops waiting for them); a backup
+ *   follows the named primary (a new primary means a new STATE); anyone else is idle. A replica
+ *   that is not the primary of the latest view it knows refuses updates (NOT PRIMARY); a stale
+ *   primary cut off from the service serves until a newer view reaches it (6.824's hazard). The
+ *   registry still gets REGISTER (it is the clients' directory) but names no primary here.
+ * peer (seed 002)  The registry's first replica starts as primary in epoch 1. Every `heartbeat`
+ *   seconds PEER_HEARTBEAT to every other peer: view = epoch, node = the primary it follows,
+ *   which = PRIMARY / BACKUP (holds the state) / NONE, seq = 1 when it holds the state of `node`.
+ *   A peer is dead after `dead_after` ticks without its heartbeat. A backup whose primary is dead
+ *   promotes itself (epoch + 1) if it is the first live backup in `peers`. A primary drops a dead
+ *   backup (and stops waiting for it) and asks host->restart_node(backup, restart_delay); any
+ *   peer heartbeating a primary without holding its state gets STATE (the join protocol). The
+ *   higher epoch wins (ties: earlier in `peers`): a primary that hears a newer one steps down and
+ *   gets its state. A partition therefore gives two primaries until it heals. Clients are told
+ *   of every change of primary or backups with VIEW (view = epoch, node = primary, nodes = the
+ *   backups holding the state), sent to each client that has sent this replica a request.
+ * ordered (seed 003)  `peers` is the fixed list. Same PEER_HEARTBEAT (view = leader changes seen
+ *   here). A replica holds a complete state after a cold start (every peer it heard is new too,
+ *   or its first tick came with no one holding a state) or a STATE transfer. The leader is the
+ *   first replica of the list that is alive and holds a complete state; it serves updates and
+ *   replicates to the live others, sending STATE to any that lacks its stream (a blocking leader
+ *   waits for live ones only). Other replicas refuse updates with NOT PRIMARY.
+ */
 typedef struct pb_config {
   rs_node_id self;
-  rs_node_id registry;
-  bool blocking;       /* confirm an update only after every backup acknowledged it */
-  bool reads_primary;  /* send reads to the primary instead of answering locally */
+  rs_node_id registry;  /* RS_NO_NODE: none (view-service, peer, ordered only) */
+  bool blocking;        /* confirm an update only after every backup acknowledged it */
+  bool reads_primary;   /* send reads to the primary instead of answering locally */
+  /* Failure handling; all zero is `none`. */
+  uint8_t failover;         /* rs_failover_core */
+  rs_node_id view_service;  /* view-service: the service's node */
+  double heartbeat;         /* seconds between heartbeats (<= 0: 5 for view-service, else 1) */
+  uint32_t dead_after;      /* peer, ordered: missed beats before a peer is dead (0: 5) */
+  double restart_delay;     /* peer: delay passed to host->restart_node (<= 0: 30) */
+  uint32_t n_peers;         /* peer, ordered: every replica, self included, in order */
+  rs_node_id peers[RS_MAX_NODES];
 } pb_config;
 
 typedef struct pb_replica pb_replica;
@@ -26,10 +70,15 @@ pb_replica *pb_new(const pb_config *cfg, const rs_host *host, rs_store *store);
 void pb_free(pb_replica *r);
 void pb_start(pb_replica *r);
 void pb_handle(pb_replica *r, rs_node_id from, const rs_msg *m);
+void pb_timer(pb_replica *r, int timer);
 
 pb_role pb_get_role(const pb_replica *r);
 rs_node_id pb_get_primary(const pb_replica *r);
+uint64_t pb_get_view(const pb_replica *r); /* view number, epoch (peer) or leader changes (ordered) */
 uint64_t pb_applied_index(const pb_replica *r);
+/* The backups the primary counts now, and whether one holds its full state (STATE_ACK came). */
+uint32_t pb_backup_count(const pb_replica *r);
+bool pb_backup_confirmed(const pb_replica *r, rs_node_id node);
 const char *pb_role_name(pb_role role);
 
 #endif

@@ -11,6 +11,7 @@
 
 /* A run that never goes quiet is a bug in the test or the core: stop it rather than hang. */
 #define FX_STEP_LIMIT 1000000
+#define FX_REBOOT (-1) /* fx_next.timer of a restart the host was asked for */
 
 typedef enum fx_kind { FX_KIND_REGISTRY, FX_KIND_PB, FX_KIND_QUORUM, FX_KIND_CLIENT, FX_KIND_STUB, FX_KIND_VS } fx_kind;
 
@@ -37,6 +38,11 @@ typedef struct fx_node {
   vs_service *vs;
   GPtrArray *log; /* char*, owned: lines the node wrote to its log */
   fx_timer timers[FX_MAX_TIMERS];
+  pb_config pb_cfg;    /* a primary-backup replica's config, to boot it again after a crash */
+  bool down;           /* crashed: messages to it are lost, it fires no timer */
+  fx_timer reboot;     /* a restart the host was asked for (rs_host.restart_node) */
+  int restarts_asked;  /* how many times another node asked the host to restart this one */
+  double restart_delay; /* the delay of the latest such request */
 } fx_node;
 
 typedef struct fx_hold {
@@ -56,6 +62,8 @@ struct fixture {
   GPtrArray *queue;  /* fx_sent* neither delivered nor dropped, in sending order */
   GArray *holds;     /* fx_hold */
   GPtrArray *events; /* fx_event*, owned */
+  GArray *cuts;      /* fx_hold: links that lose every message (a partition) */
+  fx_failover fo;    /* the failover cluster's settings, for its clients */
 };
 
 static GPtrArray *live_fixtures; /* fixture*: every one not yet freed */
@@ -75,6 +83,16 @@ static fx_node *node_of(const fixture *f, rs_node_id id)
 
 /* ---- the rs_host every node gets ---- */
 
+static bool cut(const fixture *f, rs_node_id from, rs_node_id to)
+{
+  for (guint i = 0; f->cuts && i < f->cuts->len; i++) {
+    const fx_hold *c = &g_array_index(f->cuts, fx_hold, i);
+    if ((c->from == from && c->to == to) || (c->from == to && c->to == from))
+      return true;
+  }
+  return false;
+}
+
 /* Encodes `m` (so every message in every test goes through the codec) and queues the bytes. */
 static void enqueue(fixture *f, rs_node_id from, rs_node_id to, const rs_msg *m)
 {
@@ -87,8 +105,8 @@ static void enqueue(fixture *f, rs_node_id from, rs_node_id to, const rs_msg *m)
   s->bytes = g_byte_array_new();
   assert_true(rs_msg_encode(m, s->bytes) > 0);
   g_ptr_array_add(f->sent, s);
-  if (to >= f->n_nodes) {
-    s->dropped = true; /* nobody by that id: lost on the wire */
+  if (to >= f->n_nodes || cut(f, from, to)) {
+    s->dropped = true; /* nobody by that id, or a partition: lost on the wire */
     return;
   }
   double lat = from < FX_MAX_NODES ? f->latency[from][to] : -1;
@@ -156,10 +174,25 @@ static void host_event(void *ctx, const rs_event *ev)
   g_ptr_array_add(n->f->events, e);
 }
 
+/* Failover `peer`: another node asks for this restart; the fixture crashes the node (if up) and
+ * boots it again once the delay has passed, as the simulator's harness does. */
+static void host_restart_node(void *ctx, rs_node_id node, double delay)
+{
+  fx_node *n = ctx;
+  fixture *f = n->f;
+  if (node >= f->n_nodes)
+    return;
+  fx_node *target = f->nodes[node];
+  target->restarts_asked++;
+  target->restart_delay = delay;
+  target->reboot = (fx_timer){.armed = true, .at = f->now + delay, .serial = ++f->serial};
+}
+
 static rs_host host_of(fx_node *n)
 {
   return (rs_host){.ctx = n, .send = host_send, .timer_arm = host_timer_arm, .timer_cancel = host_timer_cancel,
-                   .now = host_now, .random = host_random, .event = host_event};
+                   .now = host_now, .random = host_random, .event = host_event,
+                   .restart_node = host_restart_node};
 }
 
 /* ---- building ---- */
@@ -173,6 +206,7 @@ fixture *fixture_new(uint64_t seed, const rs_app_ops *app)
   f->queue = g_ptr_array_new();
   f->holds = g_array_new(FALSE, FALSE, sizeof(fx_hold));
   f->events = g_ptr_array_new();
+  f->cuts = g_array_new(FALSE, FALSE, sizeof(fx_hold));
   for (int i = 0; i < FX_MAX_NODES; i++)
     for (int j = 0; j < FX_MAX_NODES; j++)
       f->latency[i][j] = -1;
@@ -222,6 +256,7 @@ void fixture_free(fixture *f)
   g_ptr_array_free(f->queue, TRUE);
   g_array_free(f->holds, TRUE);
   g_ptr_array_free(f->events, TRUE);
+  g_array_free(f->cuts, TRUE);
   g_ptr_array_remove(live_fixtures, f);
   g_free(f);
 }
@@ -274,14 +309,82 @@ static fx_node *add_replica(fixture *f, fx_kind kind)
   return n;
 }
 
+/* Makes the node's replica from its config and its store (which survives crashes) and starts it. */
+static void boot_pb(fx_node *n)
+{
+  rs_host host = host_of(n);
+  n->down = false;
+  n->pb = pb_new(&n->pb_cfg, &host, n->store);
+  pb_start(n->pb);
+}
+
 rs_node_id fixture_add_pb(fixture *f, bool blocking, bool reads_primary)
 {
+  pb_config cfg = {.registry = FX_REGISTRY, .blocking = blocking, .reads_primary = reads_primary};
+  rs_node_id id = fixture_add_pb_config(f, &cfg);
+  fixture_start_pb(f, id);
+  return id;
+}
+
+rs_node_id fixture_add_pb_config(fixture *f, const pb_config *cfg)
+{
   fx_node *n = add_replica(f, FX_KIND_PB);
-  pb_config cfg = {.self = n->id, .registry = FX_REGISTRY, .blocking = blocking, .reads_primary = reads_primary};
-  rs_host host = host_of(n);
-  n->pb = pb_new(&cfg, &host, n->store);
-  pb_start(n->pb);
+  n->pb_cfg = *cfg;
+  n->pb_cfg.self = n->id;
+  n->down = true;
   return n->id;
+}
+
+void fixture_start_pb(fixture *f, rs_node_id node)
+{
+  fx_node *n = node_of(f, node);
+  assert_int_equal(n->kind, FX_KIND_PB);
+  assert_null(n->pb);
+  boot_pb(n);
+}
+
+void fixture_crash(fixture *f, rs_node_id node)
+{
+  fx_node *n = node_of(f, node);
+  assert_int_equal(n->kind, FX_KIND_PB);
+  pb_free(n->pb);
+  n->pb = NULL;
+  n->down = true;
+  for (int t = 0; t < FX_MAX_TIMERS; t++)
+    n->timers[t].armed = false;
+}
+
+void fixture_restart(fixture *f, rs_node_id node)
+{
+  fx_node *n = node_of(f, node);
+  if (n->pb)
+    fixture_crash(f, node);
+  boot_pb(n);
+}
+
+int fixture_restarts_asked(const fixture *f, rs_node_id node, double *delay)
+{
+  const fx_node *n = node_of(f, node);
+  if (delay)
+    *delay = n->restart_delay;
+  return n->restarts_asked;
+}
+
+void fixture_cut(fixture *f, rs_node_id a, rs_node_id b)
+{
+  fx_hold c = {a, b};
+  g_array_append_val(f->cuts, c);
+  fixture_drop(f, a, b, FX_ANY_MSG);
+  fixture_drop(f, b, a, FX_ANY_MSG);
+}
+
+void fixture_heal(fixture *f, rs_node_id a, rs_node_id b)
+{
+  for (guint i = f->cuts->len; i-- > 0;) {
+    const fx_hold *c = &g_array_index(f->cuts, fx_hold, i);
+    if ((c->from == a && c->to == b) || (c->from == b && c->to == a))
+      g_array_remove_index(f->cuts, i);
+  }
 }
 
 rs_node_id fixture_add_quorum_replica(fixture *f)
@@ -323,7 +426,13 @@ static rs_node_id add_client(fixture *f, const char *name, double timeout, int a
   fx_node *n = add_node(f, FX_KIND_CLIENT, name);
   rs_host host = host_of(n);
   rs_client_config cfg = {.self = n->id, .registry = FX_REGISTRY, .quorum = f->quorum, .app = f->app,
-                          .timeout = timeout, .attempts = attempts};
+                          .timeout = timeout, .attempts = attempts, .failover = f->fo.failover,
+                          .view_service = f->fo.view_service, .reads_primary = f->fo.reads_primary};
+  if (f->fo.failover == RS_FAILOVER_CORE_PEER || f->fo.failover == RS_FAILOVER_CORE_ORDERED) {
+    cfg.n_peers = f->fo.n_replicas;
+    for (uint32_t i = 0; i < cfg.n_peers; i++)
+      cfg.peers[i] = FX_R1 + i;
+  }
   if (driver) {
     n->driver = rs_driver_new(driver, &host);
     cfg.on_ready = rs_driver_on_ready;
@@ -353,6 +462,29 @@ void fixture_pb_cluster(fixture *f, int n, bool blocking, bool reads_primary)
   fixture_add_registry(f, false, (uint32_t)n, 0, 0);
   for (int i = 0; i < n; i++)
     fixture_add_pb(f, blocking, reads_primary);
+}
+
+void fixture_failover_cluster(fixture *f, int n, bool blocking, const fx_failover *fo)
+{
+  f->fo = *fo;
+  f->fo.n_replicas = (uint32_t)n;
+  fixture_add_registry(f, false, (uint32_t)n, 0, 0);
+  pb_config cfg = {.registry = FX_REGISTRY, .blocking = blocking, .reads_primary = fo->reads_primary,
+                   .failover = fo->failover, .heartbeat = fo->heartbeat, .dead_after = fo->dead_after,
+                   .restart_delay = fo->restart_delay, .view_service = FX_R1 + (rs_node_id)n};
+  if (fo->failover == RS_FAILOVER_CORE_PEER || fo->failover == RS_FAILOVER_CORE_ORDERED) {
+    cfg.n_peers = (uint32_t)n;
+    for (int i = 0; i < n; i++)
+      cfg.peers[i] = FX_R1 + (rs_node_id)i;
+  }
+  for (int i = 0; i < n; i++)
+    fixture_add_pb_config(f, &cfg);
+  if (fo->failover == RS_FAILOVER_CORE_VIEW_SERVICE) {
+    f->fo.view_service = fixture_add_view_service(f, fo->heartbeat, fo->dead_after);
+    assert_int_equal(f->fo.view_service, cfg.view_service);
+  }
+  for (int i = 0; i < n; i++)
+    fixture_start_pb(f, FX_R1 + (rs_node_id)i);
 }
 
 void fixture_quorum_cluster(fixture *f, int n, int nr, int nw)
@@ -408,6 +540,13 @@ static bool find_next(const fixture *f, fx_next *next)
         have = true;
       }
     }
+  for (uint32_t n = 0; n < f->n_nodes; n++) {
+    const fx_timer *tm = &f->nodes[n]->reboot;
+    if (tm->armed && sooner(tm->at, tm->serial, next, have)) {
+      *next = (fx_next){.node = f->nodes[n], .timer = FX_REBOOT, .at = tm->at, .serial = tm->serial};
+      have = true;
+    }
+  }
   return have;
 }
 
@@ -435,7 +574,8 @@ static void dispatch(fx_node *n, rs_node_id from, const rs_msg *m)
     rs_registry_handle(n->registry, from, m);
     break;
   case FX_KIND_PB:
-    pb_handle(n->pb, from, m);
+    if (n->pb)
+      pb_handle(n->pb, from, m);
     break;
   case FX_KIND_QUORUM:
     quorum_replica_handle(n->quorum, from, m);
@@ -458,6 +598,12 @@ static void deliver_at(fixture *f, guint pos)
 {
   fx_sent *s = g_ptr_array_index(f->queue, pos);
   g_ptr_array_remove_index(f->queue, pos);
+  if (node_of(f, s->to)->down) {
+    s->dropped = true; /* its host is down: the message is lost */
+    if (s->at > f->now)
+      f->now = s->at;
+    return;
+  }
   s->delivered = true;
   if (s->at > f->now)
     f->now = s->at;
@@ -475,6 +621,8 @@ static void fire(fixture *f, fx_node *n, int timer)
     f->now = n->timers[timer].at;
   if (n->kind == FX_KIND_VS)
     vs_timer(n->vs, timer);
+  if (n->kind == FX_KIND_PB && n->pb)
+    pb_timer(n->pb, timer);
   if (n->kind != FX_KIND_CLIENT)
     return;
   if (timer < RS_DRIVER_TIMER_NEXT)
@@ -485,10 +633,16 @@ static void fire(fixture *f, fx_node *n, int timer)
 
 static void run_next(fixture *f, const fx_next *next)
 {
-  if (next->msg)
+  if (next->msg) {
     deliver_at(f, next->pos);
-  else
+  } else if (next->timer == FX_REBOOT) {
+    next->node->reboot.armed = false;
+    if (next->at > f->now)
+      f->now = next->at;
+    fixture_restart(f, next->node->id);
+  } else {
     fire(f, next->node, next->timer);
+  }
 }
 
 bool fixture_step(fixture *f)

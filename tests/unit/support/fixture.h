@@ -24,6 +24,17 @@ enum { FX_REGISTRY = 0, FX_R1 = 1, FX_R2 = 2, FX_R3 = 3, FX_R4 = 4, FX_R5 = 5 };
 
 typedef struct fixture fixture;
 
+/* A failover cluster's settings (fixture_failover_cluster); its clients follow them. */
+typedef struct fx_failover {
+  rs_failover_core failover;
+  double heartbeat;       /* 0: the replica's default */
+  uint32_t dead_after;    /* 0: default */
+  double restart_delay;   /* 0: default */
+  bool reads_primary;
+  rs_node_id view_service; /* set by fixture_failover_cluster */
+  uint32_t n_replicas;     /* set by fixture_failover_cluster */
+} fx_failover;
+
 /* One message a node sent: kept for the whole run, so a test can read what was said. */
 typedef struct fx_sent {
   uint64_t serial;    /* order of sending, also the tie-breaker for equal delivery times */
@@ -76,6 +87,26 @@ rs_node_id fixture_add_driven_client(fixture *f, const char *name, double timeou
 /* A registry and n replicas, added in id order (not yet run). */
 void fixture_pb_cluster(fixture *f, int n, bool blocking, bool reads_primary);
 void fixture_quorum_cluster(fixture *f, int n, int nr, int nw);
+/* A registry, n replicas with failover `fo` (peer, ordered: all of them, in id order, are the
+ * peer list) and, for view-service, a view service as node n + 1; the replicas start together
+ * once all exist. Clients added afterwards follow the same failover design. */
+void fixture_failover_cluster(fixture *f, int n, bool blocking, const fx_failover *fo);
+/* A replica with this config (self is filled in), not started; fixture_start_pb starts it. */
+rs_node_id fixture_add_pb_config(fixture *f, const pb_config *cfg);
+void fixture_start_pb(fixture *f, rs_node_id node);
+
+/* ---- crashes, restarts, partitions ---- */
+
+/* The replica's host goes down: its memory is lost, messages to it are lost, its timers stop.
+ * Its store survives; fixture_restart boots a new replica from it. */
+void fixture_crash(fixture *f, rs_node_id node);
+void fixture_restart(fixture *f, rs_node_id node);
+/* How often a node asked the host to restart `node` (rs_host.restart_node), and the latest
+ * delay asked for. The fixture performs each restart when its delay has passed. */
+int fixture_restarts_asked(const fixture *f, rs_node_id node, double *delay);
+/* Every message between a and b, both ways, is lost until healed (queued ones too). */
+void fixture_cut(fixture *f, rs_node_id a, rs_node_id b);
+void fixture_heal(fixture *f, rs_node_id a, rs_node_id b);
 
 /* ---- the clock and the queue ---- */
 

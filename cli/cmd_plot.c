@@ -1,0 +1,86 @@
+/* `replsim plot`: draws a run folder's plots (latency over time, space-time diagram) with gnuplot. */
+#include "analysis/plot.h"
+#include "commands.h"
+
+#include <glib.h>
+#include <math.h>
+#include <stdio.h>
+
+typedef struct plot_options {
+  double from, to;
+  char **args;
+} plot_options;
+
+/* Parses the options; false (after saying why) on anything the command cannot use. */
+static bool plot_parse_options(int argc, char **argv, plot_options *o)
+{
+  o->from = NAN;
+  o->to = NAN;
+  GOptionEntry entries[] = {
+      {"from", 0, 0, G_OPTION_ARG_DOUBLE, &o->from,
+       "Start of the space-time diagram's window, in simulated seconds", "S"},
+      {"to", 0, 0, G_OPTION_ARG_DOUBLE, &o->to,
+       "End of the space-time diagram's window, in simulated seconds (default: the first 300 messages)", "S"},
+      {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &o->args, NULL, "DIR"},
+      {NULL, 0, 0, 0, NULL, NULL, NULL}};
+  GOptionContext *ctx = g_option_context_new("DIR");
+  g_option_context_set_summary(ctx, "Draws the plots of a run folder (the --out of replsim run) into DIR/plots/,\n"
+                                    "each as PNG and SVG with its gnuplot script and data beside it:\n"
+                                    "  latency.*    latency of every operation over simulated time, faults shaded\n"
+                                    "  spacetime.*  space-time diagram: a lane per node, an arrow per message\n"
+                                    "Exit status: 0 drawn, 1 gnuplot missing or failing, 2 bad input.");
+  g_option_context_add_main_entries(ctx, entries, NULL);
+  GError *error = NULL;
+  bool ok = g_option_context_parse(ctx, &argc, &argv, &error);
+  if (!ok) {
+    fprintf(stderr, "replsim plot: %s\n", error->message);
+    g_error_free(error);
+  } else if (!o->args || !o->args[0] || o->args[1]) {
+    fprintf(stderr, "replsim plot: expected exactly one run folder (see replsim plot --help)\n");
+    ok = false;
+  } else if (!isnan(o->from) && (!isfinite(o->from) || o->from < 0)) {
+    fprintf(stderr, "replsim plot: --from must be a time in seconds, 0 or more\n");
+    ok = false;
+  } else if (!isnan(o->to) && (!isfinite(o->to) || o->to <= (isnan(o->from) ? 0 : o->from))) {
+    fprintf(stderr, "replsim plot: --to must be a time in seconds after --from (and after 0)\n");
+    ok = false;
+  }
+  g_option_context_free(ctx);
+  return ok;
+}
+
+int cmd_plot(int argc, char **argv)
+{
+  plot_options o = {0};
+  if (!plot_parse_options(argc, argv, &o)) {
+    g_strfreev(o.args);
+    return RS_EXIT_BAD_INPUT;
+  }
+  int status = RS_EXIT_BAD_INPUT;
+  const char *dir = o.args[0];
+  char *trace = g_build_filename(dir, "trace.jsonl", NULL);
+  if (!g_file_test(dir, G_FILE_TEST_IS_DIR)) {
+    fprintf(stderr, "replsim plot: %s: no such folder\n", dir);
+  } else if (!g_file_test(trace, G_FILE_TEST_IS_REGULAR)) {
+    fprintf(stderr, "replsim plot: %s: no trace.jsonl (is it a run's output folder?)\n", dir);
+  } else if (!plot_gnuplot_available()) {
+    fprintf(stderr, "replsim plot: gnuplot is not installed (on Debian or Ubuntu: apt-get install gnuplot-nox)\n");
+    status = RS_EXIT_FAILED;
+  } else {
+    plot_window win = {!isnan(o.from), !isnan(o.to), isnan(o.from) ? 0 : o.from, isnan(o.to) ? 0 : o.to};
+    GPtrArray *written = g_ptr_array_new_with_free_func(g_free);
+    char *err = NULL;
+    if (plot_run_dir(dir, &win, written, &err)) {
+      for (guint i = 0; i < written->len; i++)
+        printf("%s\n", (const char *)written->pdata[i]);
+      status = RS_EXIT_OK;
+    } else {
+      fprintf(stderr, "replsim plot: %s\n", err);
+      g_free(err);
+    }
+    g_ptr_array_free(written, TRUE);
+  }
+  g_free(trace);
+  g_strfreev(o.args);
+  return status;
+}

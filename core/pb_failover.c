@@ -1,0 +1,434 @@
+/* Failure handling for primary-backup (failover view-service, peer, ordered): heartbeats, views,
+ * promotion, restarts of dead backups and the fixed leader list. The wire protocol of each is
+ * described in pb_replica.h; replication itself stays in pb_replica.c. */
+#include "pb_internal.h"
+
+static bool is_mode(const pb_replica *r, rs_failover_core f) { return r->cfg.failover == f; }
+
+int pb_peer_pos(const pb_replica *r, rs_node_id id)
+{
+  for (uint32_t i = 0; i < r->cfg.n_peers; i++)
+    if (r->cfg.peers[i] == id)
+      return (int)i;
+  return -1;
+}
+
+static peer_state *find_peer(pb_replica *r, rs_node_id id)
+{
+  int pos = pb_peer_pos(r, id);
+  return pos >= 0 && id != r->cfg.self ? &r->peers[pos] : NULL;
+}
+
+/* Alive until dead_after ticks passed without its heartbeat (a peer not heard yet included). */
+static bool alive(const pb_replica *r, const peer_state *p) { return p->missed < r->cfg.dead_after; }
+
+static void arm_heartbeat(pb_replica *r)
+{
+  r->host.timer_arm(r->host.ctx, PB_TIMER_HEARTBEAT, r->cfg.heartbeat);
+}
+
+/* Takes a role in view `view`; the trace hears of a new role, or of the same role in a new view. */
+static void enter(pb_replica *r, pb_role role, rs_node_id primary, uint64_t view)
+{
+  bool new_view = view != r->view;
+  pb_role before = r->role;
+  r->view = view;
+  pb_set_role(r, role, primary);
+  if (before == role && new_view) {
+    rs_event ev = {.type = RS_EV_ROLE, .role = pb_role_name(role), .view = view};
+    rs_emit(&r->host, &ev);
+  }
+}
+
+/* This replica now orders updates; whatever it buffered from a former primary is void. */
+static void become_primary(pb_replica *r, uint64_t view)
+{
+  if (r->role != PB_ROLE_PRIMARY) {
+    pb_forget_early(r);
+    g_array_set_size(r->backups, 0);
+  }
+  r->installed = true;
+  enter(r, PB_ROLE_PRIMARY, r->cfg.self, view);
+}
+
+/* This replica follows `primary` (or nobody, when idle). A former primary forgets its work; a new
+ * primary to follow means waiting for its STATE. */
+static void become_follower(pb_replica *r, pb_role role, rs_node_id primary, uint64_t view)
+{
+  if (r->role == PB_ROLE_PRIMARY)
+    pb_forget_primary_work(r);
+  if (role != PB_ROLE_BACKUP || r->role != PB_ROLE_BACKUP || r->primary != primary) {
+    r->installed = false;
+    pb_forget_early(r);
+  }
+  enter(r, role, primary, view);
+}
+
+void pb_note_client(pb_replica *r, rs_node_id client)
+{
+  if (!is_mode(r, RS_FAILOVER_CORE_PEER))
+    return;
+  for (guint i = 0; i < r->clients->len; i++)
+    if (g_array_index(r->clients, rs_node_id, i) == client)
+      return;
+  g_array_append_val(r->clients, client);
+}
+
+/* Peer: tells every client heard from who the primary is and which backups hold its state. */
+static void tell_clients(pb_replica *r)
+{
+  rs_msg m = {.type = RS_MSG_VIEW, .view = r->view, .node = r->cfg.self};
+  for (guint i = 0; i < r->backups->len && m.n_nodes < RS_MAX_NODES; i++) {
+    const backup_state *b = &g_array_index(r->backups, backup_state, i);
+    if (b->confirmed)
+      m.nodes[m.n_nodes++] = b->id;
+  }
+  for (guint i = 0; i < r->clients->len; i++)
+    rs_send(&r->host, g_array_index(r->clients, rs_node_id, i), &m);
+}
+
+/* A primary resends STATE to a backup that has not acknowledged it for two intervals (lost). */
+static void resend_states(pb_replica *r)
+{
+  if (r->role != PB_ROLE_PRIMARY)
+    return;
+  double now = rs_now(&r->host);
+  for (guint i = 0; i < r->backups->len; i++) {
+    backup_state *b = &g_array_index(r->backups, backup_state, i);
+    if (!b->confirmed && now - b->state_sent >= 2 * r->cfg.heartbeat)
+      pb_send_state(r, b);
+  }
+}
+
+/* ---- view-service ---- */
+
+/* HEARTBEAT to the service: role and number of the latest view known, and (as primary) the
+ * backups that hold the state. */
+static void vs_beat(pb_replica *r)
+{
+  rs_msg m = {.type = RS_MSG_HEARTBEAT, .view = r->known.num, .which = RS_SERVICE_NONE};
+  if (r->role == PB_ROLE_PRIMARY) {
+    m.which = RS_SERVICE_PRIMARY;
+    for (guint i = 0; i < r->backups->len && m.n_nodes < RS_MAX_NODES; i++) {
+      const backup_state *b = &g_array_index(r->backups, backup_state, i);
+      if (b->confirmed)
+        m.nodes[m.n_nodes++] = b->id;
+    }
+  } else if (r->role == PB_ROLE_BACKUP) {
+    m.which = RS_SERVICE_BACKUP;
+  }
+  rs_send(&r->host, r->cfg.view_service, &m);
+}
+
+/* The primary makes its backups those of the view: it forgets the ones that left (no longer
+ * waiting for them) and runs the join protocol with the ones it has not counted yet. */
+static void sync_backups_with_view(pb_replica *r)
+{
+  for (guint i = r->backups->len; i-- > 0;)
+    if (!vs_view_has_backup(&r->known, g_array_index(r->backups, backup_state, i).id))
+      g_array_remove_index(r->backups, i);
+  for (uint32_t i = 0; i < r->known.n_backups; i++)
+    if (!pb_find_backup(r, r->known.backups[i]))
+      pb_join_backup(r, r->known.backups[i]);
+  pb_confirm_acked(r);
+}
+
+/* A VIEW from the service. Only a newer view counts; it decides the role, and the replica
+ * acknowledges it at once with a heartbeat. */
+void pb_on_view(pb_replica *r, rs_node_id from, const rs_msg *m)
+{
+  if (!is_mode(r, RS_FAILOVER_CORE_VIEW_SERVICE) || from != r->cfg.view_service) {
+    pb_refuse(r, from, m, "not from the view service");
+    return;
+  }
+  vs_view v;
+  vs_view_from_msg(m, &v);
+  if (v.num <= r->known.num)
+    return;
+  r->known = v;
+  if (v.primary == r->cfg.self) {
+    become_primary(r, v.num);
+    sync_backups_with_view(r);
+  } else if (vs_view_has_backup(&v, r->cfg.self)) {
+    become_follower(r, PB_ROLE_BACKUP, v.primary, v.num);
+  } else {
+    become_follower(r, PB_ROLE_IDLE, v.primary, v.num);
+  }
+  vs_beat(r);
+}
+
+/* ---- peer and ordered: heartbeats between replicas ---- */
+
+/* Whether this replica holds the state of the primary it names (or is that primary). */
+static bool holds_stream(const pb_replica *r)
+{
+  return r->role == PB_ROLE_PRIMARY || (r->role == PB_ROLE_BACKUP && r->installed);
+}
+
+static void beat_one(pb_replica *r, rs_node_id to)
+{
+  bool complete = is_mode(r, RS_FAILOVER_CORE_ORDERED) ? r->synced : holds_stream(r);
+  rs_msg m = {.type = RS_MSG_PEER_HEARTBEAT, .view = r->view, .node = r->primary,
+              .which = r->role == PB_ROLE_PRIMARY ? RS_SERVICE_PRIMARY
+                       : complete                 ? RS_SERVICE_BACKUP
+                                                  : RS_SERVICE_NONE,
+              .seq = holds_stream(r) ? 1 : 0};
+  rs_send(&r->host, to, &m);
+}
+
+static void beat_peers(pb_replica *r)
+{
+  for (uint32_t i = 0; i < r->cfg.n_peers; i++)
+    if (r->cfg.peers[i] != r->cfg.self)
+      beat_one(r, r->cfg.peers[i]);
+}
+
+/* The primary's side of the join protocol, driven by heartbeats: a peer it does not count gets
+ * the state, and so does a counted one that says it lost it (it restarted). */
+static void join_if_lacking(pb_replica *r, rs_node_id from, const rs_msg *m)
+{
+  bool holds_mine = m->node == r->cfg.self && m->seq == 1 &&
+                    (is_mode(r, RS_FAILOVER_CORE_ORDERED) || m->view == r->view);
+  backup_state *b = pb_find_backup(r, from);
+  if (!b)
+    pb_join_backup(r, from);
+  else if (!holds_mine && b->confirmed)
+    pb_send_state(r, b);
+}
+
+/* ---- peer (seed 002) ---- */
+
+/* Whether a primary at `epoch` outranks the one this replica follows: a newer epoch, or the
+ * same one and earlier in the peer list (two backups that promoted at once). */
+static bool outranks(const pb_replica *r, rs_node_id from, uint64_t epoch)
+{
+  int pos = pb_peer_pos(r, from);
+  if (from == r->cfg.self || pos < 0)
+    return false;
+  if (epoch != r->view)
+    return epoch > r->view;
+  if (from == r->primary)
+    return false;
+  return r->primary == RS_NO_NODE || pos < pb_peer_pos(r, r->primary);
+}
+
+static void follow(pb_replica *r, rs_node_id primary, uint64_t epoch)
+{
+  become_follower(r, PB_ROLE_BACKUP, primary, epoch);
+  beat_one(r, primary);
+}
+
+void pb_peer_follow_newer(pb_replica *r, rs_node_id from, uint64_t epoch)
+{
+  if (outranks(r, from, epoch))
+    follow(r, from, epoch);
+}
+
+/* A backup whose primary is dead takes over, unless a live backup comes before it in the list. */
+static void maybe_promote(pb_replica *r)
+{
+  for (uint32_t i = 0; i < r->cfg.n_peers; i++) {
+    rs_node_id id = r->cfg.peers[i];
+    if (id == r->cfg.self)
+      break;
+    if (id != r->primary && alive(r, &r->peers[i]))
+      return;
+  }
+  become_primary(r, r->view + 1);
+  beat_peers(r);
+  tell_clients(r);
+}
+
+/* The primary drops its dead backups (a blocking primary stops waiting for them), asks the host
+ * to restart each one after the restart delay, and tells the clients. */
+static void drop_dead_backups(pb_replica *r, bool restart)
+{
+  bool changed = false;
+  for (guint i = r->backups->len; i-- > 0;) {
+    rs_node_id id = g_array_index(r->backups, backup_state, i).id;
+    peer_state *p = find_peer(r, id);
+    if (!p || alive(r, p))
+      continue;
+    pb_drop_backup(r, id);
+    changed = true;
+    if (restart && !p->restart_asked && r->host.restart_node) {
+      p->restart_asked = true;
+      r->host.restart_node(r->host.ctx, id, r->cfg.restart_delay);
+    }
+  }
+  if (changed && is_mode(r, RS_FAILOVER_CORE_PEER))
+    tell_clients(r);
+}
+
+static void peer_tick(pb_replica *r)
+{
+  if (r->role == PB_ROLE_BACKUP && r->installed) {
+    peer_state *p = find_peer(r, r->primary);
+    if (p && !alive(r, p))
+      maybe_promote(r);
+  } else if (r->role == PB_ROLE_PRIMARY) {
+    drop_dead_backups(r, true);
+  }
+}
+
+static void peer_on_beat(pb_replica *r, rs_node_id from, const rs_msg *m)
+{
+  if (m->node == from && outranks(r, from, m->view)) {
+    follow(r, from, m->view);
+    return;
+  }
+  if (r->role == PB_ROLE_PRIMARY)
+    join_if_lacking(r, from, m);
+}
+
+/* ---- ordered (seed 003) ---- */
+
+/* The first replica of the list that is alive and holds a complete state (RS_NO_NODE: none). */
+static rs_node_id ordered_leader(const pb_replica *r)
+{
+  for (uint32_t i = 0; i < r->cfg.n_peers; i++) {
+    rs_node_id id = r->cfg.peers[i];
+    if (id == r->cfg.self) {
+      if (r->synced)
+        return id;
+    } else if (alive(r, &r->peers[i]) && r->peers[i].heard && r->peers[i].holds_state) {
+      return id;
+    }
+  }
+  return RS_NO_NODE;
+}
+
+/* Follows the leader rule: a new leader announces itself and sends its state to the live others,
+ * everyone else follows the leader (and waits for its state). */
+static void ordered_decide(pb_replica *r)
+{
+  rs_node_id leader = ordered_leader(r);
+  if (leader == r->cfg.self) {
+    if (r->role == PB_ROLE_PRIMARY)
+      return;
+    become_primary(r, r->view + 1);
+    beat_peers(r);
+    for (uint32_t i = 0; i < r->cfg.n_peers; i++)
+      if (r->cfg.peers[i] != r->cfg.self && r->peers[i].heard && alive(r, &r->peers[i]))
+        pb_join_backup(r, r->cfg.peers[i]);
+    return;
+  }
+  pb_role role = leader == RS_NO_NODE ? PB_ROLE_IDLE : PB_ROLE_BACKUP;
+  if (r->role != role || r->primary != leader)
+    become_follower(r, role, leader, r->view + 1);
+}
+
+/* A cold start: every replica heard is as new as this one, so all hold the same (empty or
+ * recovered) state and the list decides. */
+static void finish_cold_start(pb_replica *r)
+{
+  r->probing = false;
+  r->synced = true;
+  for (uint32_t i = 0; i < r->cfg.n_peers; i++)
+    if (r->peers[i].heard)
+      r->peers[i].holds_state = true;
+}
+
+static bool every_peer_heard(const pb_replica *r)
+{
+  for (uint32_t i = 0; i < r->cfg.n_peers; i++)
+    if (r->cfg.peers[i] != r->cfg.self && !r->peers[i].heard)
+      return false;
+  return true;
+}
+
+static void ordered_on_beat(pb_replica *r, rs_node_id from, const rs_msg *m, peer_state *p)
+{
+  if (r->probing && p->holds_state)
+    r->probing = false; /* someone holds a state: this replica came back and waits for it */
+  else if (r->probing && every_peer_heard(r))
+    finish_cold_start(r);
+  ordered_decide(r);
+  if (r->synced && m->which == RS_SERVICE_NONE)
+    beat_one(r, from); /* answer a replica that just started, so it learns who holds a state */
+  if (r->role == PB_ROLE_PRIMARY)
+    join_if_lacking(r, from, m);
+}
+
+static void ordered_tick(pb_replica *r)
+{
+  if (r->probing)
+    finish_cold_start(r); /* a whole interval and nobody with a state answered */
+  if (r->role == PB_ROLE_PRIMARY)
+    drop_dead_backups(r, false);
+  ordered_decide(r);
+}
+
+/* ---- entry points ---- */
+
+void pb_failover_start(pb_replica *r)
+{
+  if (is_mode(r, RS_FAILOVER_CORE_VIEW_SERVICE)) {
+    vs_beat(r);
+  } else {
+    r->probing = is_mode(r, RS_FAILOVER_CORE_ORDERED);
+    beat_peers(r);
+  }
+  arm_heartbeat(r);
+}
+
+/* Every interval: heartbeat, count a missed beat for every peer, act on the dead, and resend
+ * state transfers that went unacknowledged. */
+void pb_on_heartbeat_timer(pb_replica *r)
+{
+  arm_heartbeat(r);
+  if (is_mode(r, RS_FAILOVER_CORE_VIEW_SERVICE)) {
+    vs_beat(r);
+    resend_states(r);
+    return;
+  }
+  for (uint32_t i = 0; i < r->cfg.n_peers; i++)
+    if (r->cfg.peers[i] != r->cfg.self && r->peers[i].missed < UINT32_MAX)
+      r->peers[i].missed++;
+  beat_peers(r);
+  if (is_mode(r, RS_FAILOVER_CORE_PEER))
+    peer_tick(r);
+  else
+    ordered_tick(r);
+  resend_states(r);
+}
+
+/* A peer's heartbeat: it is alive, says whether it holds a state, and whom it follows. */
+void pb_on_peer_heartbeat(pb_replica *r, rs_node_id from, const rs_msg *m)
+{
+  peer_state *p = find_peer(r, from);
+  bool peers_mode = is_mode(r, RS_FAILOVER_CORE_PEER) || is_mode(r, RS_FAILOVER_CORE_ORDERED);
+  if (!peers_mode || !p) {
+    pb_refuse(r, from, m, "not a peer");
+    return;
+  }
+  p->missed = 0;
+  p->heard = true;
+  p->holds_state = m->which != RS_SERVICE_NONE;
+  p->restart_asked = false;
+  if (is_mode(r, RS_FAILOVER_CORE_PEER))
+    peer_on_beat(r, from, m);
+  else
+    ordered_on_beat(r, from, m, p);
+}
+
+/* A state transfer completed here. Ordered: this replica now holds a complete state, says so at
+ * once, and may be the leader again (it is earlier in the list). */
+void pb_after_state_installed(pb_replica *r)
+{
+  if (!is_mode(r, RS_FAILOVER_CORE_ORDERED))
+    return;
+  bool was = r->synced;
+  r->synced = true;
+  r->probing = false;
+  if (!was) {
+    beat_peers(r);
+    ordered_decide(r);
+  }
+}
+
+void pb_after_backup_confirmed(pb_replica *r)
+{
+  if (is_mode(r, RS_FAILOVER_CORE_PEER))
+    tell_clients(r);
+}

@@ -1,0 +1,84 @@
+/* What pb_replica.c (replication) and pb_failover.c (heartbeats, views, promotion) share. */
+#ifndef RS_PB_INTERNAL_H
+#define RS_PB_INTERNAL_H
+
+#include "pb_replica.h"
+#include "viewservice.h"
+
+#include <glib.h>
+
+/* An update the primary applied and is waiting to confirm (blocking mode). */
+typedef struct pending_update {
+  uint64_t index;
+  rs_node_id origin; /* replica that received the client's request */
+  rs_node_id client;
+  uint64_t seq;
+  rs_result *res;
+} pending_update;
+
+/* A backup as the primary sees it. */
+typedef struct backup_state {
+  rs_node_id id;
+  uint64_t acked;    /* every update up to this index is applied there */
+  bool confirmed;    /* it acknowledged the primary's STATE: it holds the full state */
+  double state_sent; /* when the latest STATE went to it */
+} backup_state;
+
+/* Another replica as heartbeats show it (peer, ordered). */
+typedef struct peer_state {
+  rs_node_id id;
+  uint32_t missed;    /* ticks since its latest heartbeat */
+  bool heard;         /* a heartbeat came since this replica started */
+  bool holds_state;   /* its latest heartbeat said it holds a complete state */
+  bool restart_asked; /* peer: the host was asked to restart it since it was last heard */
+} peer_state;
+
+struct pb_replica {
+  pb_config cfg;
+  rs_host host;
+  rs_store *store;       /* survives crashes: app, last update index, at-most-once table */
+  rs_app *app;
+  pb_role role;
+  rs_node_id primary;
+  uint64_t view;         /* view number (view-service), epoch (peer), leader changes (ordered) */
+  bool installed;        /* backup: has the primary's state (a transfer or an initial empty one) */
+  GArray *backups;       /* backup_state, in the order they joined */
+  GQueue *pending;       /* pending_update*, by index (blocking primary) */
+  GTree *early;          /* index -> early_update* (backup) */
+  /* failover */
+  vs_view known;         /* view-service: the latest view received */
+  peer_state peers[RS_MAX_NODES]; /* peer, ordered: cfg.peers in order (self included, unused) */
+  bool synced;           /* ordered: holds a complete state (cold start or a transfer) */
+  bool probing;          /* ordered: just started, listening for a peer that holds a state */
+  GArray *clients;       /* rs_node_id: clients that sent requests (peer: told of changes) */
+};
+
+/* The store's fields under the names the protocol uses. */
+#define LAST_INDEX(r) ((r)->store->last_index)
+#define DEDUP(r) ((r)->store->dedup)
+
+/* pb_replica.c */
+void pb_refuse(pb_replica *r, rs_node_id from, const rs_msg *m, const char *why);
+void pb_set_role(pb_replica *r, pb_role role, rs_node_id primary);
+backup_state *pb_find_backup(pb_replica *r, rs_node_id id);
+void pb_send_state(pb_replica *r, backup_state *b);
+void pb_join_backup(pb_replica *r, rs_node_id node);
+void pb_drop_backup(pb_replica *r, rs_node_id node);
+void pb_confirm_acked(pb_replica *r);
+void pb_forget_primary_work(pb_replica *r);
+void pb_forget_early(pb_replica *r);
+bool pb_answers_updates(const pb_replica *r);
+
+/* pb_failover.c */
+void pb_failover_start(pb_replica *r);
+void pb_on_heartbeat_timer(pb_replica *r);
+void pb_on_view(pb_replica *r, rs_node_id from, const rs_msg *m);
+void pb_on_peer_heartbeat(pb_replica *r, rs_node_id from, const rs_msg *m);
+/* peer: a STATE or REPLICATE from a primary of a newer epoch makes this replica its backup. */
+void pb_peer_follow_newer(pb_replica *r, rs_node_id from, uint64_t epoch);
+void pb_after_state_installed(pb_replica *r);
+void pb_after_backup_confirmed(pb_replica *r);
+void pb_note_client(pb_replica *r, rs_node_id client);
+int pb_peer_pos(const pb_replica *r, rs_node_id id);
+
+#endif
