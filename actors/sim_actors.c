@@ -77,9 +77,60 @@ static void notify_if_quiet(sim_world *w)
 
 /* Puts what the last handler produced on the wire, then wakes the timer actor if the handler
  * armed a timer earlier than the one it sleeps towards. Every simcall of a node happens here. */
+/* What a restart the core asked for carries to the actor that performs it. */
+typedef struct restart_job {
+  sim_world *w;
+  rs_node_id requester, node;
+  double delay;
+} restart_job;
+
+/* Performs one restart (seed 002: the primary restarts a dead backup): the node's host goes down
+ * now if it is still up (a backup that only looked dead), and boots `delay` later. The actor runs
+ * on the requester's host, so a requester that crashes meanwhile restarts nobody. */
+static void restart_actor(int argc, char *argv[])
+{
+  (void)argc;
+  (void)argv;
+  restart_job *job = sg_actor_self_get_data();
+  sim_world *w = job->w;
+  sg_actor_daemonize(sg_actor_self());
+  sim_node *target = g_ptr_array_index(w->nodes, job->node);
+  char delay[32];
+  g_snprintf(delay, sizeof delay, "%g", job->delay);
+  const char *start[] = {"node", target->name, "by", sim_node_name(w, job->requester), "boot", delay, NULL};
+  trace_fault(w->trace, simgrid_get_clock(), "restart", "start", start);
+  if (target->up)
+    sim_host_crash(w, target->host);
+  sg_actor_sleep_for(job->delay);
+  const char *end[] = {"node", target->name, NULL};
+  trace_fault(w->trace, simgrid_get_clock(), "restart", "end", end);
+  sim_host_boot(w, target->host);
+}
+
+static void start_restarts(sim_node *n)
+{
+  for (guint i = 0; i < n->restarts->len; i++) {
+    sim_restart *r = &g_array_index(n->restarts, sim_restart, i);
+    if (r->node >= n->world->nodes->len)
+      continue;
+    /* The world owns the job: the actor may die with its host before it is done. */
+    restart_job *job = g_new(restart_job, 1);
+    *job = (restart_job){.w = n->world, .requester = n->id, .node = r->node, .delay = r->delay};
+    g_ptr_array_add(n->world->jobs, job);
+    char *name = g_strdup_printf("restart-%s", sim_node_name(n->world, r->node));
+    sg_actor_t a = sg_actor_init(name, n->host);
+    g_free(name);
+    sg_actor_set_data(a, job);
+    sg_actor_start(a, restart_actor, 0, NULL);
+  }
+  g_array_set_size(n->restarts, 0);
+}
+
 void sim_flush(sim_node *n)
 {
   sim_world *w = n->world;
+  if (n->restarts->len)
+    start_restarts(n);
   if (n->timer_kick) {
     n->timer_kick = false;
     sg_sem_release(n->timer_sem);

@@ -2,6 +2,19 @@
  * from the store that survived), and is lost, with everything in memory, when its host crashes. */
 #include "sim_world.h"
 
+/* The replicas the scenario deploys from the start, in order (not those a <join> adds later):
+ * the fixed list of the peer and ordered designs. */
+guint32 sim_replica_ids(const sim_world *w, rs_node_id *out)
+{
+  guint32 count = 0;
+  for (guint i = 0; i < w->nodes->len && count < RS_MAX_NODES; i++) {
+    const sim_node *n = g_ptr_array_index(w->nodes, i);
+    if ((n->kind == SIM_PB_REPLICA || n->kind == SIM_QUORUM_REPLICA) && !n->joining)
+      out[count++] = n->id;
+  }
+  return count;
+}
+
 static void boot_registry(sim_node *n)
 {
   const scenario *sc = n->world->sc;
@@ -37,7 +50,10 @@ static void boot_replica(sim_node *n)
     return;
   }
   pb_config cfg = {.self = n->id, .registry = w->registry_id, .blocking = sc->protocol == RS_PROTO_PB_BLOCKING,
-                   .reads_primary = sc->reads_primary};
+                   .reads_primary = sc->reads_primary, .failover = (uint8_t)sc->failover,
+                   .view_service = w->view_service_id, .heartbeat = sc->heartbeat,
+                   .dead_after = (uint32_t)sc->dead_after, .restart_delay = sc->restart_delay};
+  cfg.n_peers = sim_replica_ids(w, cfg.peers);
   n->pb = pb_new(&cfg, &n->core_host, n->store);
 }
 
@@ -55,7 +71,11 @@ static void boot_client(sim_node *n)
   int attempts = sc->workload.present ? sc->workload.retries : 3;
   rs_client_config ccfg = {.self = n->id, .registry = w->registry_id, .quorum = sc->protocol == RS_PROTO_QUORUM,
                            .app = w->app, .timeout = timeout, .attempts = attempts > 0 ? attempts : 1,
+                           .failover = sc->protocol == RS_PROTO_QUORUM ? 0 : (uint8_t)sc->failover,
+                           .view_service = w->view_service_id, .reads_primary = sc->reads_primary,
                            .on_ready = rs_driver_on_ready, .on_done = rs_driver_on_done, .arg = n->driver};
+  if (ccfg.failover)
+    ccfg.n_peers = sim_replica_ids(w, ccfg.peers);
   n->client = rs_client_new(&ccfg, &n->core_host);
   rs_driver_attach(n->driver, n->client);
 }
@@ -123,4 +143,30 @@ void sim_node_crash(sim_node *n)
     w->drivers_running--;
   }
   free_core(n);
+}
+
+/* A host goes down: SimGrid kills every actor on it, and every node there loses its memory. */
+void sim_host_crash(sim_world *w, sg_host_t host)
+{
+  if (sg_host_is_on(host))
+    sg_host_turn_off(host);
+  for (guint i = 0; i < w->nodes->len; i++) {
+    sim_node *n = g_ptr_array_index(w->nodes, i);
+    if (n->host == host)
+      sim_node_crash(n);
+  }
+}
+
+/* A host comes back: every node it ran starts again from its store. */
+void sim_host_boot(sim_world *w, sg_host_t host)
+{
+  if (!sg_host_is_on(host))
+    sg_host_turn_on(host);
+  for (guint i = 0; i < w->nodes->len; i++) {
+    sim_node *n = g_ptr_array_index(w->nodes, i);
+    if (n->host == host && !n->up && !n->joining && n->booted_once) {
+      sim_node_boot(n);
+      sim_actors_spawn(n);
+    }
+  }
 }

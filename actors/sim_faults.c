@@ -144,12 +144,7 @@ static void crash(sim_faults *f, const sc_fault *fault)
   if (!target || !target->up)
     return;
   trace_fault_line(w, fault, "crash", "start");
-  sg_host_turn_off(target->host);
-  for (guint i = 0; i < w->nodes->len; i++) {
-    sim_node *n = g_ptr_array_index(w->nodes, i);
-    if (n->host == target->host)
-      sim_node_crash(n);
-  }
+  sim_host_crash(w, target->host);
 }
 
 static void restart(sim_faults *f, const sc_fault *fault)
@@ -171,13 +166,7 @@ static void boot(sim_faults *f, const sc_fault *fault)
   if (!target || target->up || !sg_host_is_on(target->host))
     return;
   trace_fault_line(w, fault, "restart", "end");
-  for (guint i = 0; i < w->nodes->len; i++) {
-    sim_node *n = g_ptr_array_index(w->nodes, i);
-    if (n->host == target->host && !n->up && !n->joining && n->booted_once) {
-      sim_node_boot(n);
-      sim_actors_spawn(n);
-    }
-  }
+  sim_host_boot(w, target->host);
 }
 
 /* A pause freezes the node: its actors notice it before handling anything and sleep until the

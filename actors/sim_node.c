@@ -112,6 +112,14 @@ static void host_event(void *ctx, const rs_event *ev)
   sim_trace_event(ctx, ev);
 }
 
+/* Handlers never yield: the restart is queued and started by the flush after the handler. */
+static void host_restart_node(void *ctx, rs_node_id node, double delay)
+{
+  sim_node *n = ctx;
+  sim_restart r = {.node = node, .delay = delay};
+  g_array_append_val(n->restarts, r);
+}
+
 /* Each node draws from its own generator, seeded from the run's seed and its position, so adding
  * a node never changes the numbers another node draws. */
 static GRand *node_rand(const scenario *sc, rs_node_id id)
@@ -134,7 +142,8 @@ sim_node *sim_node_new(sim_world *w, sim_kind kind, const char *name, const char
   n->timer_wait_until = INFINITY;
   n->core_host = (rs_host){.ctx = n, .send = host_send, .timer_arm = host_timer_arm,
                            .timer_cancel = host_timer_cancel, .now = host_now,
-                           .random = host_random, .event = host_event};
+                           .random = host_random, .event = host_event, .restart_node = host_restart_node};
+  n->restarts = g_array_new(FALSE, FALSE, sizeof(sim_restart));
   /* Seed 000 names the heartbeat server's log heartbeat.txt. */
   char *path = kind == SIM_VIEW_SERVICE ? g_strdup_printf("%s/logs/heartbeat.txt", w->dir)
                                         : g_strdup_printf("%s/logs/%s.txt", w->dir, name);
@@ -160,6 +169,7 @@ void sim_node_free(sim_node *n)
     fclose(n->log);
   g_rand_free(n->rand);
   g_ptr_array_free(n->outbox, TRUE);
+  g_array_free(n->restarts, TRUE);
   g_free(n->name);
   g_free(n);
 }
@@ -209,6 +219,10 @@ void sim_node_fire_timer(sim_node *n, int timer)
 {
   if (n->kind == SIM_VIEW_SERVICE) {
     vs_timer(n->vs, timer);
+    return;
+  }
+  if (n->kind == SIM_PB_REPLICA) {
+    pb_timer(n->pb, timer);
     return;
   }
   if (n->kind != SIM_CLIENT)

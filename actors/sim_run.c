@@ -246,6 +246,7 @@ static sim_world *world_new(const scenario *sc, const char *dir, sim_outcome *ou
   w->app = rs_app_find(sc->app);
   w->done_cond = sg_cond_init();
   w->done_mutex = sg_mutex_init();
+  w->jobs = g_ptr_array_new_with_free_func(g_free);
   guint32 seed[3] = {(guint32)sc->seed, (guint32)(sc->seed >> 32), 0x6e657477u /* "netw" */};
   w->net_rand = g_rand_new_with_seed_array(seed, 3);
   return w;
@@ -265,6 +266,7 @@ static void world_free(sim_world *w)
   for (gsize i = 0; w->channels && i < (gsize)w->channels_n * w->channels_n; i++)
     g_free(w->channels[i]);
   g_free(w->channels);
+  g_ptr_array_free(w->jobs, TRUE);
   g_rand_free(w->net_rand);
   g_free(w->cut);
   sg_cond_destroy(w->done_cond);

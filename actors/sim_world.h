@@ -46,6 +46,12 @@ typedef struct sim_packet {
   uint8_t bytes[];
 } sim_packet;
 
+/* A node the core asked to restart (seed 002: the primary restarts a dead backup). */
+typedef struct sim_restart {
+  rs_node_id node;
+  double delay;
+} sim_restart;
+
 /* A timer of one node: fires at `due` unless cancelled or moved. */
 typedef struct sim_timer {
   int id;
@@ -90,6 +96,7 @@ typedef struct sim_node {
   bool timer_kick;          /* an earlier timer was armed during a handler */
 
   GPtrArray *outbox;        /* sim_packet* produced by the handler running now */
+  GArray *restarts;         /* sim_restart the handler asked for, started by the next flush */
 } sim_node;
 
 /* A one-way channel from one node to another: its own mailbox and its own receiving actor on
@@ -125,6 +132,7 @@ struct sim_world {
   double loss_rate, duplicate_rate; /* in force now (fault windows) */
   bool *cut;                /* cut[from * n + to]: a partition drops that direction now */
   guint cut_n;
+  GPtrArray *jobs;          /* restart jobs under way (freed at the end) */
   sim_channel **channels;   /* [to * channels_n + from], made on first use */
   guint channels_n;
   sg_mutex_t done_mutex;
@@ -138,6 +146,10 @@ void sim_wire_remove(sim_world *w, sim_packet *p);
 /* sim_boot.c: a node's life: its core node made (again, after a restart), or lost in a crash */
 void sim_node_boot(sim_node *n);
 void sim_node_crash(sim_node *n);
+guint32 sim_replica_ids(const sim_world *w, rs_node_id *out);
+void sim_host_crash(sim_world *w, sg_host_t host);
+void sim_host_boot(sim_world *w, sg_host_t host);
+void sim_restart_later(sim_node *requester, rs_node_id node, double delay);
 void sim_step_done(void *arg, const rs_script_step *step, rs_outcome outcome, const rs_result *res);
 void sim_driver_finished(void *arg);
 

@@ -5,8 +5,8 @@
  *   status and, for a read, the value; never the version) must be the model's.
  * - fail: never took effect; dropped.
  * - info and pending: may or may not have taken effect, at any time after the invocation; the
- *   completion is treated as +infinity and the answer is not checked. Placing such an operation
- *   after everything else is the same as it never taking effect, so one search covers both.
+ *   completion is treated as +infinity and the answer is not checked. The search may place
+ *   such an operation anywhere after its invocation; one it never places never took effect.
  *   Reads among them are dropped: they change nothing and nothing of theirs is checked.
  * - ok with NOT PRIMARY, NO QUORUM or BAD REQUEST: a refusal, handled like fail; ok with TIMEOUT:
  *   handled like info.
@@ -18,12 +18,14 @@
  * Two operations whose completion and invocation share a time are taken as concurrent.
  *
  * The history is split by key (P-compositionality: a history is linearizable iff each key's
- * sub-history is). Each key is searched depth-first over an entry list of calls and returns in
- * time order (Wing & Gong, as Porcupine does it): the next operation placed is one whose call
- * comes before the first pending return, and when none can be, the last placement is undone.
- * Candidates are tried in Lowe's just-in-time order: first the op whose return is that first
- * pending one, so ops are not placed early on a guess. Configurations (set of placed operations,
- * model state) already explored are remembered and not explored again. */
+ * sub-history is). Each key is searched depth-first (Wing & Gong) over an entry list of calls and
+ * returns in time order, as Porcupine does it: by Lowe's just-in-time rule the next operation
+ * placed is one whose call comes before the first pending return, and when none can be, the
+ * last placement is undone. Configurations (set of placed operations, model state) already
+ * explored are remembered and not explored again. Two reductions on top: an operation whose
+ * answer says it changed nothing (a read, a mismatch) is placed as soon as it can be, without
+ * trying alternatives, since it commutes with everything; and the search stops once every ok
+ * operation is placed, leaving the unplaced info ones as never having taken effect. */
 #include "linearize.h"
 
 #include "../core/types.h"
@@ -38,6 +40,7 @@
 #define LIN_SHOW_CHARS 64    /* longest value shown in a report, in bytes */
 #define LIN_SHOW_PREFIX 12   /* prefix operations shown in a report (the last ones) */
 #define LIN_LINES_MAX 16     /* concurrent operations whose lines a violation lists, each side */
+#define LIN_MAX_CONFIGS (1u << 24) /* a memory bound: 512 MB of configurations for one key */
 
 /* ---- Values ------------------------------------------------------------------------------- */
 
@@ -326,21 +329,25 @@ static bool lin_step(const lin_model *m, lin_strings *strs, lin_state s, const l
 
 /* ---- Memo of explored configurations ------------------------------------------------------- */
 
-/* A placed set is stored as `hi` (one past its highest operation) and the "holes" below hi that
- * are not placed. Holes are operations still pending when a later one was placed, so there are
- * few of them when concurrency is bounded, and a configuration costs O(concurrency) bytes
- * rather than a bitset of the whole key. */
+/* A configuration is remembered by a 128-bit hash of its placed set (the XOR of a random 128-bit
+ * tag per op, kept up to date in O(1) per placement) and its exact state: 32 bytes, however many
+ * ops are pending. Two different sets share a hash with probability 2^-128 per pair; a collision
+ * could only prune a branch still worth exploring (a false violation), never accept a history
+ * wrongly. Porcupine compares whole bitsets instead, which costs O(ops) bytes a configuration. */
+typedef struct lin_set_hash {
+  uint64_t a, b;
+} lin_set_hash;
+
 typedef struct lin_memo_entry {
-  uint64_t hash; /* of set and state */
+  lin_set_hash set;
   lin_state state;
-  uint32_t hi, nholes, holes_at, next;
+  uint32_t next; /* entry index + 1 of the next one in the bucket; 0: none */
 } lin_memo_entry;
 
 typedef struct lin_memo {
   uint32_t *buckets; /* entry index + 1; 0: empty */
   uint32_t mask;
   GArray *entries;   /* lin_memo_entry */
-  GArray *holes;     /* uint32_t, every entry's holes one after the other */
 } lin_memo;
 
 static uint64_t lin_mix64(uint64_t x)
@@ -356,14 +363,17 @@ static void lin_memo_init(lin_memo *m)
   m->mask = 1023;
   m->buckets = g_new0(uint32_t, m->mask + 1);
   m->entries = g_array_new(FALSE, FALSE, sizeof(lin_memo_entry));
-  m->holes = g_array_new(FALSE, FALSE, sizeof(uint32_t));
 }
 
 static void lin_memo_clear(lin_memo *m)
 {
   g_free(m->buckets);
   g_array_free(m->entries, TRUE);
-  g_array_free(m->holes, TRUE);
+}
+
+static uint32_t lin_memo_slot(const lin_memo *m, lin_set_hash set, lin_state st)
+{
+  return (uint32_t)(lin_mix64(set.a ^ lin_mix64(st)) & m->mask);
 }
 
 /* Doubles the bucket array and rechains every entry: O(entries), amortized O(1) per insert. */
@@ -374,34 +384,25 @@ static void lin_memo_grow(lin_memo *m)
   m->buckets = g_new0(uint32_t, m->mask + 1);
   for (uint32_t i = 0; i < m->entries->len; i++) {
     lin_memo_entry *e = &g_array_index(m->entries, lin_memo_entry, i);
-    e->next = m->buckets[e->hash & m->mask];
-    m->buckets[e->hash & m->mask] = i + 1;
+    uint32_t slot = lin_memo_slot(m, e->set, e->state);
+    e->next = m->buckets[slot];
+    m->buckets[slot] = i + 1;
   }
 }
 
-static bool lin_memo_same(const lin_memo *m, const lin_memo_entry *e, uint64_t hash, lin_state st,
-                          uint32_t hi, const uint32_t *holes, uint32_t nholes)
+/* Remembers a configuration; false if it was already there. O(1) expected. */
+static bool lin_memo_add(lin_memo *m, lin_set_hash set, lin_state st)
 {
-  return e->hash == hash && e->state == st && e->hi == hi && e->nholes == nholes &&
-         (nholes == 0 ||
-          memcmp(&g_array_index(m->holes, uint32_t, e->holes_at), holes, nholes * 4) == 0);
-}
-
-/* Remembers a configuration; false if it was already there. O(holes) expected. */
-static bool lin_memo_add(lin_memo *m, uint64_t set_hash, lin_state st, uint32_t hi,
-                         const uint32_t *holes, uint32_t nholes)
-{
-  uint64_t hash = lin_mix64(set_hash ^ lin_mix64(st));
-  for (uint32_t i = m->buckets[hash & m->mask]; i; ) {
+  uint32_t slot = lin_memo_slot(m, set, st);
+  for (uint32_t i = m->buckets[slot]; i;) {
     const lin_memo_entry *e = &g_array_index(m->entries, lin_memo_entry, i - 1);
-    if (lin_memo_same(m, e, hash, st, hi, holes, nholes))
+    if (e->set.a == set.a && e->set.b == set.b && e->state == st)
       return false;
     i = e->next;
   }
-  lin_memo_entry e = {hash, st, hi, nholes, m->holes->len, m->buckets[hash & m->mask]};
-  g_array_append_vals(m->holes, holes, nholes);
+  lin_memo_entry e = {set, st, m->buckets[slot]};
   g_array_append_val(m->entries, e);
-  m->buckets[hash & m->mask] = m->entries->len;
+  m->buckets[slot] = m->entries->len;
   if (m->entries->len > 2 * (m->mask + 1))
     lin_memo_grow(m);
   return true;
@@ -444,22 +445,24 @@ static bool lin_deadline_passed(lin_deadline *d)
 
 /* ---- The search over one key -------------------------------------------------------------- */
 
-/* Entry-list nodes: 0 is the head, 1 + i the call of operation i, 1 + n + i its return. */
+/* Two lists of nodes. The checked list holds the calls and returns of checked ops in time order;
+ * the unchecked list holds the calls of unchecked ops (their returns are at +infinity, so they
+ * never force anything). Node 0 heads the first, node 2n + 1 the second; 1 + i is op i's call,
+ * 1 + n + i its return. Placing an op takes its nodes out (lin_lift), undoing puts them back. */
 typedef struct lin_frame {
-  uint32_t op, hi; /* hi before the op was placed */
-  bool forced;     /* a pure op: the configuration below has no other way out */
-  lin_state state; /* state before the op was placed */
+  uint32_t op;
+  bool forced;     /* a pure op: the configuration below it has no other way out */
+  lin_state state; /* the state before the op was placed */
 } lin_frame;
 
 typedef struct lin_search {
   const lin_model *model;
   lin_strings strs;
   lin_sop *ops; /* sorted by invocation */
-  uint32_t n;
-  uint32_t *next, *prev; /* the entry list, 2n + 1 nodes, circular through the head */
-  uint32_t *rank;        /* each node's position in time order */
-  uint64_t *tag;         /* a random 64-bit tag per op: a set hashes to the XOR of its tags */
-  uint32_t *scratch;     /* holes of the configuration being remembered */
+  uint32_t n, uhead;
+  uint32_t *next, *prev; /* both lists, circular through their heads */
+  uint32_t *rank;        /* a checked op's return's position in time order */
+  lin_set_hash *tag;     /* a random 128-bit tag per op: a set hashes to the XOR of its tags */
   GArray *stack;         /* lin_frame: the placed ops, in linearization order */
   lin_memo memo;
   uint32_t *best, best_len, agree; /* longest prefix seen; stack[0..agree) == best[0..agree) */
@@ -489,29 +492,43 @@ static int lin_entry_cmp(const void *a, const void *b)
   return x->node < y->node ? -1 : x->node > y->node;
 }
 
-/* Sorts the calls and returns into one doubly linked list. O(n log n). */
-static void lin_search_link(lin_search *s)
+/* Chains `count` nodes after `head`, in the order given, closing the circle. */
+static void lin_chain(lin_search *s, uint32_t head, const lin_entry *e, uint32_t count)
 {
-  uint32_t n = s->n, total = 2 * n + 1;
-  lin_entry *e = g_new(lin_entry, 2 * n + 1);
-  for (uint32_t i = 0; i < n; i++) {
-    e[i] = (lin_entry){s->ops[i].t_call, 1 + i};
-    e[n + i] = (lin_entry){s->ops[i].t_ret, 1 + n + i};
-  }
-  qsort(e, 2 * n, sizeof *e, lin_entry_cmp);
-  s->next = g_new(uint32_t, total);
-  s->prev = g_new(uint32_t, total);
-  s->rank = g_new0(uint32_t, total);
-  uint32_t last = 0;
-  for (uint32_t j = 0; j < 2 * n; j++) {
+  uint32_t last = head;
+  for (uint32_t j = 0; j < count; j++) {
     s->next[last] = e[j].node;
     s->prev[e[j].node] = last;
-    s->rank[e[j].node] = j + 1;
     last = e[j].node;
   }
-  s->next[last] = 0;
-  s->prev[0] = last;
-  g_free(e);
+  s->next[last] = head;
+  s->prev[head] = last;
+}
+
+/* Builds both lists. O(n log n). */
+static void lin_search_link(lin_search *s)
+{
+  uint32_t n = s->n, nc = 0, nu = 0;
+  lin_entry *checked = g_new(lin_entry, 2 * n + 1), *unchecked = g_new(lin_entry, n + 1);
+  for (uint32_t i = 0; i < n; i++) {
+    if (!s->ops[i].checked) {
+      unchecked[nu++] = (lin_entry){s->ops[i].t_call, 1 + i};
+      continue;
+    }
+    checked[nc++] = (lin_entry){s->ops[i].t_call, 1 + i};
+    checked[nc++] = (lin_entry){s->ops[i].t_ret, 1 + n + i};
+  }
+  qsort(checked, nc, sizeof *checked, lin_entry_cmp);
+  s->uhead = 2 * n + 1;
+  s->next = g_new0(uint32_t, 2 * n + 2);
+  s->prev = g_new0(uint32_t, 2 * n + 2);
+  s->rank = g_new0(uint32_t, 2 * n + 2);
+  lin_chain(s, 0, checked, nc);
+  lin_chain(s, s->uhead, unchecked, nu); /* ops are sorted by call already */
+  for (uint32_t j = 0; j < nc; j++)
+    s->rank[checked[j].node] = j + 1;
+  g_free(checked);
+  g_free(unchecked);
 }
 
 static void lin_search_init(lin_search *s, const lin_model *m, lin_deadline *d)
@@ -524,15 +541,15 @@ static void lin_search_init(lin_search *s, const lin_model *m, lin_deadline *d)
   lin_memo_init(&s->memo);
 }
 
-/* Prepares the list, tags and buffers once the key's operations are in `ops`. */
+/* Prepares the lists, tags and buffers once the key's operations are in `ops`. */
 static void lin_search_ready(lin_search *s)
 {
-  qsort(s->ops, s->n, sizeof *s->ops, lin_sop_cmp);
+  if (s->n > 1)
+    qsort(s->ops, s->n, sizeof *s->ops, lin_sop_cmp);
   lin_search_link(s);
-  s->tag = g_new(uint64_t, s->n);
+  s->tag = g_new(lin_set_hash, s->n + 1);
   for (uint32_t i = 0; i < s->n; i++)
-    s->tag[i] = lin_mix64(0x5eed0000ULL + i);
-  s->scratch = g_new(uint32_t, s->n + 1);
+    s->tag[i] = (lin_set_hash){lin_mix64(2 * (uint64_t)i), lin_mix64(2 * (uint64_t)i + 1)};
   s->best = g_new(uint32_t, s->n + 1);
   for (uint32_t i = 0; i < s->n; i++)
     s->unplaced_checked += s->ops[i].checked;
@@ -548,7 +565,6 @@ static void lin_search_clear(lin_search *s)
   g_free(s->prev);
   g_free(s->rank);
   g_free(s->tag);
-  g_free(s->scratch);
   g_free(s->best);
 }
 
@@ -564,30 +580,20 @@ static void lin_relink(lin_search *s, uint32_t x)
   s->prev[s->next[x]] = x;
 }
 
-/* Takes a placed op's call and return out of the list; lin_unlift puts them back (in reverse,
- * as in dancing links). O(1). */
+/* Takes a placed op's nodes out of their list; lin_unlift puts them back (in reverse, as in
+ * dancing links). O(1). */
 static void lin_lift(lin_search *s, uint32_t op)
 {
   lin_unlink(s, 1 + op);
-  lin_unlink(s, 1 + s->n + op);
+  if (s->ops[op].checked)
+    lin_unlink(s, 1 + s->n + op);
 }
 
 static void lin_unlift(lin_search *s, uint32_t op)
 {
-  lin_relink(s, 1 + s->n + op);
+  if (s->ops[op].checked)
+    lin_relink(s, 1 + s->n + op);
   lin_relink(s, 1 + op);
-}
-
-/* Records `op` in the memo as placed on top of the current set; false if explored already.
- * Every unplaced op below hi has its call before the first pending return (it was pending when
- * a later one was placed), so the holes are found by walking the list's head: O(concurrency). */
-static bool lin_remember(lin_search *s, uint64_t set_hash, lin_state st, uint32_t hi, uint32_t op)
-{
-  uint32_t nholes = 0;
-  for (uint32_t x = s->next[0]; x != 0 && x <= s->n; x = s->next[x])
-    if (x - 1 < hi && x - 1 != op)
-      s->scratch[nholes++] = x - 1;
-  return lin_memo_add(&s->memo, set_hash, st, hi, s->scratch, nholes);
 }
 
 /* Keeps `best` the longest stack seen. Each op pushed is copied into best at most once before
@@ -613,14 +619,16 @@ static void lin_best_pop(lin_search *s)
     s->agree = s->stack->len;
 }
 
-/* A decision point: the unplaced op whose return comes first (`urgent`: it has to be placed
- * before anything that returns later) and that return's node, which ends the candidates. Every
- * call before it belongs to an op that may be placed now. O(concurrency) to find. */
+#define LIN_NONE UINT32_MAX
+
+/* A decision point: the unplaced checked op whose return comes first (`urgent`: it has to be
+ * placed before anything that returns later), that return's node (`end`) and time. The checked
+ * candidates are the calls before `end`; the unchecked ones, those called no later than `t_end`.
+ * O(concurrency) to find. */
 typedef struct lin_window {
   uint32_t urgent, end;
+  double t_end;
 } lin_window;
-
-#define LIN_NONE UINT32_MAX
 
 static void lin_window_find(const lin_search *s, lin_window *w)
 {
@@ -629,32 +637,57 @@ static void lin_window_find(const lin_search *s, lin_window *w)
     x = s->next[x];
   w->end = x;
   w->urgent = x ? x - 1 - s->n : LIN_NONE;
+  w->t_end = x ? s->ops[w->urgent].t_ret : 0;
 }
 
-/* The candidates of a decision point that are not pure, in call order: the one after `prev`
- * (LIN_NONE: the first), or LIN_NONE when none is left. O(concurrency). */
+/* The next unchecked op after `x` (a node of the unchecked list) that may be placed now. */
+static uint32_t lin_unchecked_from(const lin_search *s, const lin_window *w, uint32_t x)
+{
+  return x != s->uhead && s->ops[x - 1].t_call <= w->t_end ? x - 1 : LIN_NONE;
+}
+
+/* The candidates of a decision point that are not pure, in call order (as Porcupine tries them;
+ * trying the urgent op first, or the unchecked ones last, was measured to explore far more): the
+ * one after `prev` (LIN_NONE: the first), or LIN_NONE when none is left. Both lists are in call
+ * order, so this merges them; O(concurrency). */
 static uint32_t lin_next_candidate(const lin_search *s, const lin_window *w, uint32_t prev)
 {
-  for (uint32_t x = prev == LIN_NONE ? s->next[0] : s->next[1 + prev]; x != w->end; x = s->next[x])
-    if (!s->ops[x - 1].pure)
-      return x - 1;
-  return LIN_NONE;
+  bool from_checked = prev != LIN_NONE && s->ops[prev].checked;
+  uint32_t x = from_checked ? s->next[1 + prev] : s->next[0];
+  uint32_t a = LIN_NONE, b;
+  for (; x != w->end; x = s->next[x])
+    if (!s->ops[x - 1].pure && (prev == LIN_NONE || x - 1 > prev)) {
+      a = x - 1;
+      break;
+    }
+  if (prev != LIN_NONE && !from_checked) {
+    b = lin_unchecked_from(s, w, s->next[1 + prev]);
+  } else {
+    for (x = s->next[s->uhead]; x != s->uhead && prev != LIN_NONE && x - 1 < prev;)
+      x = s->next[x];
+    b = lin_unchecked_from(s, w, x);
+  }
+  return MIN(a, b);
 }
 
+/* Where the search stands: the state and the placed set's hash. */
 typedef struct lin_cursor {
   lin_state state;
-  uint64_t hash;
-  uint32_t hi;
+  lin_set_hash set;
 } lin_cursor;
+
+static lin_set_hash lin_xor(lin_set_hash h, lin_set_hash tag)
+{
+  return (lin_set_hash){h.a ^ tag.a, h.b ^ tag.b};
+}
 
 static void lin_push(lin_search *s, lin_cursor *c, uint32_t op, lin_state ns, bool forced)
 {
-  lin_frame f = {op, c->hi, forced, c->state};
+  lin_frame f = {op, forced, c->state};
   g_array_append_val(s->stack, f);
   lin_best_push(s);
   c->state = ns;
-  c->hash ^= s->tag[op];
-  c->hi = MAX(c->hi, op + 1);
+  c->set = lin_xor(c->set, s->tag[op]);
   lin_lift(s, op);
   s->unplaced_checked -= s->ops[op].checked;
 }
@@ -665,21 +698,20 @@ static lin_frame lin_pop(lin_search *s, lin_cursor *c)
   g_array_set_size(s->stack, s->stack->len - 1);
   lin_best_pop(s);
   c->state = f.state;
-  c->hash ^= s->tag[f.op];
-  c->hi = f.hi;
+  c->set = lin_xor(c->set, s->tag[f.op]);
   lin_unlift(s, f.op);
   s->unplaced_checked += s->ops[f.op].checked;
   return f;
 }
 
 /* Tries `op` on top of the current configuration: true if it steps to a configuration never
- * explored before, whose state is then in *ns. */
+ * explored before (its state then in *ns); *seen tells a step to an explored one. */
 static bool lin_try(lin_search *s, const lin_cursor *c, uint32_t op, lin_state *ns, bool *seen)
 {
   *seen = false;
   if (!lin_step(s->model, &s->strs, c->state, &s->ops[op], ns))
     return false;
-  *seen = !lin_remember(s, c->hash ^ s->tag[op], *ns, MAX(c->hi, op + 1), op);
+  *seen = !lin_memo_add(&s->memo, lin_xor(c->set, s->tag[op]), *ns);
   return !*seen;
 }
 
@@ -706,19 +738,19 @@ static int lin_place_pure(lin_search *s, lin_cursor *c, const lin_window *w)
   return LIN_PURE_NONE;
 }
 
-/* The search (Porcupine's checkSingle, with candidates in just-in-time order). It succeeds once
- * every checked op is placed: unchecked ops left over simply never took effect. It answers
+/* The search (Porcupine's checkSingle, with pure ops placed greedily). It succeeds once every
+ * checked op is placed: unchecked ops left over simply never took effect. It answers
  * VIOLATION when a decision point runs out of candidates with nothing left to undo, UNKNOWN when
  * the time bound runs out. Each step is O(concurrency); the number of steps is the number of
  * configurations explored, exponential only in the worst case. */
 static lin_verdict lin_search_run(lin_search *s)
 {
-  lin_cursor c = {lin_mk(LIN_ABSENT, 0), 0, 0};
+  lin_cursor c = {lin_mk(LIN_ABSENT, 0), {0, 0}};
   uint32_t cand = LIN_NONE;
-  lin_window w = {LIN_NONE, 0};
+  lin_window w = {LIN_NONE, 0, 0};
   bool decide = true;
   while (s->unplaced_checked > 0) {
-    if (lin_deadline_passed(s->deadline))
+    if (lin_deadline_passed(s->deadline) || s->memo.entries->len >= LIN_MAX_CONFIGS)
       return LIN_UNKNOWN;
     if (decide) {
       decide = false;
@@ -874,9 +906,10 @@ static lin_violation *lin_explain(lin_search *s)
     placed[i] = true;
     lin_op_copy(&v->prefix[j], s->ops[i].h);
   }
-  uint32_t stuck = UINT32_MAX;
+  uint32_t stuck = LIN_NONE;
   for (uint32_t i = 0; i < s->n; i++)
-    if (!placed[i] && (stuck == UINT32_MAX || s->rank[1 + s->n + i] < s->rank[1 + s->n + stuck]))
+    if (!placed[i] && s->ops[i].checked &&
+        (stuck == LIN_NONE || s->rank[1 + s->n + i] < s->rank[1 + s->n + stuck]))
       stuck = i;
   lin_op_copy(&v->op, s->ops[stuck].h);
   GString *desc = g_string_new(NULL);
@@ -1128,7 +1161,9 @@ void lin_report_print(const lin_result *r, FILE *out)
           r->n_keys, r->n_keys == 1 ? "" : "s", count[LIN_LINEARIZABLE], count[LIN_VIOLATION],
           count[LIN_VIOLATION] == 1 ? "" : "s", count[LIN_UNKNOWN], r->elapsed);
   if (count[LIN_UNKNOWN]) {
-    fprintf(out, "unknown (the time bound of %.2f s ran out):", r->deadline);
+    fprintf(out, "unknown (the time bound of %.2f s, or the memory bound of %u configurations "
+                 "of one key, ran out):",
+            r->deadline, LIN_MAX_CONFIGS);
     for (size_t k = 0; k < r->n_keys; k++)
       if (r->keys[k].verdict == LIN_UNKNOWN)
         fprintf(out, " \"%s\"", r->keys[k].key);

@@ -8,8 +8,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-/* What the check concluded, for one key or for the whole history. UNKNOWN: the time bound ran
- * out before the search finished (it says nothing either way). */
+/* What the check concluded, for one key or for the whole history. UNKNOWN: the time bound (or
+ * the memory bound of one key's search) ran out before the search finished; it says nothing
+ * either way. */
 typedef enum lin_verdict {
   LIN_LINEARIZABLE = 0,
   LIN_VIOLATION,
@@ -74,9 +75,10 @@ typedef struct lin_result {
   double elapsed;           /* seconds the check took, by the clock it was given */
 } lin_result;
 
-/* Checks `h` against the sequential model of `app` ("files", "kv", or "files-quorum": files as seed 004's quorum replicas answer it), key by key. Returns NULL
- * and sets *error (g_free it) when the input cannot be checked: an unknown app, an operation the
- * app does not have, an operation without a key. */
+/* Checks `h` against the sequential model of `app` ("files", "kv", or "files-quorum": files as
+ * seed 004's quorum replicas answer it), key by key. Returns NULL and sets *error (g_free it)
+ * when the input cannot be checked: an unknown app, an operation the app does not have, an
+ * operation without a key. */
 lin_result *lin_check(const history *h, const char *app, const lin_options *opt, char **error);
 void lin_result_free(lin_result *r);
 

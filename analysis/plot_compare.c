@@ -60,6 +60,8 @@ void plot_cdf_line_add(plot_cdf_line *line, const char *op, const double *lat, g
   g_array_append_vals(line_op(line, op), lat, n);
 }
 
+/* Reads the whole history (the checker's reader, so a malformed trace is an error here too) and
+ * keeps the latency of every operation that ended ok. */
 bool plot_cdf_line_add_trace(plot_cdf_line *line, const char *trace, char **err)
 {
   history *h = trace_read_history(trace, err);
@@ -213,6 +215,8 @@ static void cdf_panel(plot_script *s, GString *data, guint *blocks, const GPtrAr
   g_string_free(plot, TRUE);
 }
 
+/* A grid of panels, two wide: all operations first, then one per operation type (none when
+ * there is only one type, which "all" already shows), the legend under them. */
 bool plot_cdf(const GPtrArray *lines, const char *title, const char *out_dir, GPtrArray *written,
               char **err)
 {
@@ -344,6 +348,8 @@ static void vary_panels(plot_script *s, const plot_vary *v, bool log_y, double a
   g_string_free(avail, TRUE);
 }
 
+/* Two panels side by side over the varied values; a numeric x axis when the values are numbers,
+ * evenly spaced named tics otherwise. */
 bool plot_vary_draw(const plot_vary *v, const char *title, const char *out_dir,
                     GPtrArray *written, char **err)
 {

@@ -14,6 +14,8 @@
 /* gnuplot draws a picture in well under a second; this only guards against a wedged child. */
 #define PLOT_GNUPLOT_TIMEOUT_S 120
 
+/* The script draws its body once per format; `reset` at the top of each pass clears what the
+ * previous pass set (labels, objects), so nothing is drawn twice. */
 plot_script *plot_script_begin(const char *dir, const char *name, const char *what, int width,
                                int height)
 {
@@ -222,6 +224,7 @@ static bool picture_made(const char *dir, const char *name, GPtrArray *written, 
   return true;
 }
 
+/* Writes the script, runs it, and checks both pictures came out. */
 bool plot_script_finish(plot_script *s, GPtrArray *written, char **err)
 {
   g_string_append(s->text, "  set output\n}\n");

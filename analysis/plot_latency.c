@@ -173,8 +173,11 @@ static plot_script *lat_script(const char *out_dir, const plot_meta *m, GPtrArra
                            op_color(ops->pdata[se->op_index], se->op_index), (const char *)ops->pdata[se->op_index],
                            outcome_titles[se->outcome]);
   }
-  if (series->len == 0)
+  if (series->len == 0) { /* gnuplot cannot autoscale nothing: fix the range and say why */
+    plot_script_line(s, "set yrange [0:1]");
+    plot_script_line(s, "set label 'no operation completed in this trace' at graph 0.5, graph 0.5 center");
     g_string_append(plot, " NaN notitle");
+  }
   plot_script_line(s, "%s", plot->str);
   g_string_free(plot, TRUE);
   g_free(qtitle);
@@ -182,6 +185,8 @@ static plot_script *lat_script(const char *out_dir, const plot_meta *m, GPtrArra
   return s;
 }
 
+/* Two passes over the trace: faults and the run line, then the history; one data block per
+ * (operation type, outcome). */
 bool plot_latency_time(const char *trace, const char *out_dir, GPtrArray *written, char **err)
 {
   plot_meta m;

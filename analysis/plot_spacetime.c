@@ -465,6 +465,7 @@ static void draw_band(st_draw *d, const plot_fault *f, guint *tag, double *row_e
   g_free(label);
 }
 
+/* Every fault that overlaps the window: on its node's lane when it has one, as a band otherwise. */
 static void draw_faults(st_draw *d, guint *tag)
 {
   GString *crosses = d->crosses;
@@ -563,7 +564,10 @@ static void draw_axes(st_draw *d, guint *tag)
     g_free(name);
   }
   g_string_append(tics, ") nomirror scale 0");
-  body_line(d, "%s", tics->str);
+  if (d->lanes->len)
+    body_line(d, "%s", tics->str);
+  else
+    body_line(d, "unset ytics; set label 'nothing happened in this window' at graph 0.5, graph 0.5 center");
   body_line(d, "set grid ytics lt 1 lw 1 lc rgb '#d0d0d0'");
   body_line(d, "set border 1");
   if (d->axis.compressed)
@@ -604,6 +608,8 @@ static void layout(st_draw *d)
   d->px_per_lane = lanes_px / ((double)d->lanes->len + 0.4);
 }
 
+/* Builds the whole picture: faults first (they decide the label rows above the plot and so the
+ * height), then the layout, then data in drawing order (bars, role marks, arrows, names). */
 static plot_script *st_script(st_draw *d, const char *out_dir)
 {
   guint tag = 0;
@@ -645,6 +651,7 @@ static void draw_clear(st_draw *d)
   st_axis_clear(&d->axis);
 }
 
+/* Reads the window, builds the axis and the lanes, writes spacetime.dat and runs the script. */
 bool plot_spacetime(const char *trace, const char *out_dir, const plot_window *win,
                     GPtrArray *written, char **err)
 {

@@ -85,11 +85,15 @@ static double pass_idle(st_axis *a, double x, double t0, double t1, double cut)
   return x;
 }
 
+/* Builds the piecewise-linear axis: busy stretches at full scale, long idle ones cut to a few
+ * percent of the busy time, but only when idle time fills most of the window; otherwise the
+ * axis is plain simulated time. */
 void st_axis_build(st_axis *a, const st_view *v, const plot_meta *m)
 {
   double window = v->x_end - v->from;
-  a->scale = window < 2.0 ? 1e3 : 1.0;
-  a->unit = window < 2.0 ? "ms" : "s";
+  bool ms = window < 2.0 && v->x_end < 10.0; /* 7040 ms reads well, 120040 ms does not */
+  a->scale = ms ? 1e3 : 1.0;
+  a->unit = ms ? "ms" : "s";
   a->t = g_array_new(FALSE, FALSE, sizeof(double));
   a->x = g_array_new(FALSE, FALSE, sizeof(double));
   a->cuts = g_array_new(FALSE, FALSE, sizeof(double));
@@ -106,7 +110,7 @@ void st_axis_build(st_axis *a, const st_view *v, const plot_meta *m)
     if (i < b->len)
       last = g_array_index(b, busy, i).to;
   }
-  a->compressed = window > 0 && idle_long > window * AXIS_IDLE_SHARE;
+  a->compressed = window > 0 && b->len > 0 && idle_long > window * AXIS_IDLE_SHARE;
   double x = v->from * a->scale;
   add_point(a, v->from, x);
   last = v->from;
@@ -123,6 +127,8 @@ void st_axis_build(st_axis *a, const st_view *v, const plot_meta *m)
   g_array_free(b, TRUE);
 }
 
+/* A binary search for the breakpoints around t, then linear interpolation; outside the
+ * breakpoints time runs at full scale. */
 double st_axis_x(const st_axis *a, double t)
 {
   const double *ts = (const double *)a->t->data, *xs = (const double *)a->x->data;

@@ -90,6 +90,8 @@ static void fix_window_end(st_reader *r, double t)
   r->cap = t + (span > 0 ? span * 0.25 : 1e-3);
 }
 
+/* A send: remembered until it arrives, and counted when it falls in the window (the N-th one
+ * ends a default window). Sends after the window are not kept. */
 static void on_send(st_reader *r, double t, JsonObject *o)
 {
   st_view *v = r->v;
@@ -140,6 +142,7 @@ static void on_arrival(st_reader *r, double t, JsonObject *o, bool dropped)
     g_hash_table_remove(r->sent, &id);
 }
 
+/* An invocation opens a span on its process's lane (one at a time per process). */
 static void on_invoke(st_reader *r, double t, JsonObject *o)
 {
   const char *process = str_member(o, "process");
@@ -184,6 +187,8 @@ static void on_role(st_reader *r, double t, JsonObject *o)
   note_node(v, node);
 }
 
+/* Every relevant line, in order. Reading stops (by returning false with no reason) once past
+ * the window and either every message sent inside it has arrived or the margin is used up. */
 static bool on_line(void *ud, long line, double t, const char *type, JsonObject *o, char **why)
 {
   (void)line;
@@ -246,6 +251,8 @@ static void settle_end(st_reader *r)
     v->x_end = v->from + 1e-3;
 }
 
+/* One streaming pass over the trace: memory holds the window's events and the messages in
+ * flight, not the trace. */
 bool st_view_read(const char *trace, const plot_window *win, st_view *v, char **err)
 {
   memset(v, 0, sizeof *v);

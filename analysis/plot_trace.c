@@ -190,6 +190,7 @@ static void settle_open_faults(plot_meta *m)
   }
 }
 
+/* One fast pass over the trace: only run and fault lines are parsed. */
 bool plot_meta_read(const char *trace, plot_meta *m, char **err)
 {
   memset(m, 0, sizeof *m);

@@ -31,6 +31,7 @@ static bool cmp_fail(const char *fmt, ...)
   return false;
 }
 
+/* Parses the options; false (after saying why) on anything the command cannot use. */
 static bool cmp_parse_options(int argc, char **argv, cmp_options *o)
 {
   o->jobs = INT_MIN; /* not given */
@@ -44,7 +45,7 @@ static bool cmp_parse_options(int argc, char **argv, cmp_options *o)
       {"out", 0, 0, G_OPTION_ARG_FILENAME, &o->out, "Output folder (default out/compare-<scenario name>)", "DIR"},
       {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &o->args, NULL, "SCENARIO.xml"},
       {NULL, 0, 0, 0, NULL, NULL, NULL}};
-  GOptionContext *ctx = g_option_context_new("SCENARIO.xml");
+  GOptionContext *ctx = g_option_context_new(NULL); /* the remaining-argument entry names it */
   g_option_context_set_summary(
       ctx, "Runs SCENARIO once per protocol, seed and varied value (each run is `replsim run` in its own\n"
            "process, in DIR/runs/), then writes DIR/results.csv (a row per run and operation type,\n"
@@ -297,6 +298,7 @@ static int cmp_report(cmp_plan *p)
   return status;
 }
 
+/* Checks everything first (exit 2 before any run starts), runs, then reports. */
 int cmd_compare(int argc, char **argv)
 {
   cmp_options o = {0};

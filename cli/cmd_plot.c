@@ -23,7 +23,7 @@ static bool plot_parse_options(int argc, char **argv, plot_options *o)
        "End of the space-time diagram's window, in simulated seconds (default: the first 300 messages)", "S"},
       {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &o->args, NULL, "DIR"},
       {NULL, 0, 0, 0, NULL, NULL, NULL}};
-  GOptionContext *ctx = g_option_context_new("DIR");
+  GOptionContext *ctx = g_option_context_new(NULL); /* the remaining-argument entry names DIR */
   g_option_context_set_summary(ctx, "Draws the plots of a run folder (the --out of replsim run) into DIR/plots/,\n"
                                     "each as PNG and SVG with its gnuplot script and data beside it:\n"
                                     "  latency.*    latency of every operation over simulated time, faults shaded\n"
@@ -49,6 +49,8 @@ static bool plot_parse_options(int argc, char **argv, plot_options *o)
   return ok;
 }
 
+/* Checks the folder before starting gnuplot: a missing folder or trace is bad input (2), a
+ * missing gnuplot is a failure to draw (1). */
 int cmd_plot(int argc, char **argv)
 {
   plot_options o = {0};

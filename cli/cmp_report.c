@@ -132,6 +132,7 @@ typedef struct cmp_col_stats {
   GArray *availability, *stale;
 } cmp_col_stats;
 
+/* Gathers a column's per-run figures; the caller frees the two arrays. */
 static void col_stats(const cmp_plan *plan, guint column, cmp_col_stats *c)
 {
   memset(c, 0, sizeof *c);
@@ -207,6 +208,7 @@ static void print_heading(const cmp_table *t)
   putchar('\n');
 }
 
+/* The operation rows (medians over seeds), then the rows about whole runs. */
 static void print_one_table(const cmp_plan *plan, guint value, GPtrArray *ops)
 {
   cmp_table t = {plan, value, CMP_COL_MIN};
@@ -253,6 +255,22 @@ static void print_failed_runs(const cmp_plan *plan)
   }
 }
 
+/* One table per varied value (a column per protocol keeps it within a terminal's width), then
+ * the runs that failed. */
+/* The runs whose expectations failed: measured, so in the medians, but worth a look. */
+static void print_expect_failed(const cmp_plan *plan)
+{
+  GString *names = g_string_new(NULL);
+  for (guint i = 0; i < plan->runs->len; i++) {
+    const cmp_run *r = plan->runs->pdata[i];
+    if (r->status == CMP_EXPECT_FAILED)
+      g_string_append_printf(names, "%s%s", names->len ? ", " : "", r->name);
+  }
+  if (names->len)
+    printf("\nAn expectation failed in (still measured; each run.log says which): %s\n", names->str);
+  g_string_free(names, TRUE);
+}
+
 void cmp_print_table(const cmp_plan *plan)
 {
   char *head = g_strdup_printf("== replsim compare: %s, %u seed%s, %u run%s ", plan->scenario_name,
@@ -267,6 +285,7 @@ void cmp_print_table(const cmp_plan *plan)
   for (guint v = 0; v < plan->n_values; v++)
     print_one_table(plan, v, ops);
   g_ptr_array_free(ops, TRUE);
+  print_expect_failed(plan);
   print_failed_runs(plan);
 }
 
@@ -298,6 +317,7 @@ static GPtrArray *cdf_lines(const cmp_plan *plan)
   return lines;
 }
 
+/* Medians per column of the "all" row's p50 and p99 and of availability, for the vary plot. */
 static bool draw_vary(const cmp_plan *plan, const char *dir, GPtrArray *written, char **err)
 {
   guint columns = plan->n_protocols * plan->n_values;
@@ -323,6 +343,7 @@ static bool draw_vary(const cmp_plan *plan, const char *dir, GPtrArray *written,
   return ok;
 }
 
+/* OUT/plots/cdf.* always, OUT/plots/vary.* with --vary. */
 bool cmp_draw_plots(const cmp_plan *plan, GPtrArray *written, char **err)
 {
   char *dir = g_build_filename(plan->out, "plots", NULL);

@@ -169,6 +169,8 @@ static void read_trace(cmp_run *r)
   g_free(trace);
 }
 
+/* Only runs that exited 0 or 1 have anything to read; one whose summary cannot be read is
+ * reported as no-summary rather than measured. */
 void cmp_read_results(cmp_plan *plan)
 {
   for (guint i = 0; i < plan->runs->len; i++) {
@@ -218,6 +220,8 @@ static void csv_run_start(GString *out, const cmp_plan *plan, const cmp_run *r)
   g_string_append_printf(out, "%" G_GUINT64_FORMAT ",", r->seed);
 }
 
+/* One row: the run's identity, the operation's figures (latencies in ms, empty when nothing of
+ * that type ended ok), then the run-wide consistency figures and the status. */
 static void csv_row(GString *out, const cmp_plan *plan, const cmp_run *r, const cmp_op_row *row)
 {
   csv_run_start(out, plan, r);
@@ -240,6 +244,8 @@ static void csv_row(GString *out, const cmp_plan *plan, const cmp_run *r, const 
   g_free(status);
 }
 
+/* Every run appears: measured runs with a row per operation type ("all" first), failed runs with
+ * one row whose figures are empty and whose status says what happened. */
 bool cmp_write_csv(const cmp_plan *plan, char **err)
 {
   GString *out = g_string_new("protocol,");

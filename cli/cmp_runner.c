@@ -120,6 +120,8 @@ static void cmp_record_status(cmp_run *r, int status)
 
 static void cmp_start_next(cmp_sched *s);
 
+/* A child ended: record how, move its log into its folder, show progress, start the next one,
+ * and stop the loop after the last. */
 static void cmp_on_exit(GPid pid, gint status, gpointer ud)
 {
   cmp_child *c = ud;
@@ -194,6 +196,7 @@ static void cmp_start_next(cmp_sched *s)
   cmp_progress(s, NULL);
 }
 
+/* The default main context drives the child watches; nothing polls. */
 bool cmp_run_all(cmp_plan *plan, char **err)
 {
   GError *e = NULL;

@@ -233,8 +233,13 @@ static void on_request(pb_replica *r, rs_node_id from, const rs_msg *m)
   pb_note_client(r, from);
   bool update = rs_op_is_update(m->op.kind);
   bool at_primary = update || r->cfg.reads_primary;
-  if (!at_primary) {
+  bool has_state = r->role == PB_ROLE_PRIMARY || (r->role == PB_ROLE_BACKUP && r->installed);
+  if (!at_primary && has_state) {
     answer_read(r, r->cfg.self, from, m->seq, &m->op);
+  } else if (!at_primary) {
+    /* An idle replica, or a backup still waiting for the primary's state, has nothing true to
+     * say: the client tries another replica. */
+    not_primary(r, r->cfg.self, from, m->seq);
   } else if (r->role == PB_ROLE_PRIMARY) {
     if (update)
       primary_update(r, r->cfg.self, from, m->seq, &m->op);
