@@ -77,6 +77,39 @@ static void notify_if_quiet(sim_world *w)
 
 /* Puts what the last handler produced on the wire, then wakes the timer actor if the handler
  * armed a timer earlier than the one it sleeps towards. Every simcall of a node happens here. */
+/* Hands a packet to SimGrid, unless its receiver is down (or restarted since it was sent). */
+static void put_on_wire(sim_world *w, sim_packet *p)
+{
+  sim_node *dst = g_ptr_array_index(w->nodes, p->to);
+  if (!dst->up || dst->incarnation != p->to_incarnation) {
+    sim_drop(w, p, "crashed");
+    return;
+  }
+  p->started = true;
+  w->in_flight++;
+  sg_comm_t c = sg_mailbox_put_init(channel_open(w, p->from, dst)->mailbox, p, p->len);
+  sg_comm_detach(c, packet_lost);
+}
+
+static gint by_due(gconstpointer a, gconstpointer b, gpointer unused)
+{
+  (void)unused;
+  const sim_packet *x = a, *y = b;
+  return x->due < y->due ? -1 : x->due > y->due;
+}
+
+/* <network jitter>: the packet leaves `jitter` later (its transfer then takes L + S/B as any
+ * other). The node's timer actor puts it on the wire when it is due. */
+static void hold_back(sim_node *n, sim_packet *p)
+{
+  p->due = simgrid_get_clock() + p->jitter;
+  g_queue_insert_sorted(n->delayed, p, by_due, NULL);
+  if (p->due < n->timer_wait_until && n->timer_actor_waiting) {
+    n->timer_actor_waiting = false;
+    sg_sem_release(n->timer_sem);
+  }
+}
+
 /* What a restart the core asked for carries to the actor that performs it. */
 typedef struct restart_job {
   sim_world *w;
@@ -142,15 +175,10 @@ void sim_flush(sim_node *n)
     g_ptr_array_set_size(n->outbox, 0);
     for (guint i = 0; i < count; i++) {
       sim_packet *p = batch[i];
-      sim_node *dst = g_ptr_array_index(w->nodes, p->to);
-      if (!dst->up || dst->incarnation != p->to_incarnation) {
-        sim_drop(w, p, "crashed");
-        continue;
-      }
-      p->started = true;
-      w->in_flight++;
-      sg_comm_t c = sg_mailbox_put_init(channel_open(w, p->from, dst)->mailbox, p, p->len);
-      sg_comm_detach(c, packet_lost);
+      if (p->jitter > 0)
+        hold_back(n, p);
+      else
+        put_on_wire(w, p);
     }
   }
   notify_if_quiet(w);
@@ -263,6 +291,11 @@ static void timer_actor(int argc, char *argv[])
   for (;;) {
     sleep_while_paused(n);
     double now = simgrid_get_clock();
+    sim_packet *held = g_queue_peek_head(n->delayed);
+    if (held && held->due <= now) {
+      put_on_wire(n->world, g_queue_pop_head(n->delayed));
+      continue;
+    }
     sim_timer *t = earliest_timer(n);
     if (t && t->due <= now) {
       t->armed = false;
@@ -272,11 +305,16 @@ static void timer_actor(int argc, char *argv[])
       sim_flush(n);
       continue;
     }
-    n->timer_wait_until = t ? t->due : INFINITY;
-    if (t)
-      sg_sem_acquire_timeout(n->timer_sem, t->due - now);
+    double due = t ? t->due : INFINITY;
+    if (held && held->due < due)
+      due = held->due;
+    n->timer_wait_until = due;
+    n->timer_actor_waiting = true;
+    if (due < INFINITY)
+      sg_sem_acquire_timeout(n->timer_sem, due - now);
     else
       sg_sem_acquire(n->timer_sem);
+    n->timer_actor_waiting = false;
   }
 }
 

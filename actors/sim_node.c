@@ -30,6 +30,20 @@ static sim_packet *packet_new(sim_world *w, sim_node *from, rs_node_id to, uint8
   return p;
 }
 
+/* The <network jitter> delay of one message: uniform on [0, 2 × mean], or exponential. */
+static double draw_jitter(sim_world *w)
+{
+  const scenario *sc = w->sc;
+  switch (sc->jitter) {
+  case RS_JITTER_UNIFORM:
+    return g_rand_double_range(w->net_rand, 0, 2 * sc->jitter_mean);
+  case RS_JITTER_EXPONENTIAL:
+    return -sc->jitter_mean * log(1 - g_rand_double(w->net_rand));
+  default:
+    return 0;
+  }
+}
+
 /* Encodes the message once, records it in the trace and queues it; the actor puts it on the wire
  * after the handler returns, so a handler never yields to SimGrid half-way through. The network's
  * faults act here: a partition or a loss drops it, a duplicate sends it twice. */
@@ -55,9 +69,13 @@ static void host_send(void *ctx, rs_node_id to, const rs_msg *m)
     sim_drop(w, p, "loss");
     return;
   }
+  p->jitter = draw_jitter(w);
   g_ptr_array_add(n->outbox, p);
-  if (w->duplicate_rate > 0 && g_rand_double(w->net_rand) < w->duplicate_rate)
-    g_ptr_array_add(n->outbox, packet_new(w, n, to, m->type, id));
+  if (w->duplicate_rate > 0 && g_rand_double(w->net_rand) < w->duplicate_rate) {
+    sim_packet *copy = packet_new(w, n, to, m->type, id);
+    copy->jitter = draw_jitter(w);
+    g_ptr_array_add(n->outbox, copy);
+  }
 }
 
 static sim_timer *find_timer(sim_node *n, int id, bool create)
@@ -144,6 +162,7 @@ sim_node *sim_node_new(sim_world *w, sim_kind kind, const char *name, const char
                            .timer_cancel = host_timer_cancel, .now = host_now,
                            .random = host_random, .event = host_event, .restart_node = host_restart_node};
   n->restarts = g_array_new(FALSE, FALSE, sizeof(sim_restart));
+  n->delayed = g_queue_new();
   /* Seed 000 names the heartbeat server's log heartbeat.txt. */
   char *path = kind == SIM_VIEW_SERVICE ? g_strdup_printf("%s/logs/heartbeat.txt", w->dir)
                                         : g_strdup_printf("%s/logs/%s.txt", w->dir, name);
@@ -170,6 +189,7 @@ void sim_node_free(sim_node *n)
   g_rand_free(n->rand);
   g_ptr_array_free(n->outbox, TRUE);
   g_array_free(n->restarts, TRUE);
+  g_queue_free(n->delayed); /* its packets are on the wire list, freed with it */
   g_free(n->name);
   g_free(n);
 }

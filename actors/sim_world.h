@@ -41,6 +41,8 @@ typedef struct sim_packet {
   bool started;            /* handed to SimGrid: counted in flight */
   bool dead;               /* lost already (its receiver crashed): no longer counted */
   uint8_t type;            /* rs_msg_type, for the trace */
+  double jitter;           /* extra delay the network adds (seconds, drawn when sent) */
+  double due;              /* when a held-back (jittered) packet leaves */
   uint64_t id;
   uint32_t len;
   uint8_t bytes[];
@@ -94,6 +96,8 @@ typedef struct sim_node {
   sg_sem_t timer_sem;        /* released to wake the timer actor early */
   double timer_wait_until;  /* when the timer actor will wake up next (INFINITY: never) */
   bool timer_kick;          /* an earlier timer was armed during a handler */
+  bool timer_actor_waiting; /* the timer actor sleeps on timer_sem now */
+  GQueue *delayed;          /* jittered packets waiting to leave, by due time */
 
   GPtrArray *outbox;        /* sim_packet* produced by the handler running now */
   GArray *restarts;         /* sim_restart the handler asked for, started by the next flush */

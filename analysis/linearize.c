@@ -1094,12 +1094,13 @@ static void lin_print_op(const lin_op *o, FILE *out)
   if (o->name && k == RS_OP_WRITE)
     g_string_append_printf(s, " name=%s", o->name);
   if (k == RS_OP_CAS) {
-    g_string_append(s, " ");
+    g_string_append_c(s, ' ');
     lin_show_value(s, o->expected);
     g_string_append(s, "->");
   }
   if (!lin_is_read(k) && k != RS_OP_DELETE) {
-    g_string_append_c(s, ' ');
+    if (k != RS_OP_CAS)
+      g_string_append_c(s, ' ');
     lin_show_value(s, o->value);
   }
   g_string_append_printf(s, " -> %s", hist_outcome_name(o->outcome));

@@ -319,6 +319,21 @@ static void test_files_same_name_answer_changes_nothing(void **state)
   assert_int_equal(verdict_of(h, "files"), LIN_LINEARIZABLE);
 }
 
+/* Seed 004's quorum replicas answer SUCCESS to deleting an unknown uuid and keep a tombstone;
+ * the files-quorum model says so, the files model does not. */
+static void test_files_quorum_delete_of_an_unknown_uuid(void **state)
+{
+  (void)state;
+  for (int quorum = 0; quorum < 2; quorum++) {
+    history *h = fresh();
+    op_ok(h, "c1", "delete", "u1", NULL, "SUCCESS", NULL, 0, 1);
+    op_ok(h, "c1", "read", "u1", NULL, "FILE ALREADY DELETED", NULL, 2, 3);
+    op_ok(h, "c1", "write", "u1", "x", "DELETED FILE CANNOT BE UPDATED", NULL, 4, 5);
+    assert_int_equal(verdict_of(h, quorum ? "files-quorum" : "files"),
+                     quorum ? LIN_LINEARIZABLE : LIN_VIOLATION);
+  }
+}
+
 /* A lost write: acknowledged, then a read that starts after it shows the previous content. */
 static void test_files_lost_write_is_violation(void **state)
 {
@@ -901,6 +916,7 @@ int main(void)
       cmocka_unit_test(test_files_write_after_acknowledged_delete_cannot_succeed),
       cmocka_unit_test(test_files_already_deleted_on_a_file_never_deleted_is_violation),
       cmocka_unit_test(test_files_same_name_answer_changes_nothing),
+      cmocka_unit_test(test_files_quorum_delete_of_an_unknown_uuid),
       cmocka_unit_test(test_files_lost_write_is_violation),
       cmocka_unit_test(test_files_stale_read),
       cmocka_unit_test(test_kv_cas),
