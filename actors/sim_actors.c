@@ -62,6 +62,10 @@ static void packet_lost(void *data)
 {
   sim_packet *p = data;
   sim_world *w = the_world;
+  /* SimGrid's engine, torn down at exit, drops what is still in its mailboxes: those packets
+   * were freed with the world already. */
+  if (!w)
+    return;
   if (!p->dead)
     sim_drop(w, p, "network");
   sim_wire_remove(w, p);
@@ -131,6 +135,13 @@ static void restart_actor(int argc, char *argv[])
   char delay[32];
   g_snprintf(delay, sizeof delay, "%g", job->delay);
   const char *start[] = {"node", target->name, "by", sim_node_name(w, job->requester), "boot", delay, NULL};
+  /* Restarting a machine takes reaching it: across a partition the request is lost, and the
+   * node the requester believed dead lives on (seed 002's split brain). */
+  if (sim_is_cut(w, job->requester, job->node)) {
+    const char *lost[] = {"node", target->name, "by", sim_node_name(w, job->requester), "why", "unreachable", NULL};
+    trace_fault(w->trace, simgrid_get_clock(), "restart-failed", "start", lost);
+    return;
+  }
   trace_fault(w->trace, simgrid_get_clock(), "restart", "start", start);
   if (target->up)
     sim_host_crash(w, target->host);
@@ -248,18 +259,19 @@ static sim_channel *channel_open(sim_world *w, rs_node_id from, sim_node *to)
   }
   sim_channel **slot = &w->channels[(gsize)to->id * w->channels_n + from];
   if (!*slot) {
-    sim_channel *ch = g_new0(sim_channel, 1);
-    ch->to = to;
-    ch->from = from;
-    char *name = g_strdup_printf("%s<-%s", to->name, sim_node_name(w, from));
-    ch->mailbox = sg_mailbox_by_name(name);
-    g_free(name);
-    *slot = ch;
+    *slot = g_new0(sim_channel, 1);
+    (*slot)->to = to;
+    (*slot)->from = from;
   }
   sim_channel *ch = *slot;
   if (!ch->spawned || ch->incarnation != to->incarnation) {
+    /* A fresh mailbox for each life of the receiver: a crash can leave a transfer bound to the
+     * dead receiving actor at the head of the old one, and it would block everything behind it. */
     ch->spawned = true;
     ch->incarnation = to->incarnation;
+    char *name = g_strdup_printf("%s<-%s#%u", to->name, sim_node_name(w, from), to->incarnation);
+    ch->mailbox = sg_mailbox_by_name(name);
+    g_free(name);
     sg_actor_t a = sg_actor_init(sg_mailbox_get_name(ch->mailbox), to->host);
     sg_actor_set_data(a, ch);
     sg_actor_start(a, channel_actor, 0, NULL);
@@ -319,6 +331,11 @@ static void timer_actor(int argc, char *argv[])
 }
 
 
+void sim_actors_forget_world(void)
+{
+  the_world = NULL;
+}
+
 void sim_actors_spawn(sim_node *n)
 {
   the_world = n->world;
@@ -330,22 +347,29 @@ void sim_actors_spawn(sim_node *n)
   sg_actor_start(a, timer_actor, 0, NULL);
 }
 
-/* Ends the run: at the scenario's duration, or once every client is done and no message is in
- * flight (the cluster is quiet), with a day of simulated time as a bound for runs that stall. */
+/* Ends the run once every client is done and no message is in flight (the cluster is quiet),
+ * with a bound: the scenario's duration plus a settling time (the clients stop at the duration
+ * and the network heals: see sim_run), or a day of simulated time for runs without a duration. */
 void sim_controller(int argc, char *argv[])
 {
   (void)argc;
   (void)argv;
   sim_world *w = sg_actor_self_get_data();
+  double bound = 86400;
   if (w->sc->duration > 0) {
     sg_actor_sleep_until(w->sc->duration);
-    w->controller_done = true;
-    return;
+    bound = w->sc->duration + sim_settle_time(w->sc);
   }
-  const double bound = 86400;
   sg_mutex_lock(w->done_mutex);
   while (!(w->drivers_running == 0 && w->in_flight == 0) && simgrid_get_clock() < bound)
     sg_cond_wait_for(w->done_cond, w->done_mutex, bound - simgrid_get_clock());
   sg_mutex_unlock(w->done_mutex);
   w->controller_done = true;
+}
+
+/* Long enough for retries to finish and state transfers to land: 5 s, or three heartbeats. */
+double sim_settle_time(const scenario *sc)
+{
+  double settle = 3 * sc->heartbeat;
+  return settle > 5 ? settle : 5;
 }

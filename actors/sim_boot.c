@@ -20,7 +20,8 @@ static void boot_registry(sim_node *n)
   const scenario *sc = n->world->sc;
   rs_registry_config cfg = {.self = n->id, .quorum = sc->protocol == RS_PROTO_QUORUM,
                             .expected_replicas = sc->replicas->len, .read_quorum = (uint32_t)sc->read_quorum,
-                            .write_quorum = (uint32_t)sc->write_quorum};
+                            .write_quorum = (uint32_t)sc->write_quorum, .heartbeat = sc->heartbeat,
+                            .dead_after = (uint32_t)sc->dead_after};
   n->registry = rs_registry_new(&cfg, &n->core_host);
 }
 
@@ -46,7 +47,7 @@ static void boot_replica(sim_node *n)
   if (!n->store)
     n->store = rs_store_new(w->app);
   if (n->kind == SIM_QUORUM_REPLICA) {
-    n->quorum = quorum_replica_new(n->id, w->registry_id, &n->core_host, n->store);
+    n->quorum = quorum_replica_new(n->id, w->registry_id, sc->heartbeat, &n->core_host, n->store);
     return;
   }
   pb_config cfg = {.self = n->id, .registry = w->registry_id, .blocking = sc->protocol == RS_PROTO_PB_BLOCKING,

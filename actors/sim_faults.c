@@ -320,3 +320,18 @@ void sim_faults_apply_due(sim_faults *f, double now)
     apply(f, a);
   }
 }
+
+void sim_faults_heal(sim_faults *f)
+{
+  for (guint i = f->next; i < f->actions->len; i++) {
+    const action *a = &g_array_index(f->actions, action, i);
+    const sc_fault *fault = a->fault;
+    if (a->kind != ACT_END)
+      continue;
+    if (is(fault, "partition") || is(fault, "loss") || is(fault, "duplicate"))
+      network_fault(f, fault, true);
+    else if (is(fault, "link-down") || is(fault, "delay"))
+      link_fault(f, fault, true);
+  }
+  f->next = f->actions->len;
+}

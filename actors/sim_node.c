@@ -245,6 +245,10 @@ void sim_node_fire_timer(sim_node *n, int timer)
     pb_timer(n->pb, timer);
     return;
   }
+  if (n->kind == SIM_QUORUM_REPLICA) {
+    quorum_replica_timer(n->quorum, timer);
+    return;
+  }
   if (n->kind != SIM_CLIENT)
     return;
   if (timer >= RS_DRIVER_TIMER_NEXT)

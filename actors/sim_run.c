@@ -150,6 +150,15 @@ void sim_driver_finished(void *arg)
   }
 }
 
+static void stop_clients(sim_world *w)
+{
+  for (guint i = 0; i < w->nodes->len; i++) {
+    sim_node *n = g_ptr_array_index(w->nodes, i);
+    if (n->driver && n->up)
+      rs_driver_stop(n->driver);
+  }
+}
+
 static void spawn_all(sim_world *w)
 {
   for (guint i = 0; i < w->nodes->len; i++) {
@@ -165,28 +174,29 @@ static void spawn_all(sim_world *w)
   sg_actor_start(ctl, sim_controller, 0, NULL);
 }
 
-/* Replicas' digests at the end, in the trace and the outcome; `diverged` counts the replicas whose
- * digest differs from the most common one. */
+/* Replicas' digests at the end, in the trace and the outcome; `diverged` counts the replicas up
+ * at the end whose digest differs from the most common one (a replica still crashed has not been
+ * healed: its digest is written with "up":false and not compared). */
 static void record_digests(sim_world *w)
 {
   GHashTable *count = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-  GPtrArray *values = g_ptr_array_new_with_free_func(g_free);
   int best = 0, n_replicas = 0;
   for (guint i = 0; i < w->nodes->len; i++) {
     sim_node *n = g_ptr_array_index(w->nodes, i);
     if (!n->store)
       continue;
     char *hex = g_strdup_printf("%016" G_GINT64_MODIFIER "x", n->store->app->ops->digest(n->store->app->state));
-    trace_event_kvl(w->trace, w->out->end_time, "digest", "node", n->name, "digest", hex, NULL);
-    g_ptr_array_add(w->out->digests, g_strdup_printf("%s %s", n->name, hex));
-    int c = GPOINTER_TO_INT(g_hash_table_lookup(count, hex)) + 1;
-    g_hash_table_replace(count, g_strdup(hex), GINT_TO_POINTER(c));
-    best = MAX(best, c);
-    n_replicas++;
-    g_ptr_array_add(values, hex);
+    trace_digest(w->trace, w->out->end_time, n->name, hex, n->up);
+    g_ptr_array_add(w->out->digests, g_strdup_printf("%s %s%s", n->name, hex, n->up ? "" : " (down)"));
+    if (n->up) {
+      int c = GPOINTER_TO_INT(g_hash_table_lookup(count, hex)) + 1;
+      g_hash_table_replace(count, g_strdup(hex), GINT_TO_POINTER(c));
+      best = MAX(best, c);
+      n_replicas++;
+    }
+    g_free(hex);
   }
   w->out->diverged = n_replicas - best;
-  g_ptr_array_free(values, TRUE);
   g_hash_table_destroy(count);
 }
 
@@ -256,6 +266,7 @@ static sim_world *world_new(const scenario *sc, const char *dir, sim_outcome *ou
  * synchronisation objects of the nodes and the controller. */
 static void world_free(sim_world *w)
 {
+  sim_actors_forget_world();
   while (w->wire)
     sim_wire_remove(w, w->wire);
   for (guint i = 0; i < w->nodes->len; i++) {
@@ -313,6 +324,13 @@ bool sim_run(const scenario *sc, const char *dir, sim_outcome *out, char **err)
     simgrid_run_until(t);
     if (!w->controller_done)
       sim_faults_apply_due(faults, t);
+  }
+  if (!w->controller_done && sc->duration > 0) {
+    /* At the duration the clients stop and the network heals; the controller then lets the
+     * cluster settle, so that what is measured is a quiet cluster (DESIGN.md, lost writes). */
+    simgrid_run_until(sc->duration);
+    stop_clients(w);
+    sim_faults_heal(faults);
   }
   if (!w->controller_done)
     simgrid_run();

@@ -167,10 +167,12 @@ const char *sim_node_name(const sim_world *w, rs_node_id id);
 
 /* sim_actors.c */
 void sim_actors_spawn(sim_node *n);
+void sim_actors_forget_world(void); /* the run is over: SimGrid's late callbacks find nothing */
 void sim_flush(sim_node *n);
 void sim_drop(sim_world *w, sim_packet *p, const char *why);
 bool sim_is_cut(const sim_world *w, rs_node_id from, rs_node_id to);
 void sim_controller(int argc, char *argv[]);
+double sim_settle_time(const scenario *sc);
 
 /* sim_events.c */
 void sim_trace_event(sim_node *n, const rs_event *ev);

@@ -30,7 +30,8 @@
  * null). It is stale when an update of the same key acknowledged before the read was invoked
  * had a higher version. Every status of an ok read counts (a tombstone's version is an answer).
  *
- * Diverged: replicas whose "digest" differs from the most common digest (as the run counts it).
+ * Diverged: replicas up at the end whose "digest" differs from the most common digest (as the run
+ * counts it); a digest line with "up":false (a replica still crashed) is not compared.
  *
  * Fault windows. A start line opens a window; an end line closes the oldest open window of the
  * same fault whose target fields include all of the end line's (so "restart" ending with node=r1
@@ -270,6 +271,9 @@ static bool read_digest(anom_facts *f, JsonObject *o, char **why)
   const char *node, *digest;
   if (!need_str(o, "node", &node, why) || !need_str(o, "digest", &digest, why))
     return false;
+  /* A replica still down at the end is not compared: it was never healed. */
+  if (json_object_has_member(o, "up") && !json_object_get_boolean_member(o, "up"))
+    return true;
   anom_facts_add_digest(f, node, digest);
   return true;
 }

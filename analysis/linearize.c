@@ -234,7 +234,8 @@ static lin_state lin_files_apply(lin_strings *strs, lin_state s, const lin_sop *
 
 /* Seed 004's quorum replicas differ in one outcome: deleting an unknown uuid leaves a tombstone
  * and answers SUCCESS (so the file is surely deleted on a write quorum). */
-static lin_state lin_files_quorum_apply(lin_strings *strs, lin_state s, const lin_sop *op, lin_answer *ans)
+static lin_state lin_files_quorum_apply(lin_strings *strs, lin_state s, const lin_sop *op,
+                                        lin_answer *ans)
 {
   if (op->kind == RS_OP_DELETE && lin_kind(s) == LIN_ABSENT) {
     *ans = (lin_answer){RS_ST_SUCCESS, false, 0};
@@ -852,6 +853,15 @@ static void lin_add_lines(GArray *lines, const lin_sop *op)
       g_array_append_val(lines, l[i]);
 }
 
+/* Whether two ops overlap in the trace (by their recorded times; an op never completed runs on
+ * to the end), which is what a person reading it sees. */
+static bool lin_overlaps(const lin_sop *a, const lin_sop *b)
+{
+  double a_end = a->h->t_complete < 0 ? INFINITY : a->h->t_complete;
+  double b_end = b->h->t_complete < 0 ? INFINITY : b->h->t_complete;
+  return a->t_call <= b_end && b->t_call <= a_end;
+}
+
 /* The trace lines worth reading: the stuck op, the unplaced ops that overlap it, the prefix ops
  * that overlap it, and the op that set the state it met. Sorted, without duplicates. */
 static void lin_collect_lines(const lin_search *s, const bool *placed, uint32_t stuck,
@@ -864,18 +874,16 @@ static void lin_collect_lines(const lin_search *s, const bool *placed, uint32_t 
     lin_add_lines(lines, &s->ops[setter]);
   uint32_t pending = 0;
   for (uint32_t i = 0; i < s->n && pending < LIN_LINES_MAX; i++)
-    if (!placed[i] && i != stuck && s->ops[i].t_call <= x->t_ret && s->ops[i].t_ret >= x->t_call) {
+    if (!placed[i] && i != stuck && lin_overlaps(&s->ops[i], x)) {
       lin_add_lines(lines, &s->ops[i]);
       pending++;
     }
   uint32_t shown = 0;
-  for (uint32_t j = s->best_len; j-- > 0 && shown < LIN_LINES_MAX;) {
-    const lin_sop *p = &s->ops[s->best[j]];
-    if (p->t_call <= x->t_ret && p->t_ret >= x->t_call) {
-      lin_add_lines(lines, p);
+  for (uint32_t j = s->best_len; j-- > 0 && shown < LIN_LINES_MAX;)
+    if (lin_overlaps(&s->ops[s->best[j]], x)) {
+      lin_add_lines(lines, &s->ops[s->best[j]]);
       shown++;
     }
-  }
   g_array_sort(lines, lin_long_cmp);
   size_t w = 0;
   for (size_t r = 0; r < lines->len; r++)
@@ -1035,8 +1043,8 @@ lin_result *lin_check(const history *h, const char *app, const lin_options *opt,
       g_free(bad);
     return NULL;
   }
-  lin_deadline d = {opt && opt->clock ? opt->clock : lin_monotonic_clock, opt ? opt->clock_ctx : NULL,
-                    0, opt ? opt->deadline : 0, 0, false};
+  lin_deadline d = {opt && opt->clock ? opt->clock : lin_monotonic_clock,
+                    opt ? opt->clock_ctx : NULL, 0, opt ? opt->deadline : 0, 0, false};
   d.start = d.clock(d.ctx);
   GPtrArray *keys;
   GHashTable *by_key = lin_split(h, &keys);
@@ -1085,7 +1093,8 @@ const char *lin_verdict_name(lin_verdict v)
 
 /* ---- The report --------------------------------------------------------------------------- */
 
-/* One operation on one line: `#7 c2 read u1 -> ok SUCCESS "x"  [1.200000, 1.350000] lines 40-44`. */
+/* One operation on one line, e.g.
+ * `#7 c2 read u1 -> ok SUCCESS "x"  [1.200000, 1.350000] lines 40-44`. */
 static void lin_print_op(const lin_op *o, FILE *out)
 {
   rs_op_kind k = rs_op_parse(o->op);
@@ -1122,6 +1131,7 @@ static void lin_print_op(const lin_op *o, FILE *out)
   g_string_free(s, TRUE);
 }
 
+/* One violation: the op, the state it met, the answers, the end of the prefix, the lines. */
 static void lin_print_violation(const lin_key_result *k, FILE *out)
 {
   const lin_violation *v = k->violation;
@@ -1144,7 +1154,8 @@ static void lin_print_violation(const lin_key_result *k, FILE *out)
     uncertain |= v->prefix[j].outcome == HIST_INFO || v->prefix[j].outcome == HIST_PENDING;
   }
   if (uncertain)
-    fprintf(out, "    (an info or pending operation listed here is assumed to take effect there)\n");
+    fprintf(out, "    (an info or pending operation listed here is assumed to take effect "
+                 "there)\n");
   fprintf(out, "  trace lines involved:");
   for (size_t j = 0; j < v->n_lines; j++)
     fprintf(out, "%s %ld", j ? "," : "", v->lines[j]);
@@ -1156,8 +1167,9 @@ void lin_report_print(const lin_result *r, FILE *out)
   size_t count[3] = {0, 0, 0};
   for (size_t k = 0; k < r->n_keys; k++)
     count[r->keys[k].verdict]++;
-  fprintf(out, "linearizability (%s): %s: %zu operation%s (%zu to place), %zu key%s: %zu linearizable, "
-               "%zu violation%s, %zu unknown (%.2f s)\n",
+  fprintf(out,
+          "linearizability (%s): %s: %zu operation%s (%zu to place), %zu key%s: %zu linearizable, "
+          "%zu violation%s, %zu unknown (%.2f s)\n",
           r->app, lin_verdict_name(r->verdict), r->n_ops, r->n_ops == 1 ? "" : "s", r->n_checked,
           r->n_keys, r->n_keys == 1 ? "" : "s", count[LIN_LINEARIZABLE], count[LIN_VIOLATION],
           count[LIN_VIOLATION] == 1 ? "" : "s", count[LIN_UNKNOWN], r->elapsed);

@@ -426,6 +426,18 @@ void trace_final(trace_writer *w, double t, const char *node, const char *key, c
   line_end(w);
 }
 
+void trace_digest(trace_writer *w, double t, const char *node, const char *digest, bool up)
+{
+  line_begin(w, t, "digest");
+  LINE_STR(w, "node", node);
+  LINE_STR(w, "digest", digest);
+  if (!up) {
+    LINE_KEY(w, "up");
+    line_lit(w, "false", 5);
+  }
+  line_end(w);
+}
+
 /* --- messages, faults, roles --------------------------------------------------------------- */
 
 static void message_line(trace_writer *w, double t, const char *type, const char *from,

@@ -50,6 +50,10 @@ void trace_run(trace_writer *w, const char *scenario, const char *protocol, cons
 void trace_final(trace_writer *w, double t, const char *node, const char *key, const char *name,
                  const char *value, bool value_null, const char *status, uint64_t version);
 
+/* A replica's application digest at the end ({"type":"digest","node":..,"digest":"hex"}, with
+ * "up":false when the replica is still crashed). */
+void trace_digest(trace_writer *w, double t, const char *node, const char *digest, bool up);
+
 /* A protocol message: sent, received, or lost on the way. */
 void trace_send(trace_writer *w, double t, const char *from, const char *to, const char *msg,
                 uint64_t id, uint64_t bytes);

@@ -88,7 +88,8 @@ static void bench_remember(bench_key *k, const char *v)
 /* Picks an operation, its key and arguments. Deletes are rare: a deleted uuid stays deleted. */
 static void bench_choose(GRand *rng, const bench_cfg *c, bench_key *keys, int serial, bench_op *o)
 {
-  static const char *const files_ops[] = {"read", "read", "read", "read", "write", "write", "write"};
+  static const char *const files_ops[] = {"read",  "read",  "read", "read",
+                                           "write", "write", "write"};
   static const char *const kv_ops[] = {"get", "get", "get", "put", "put", "append", "cas", "cas"};
   o->key = g_rand_int_range(rng, 0, c->keys);
   if (c->files)
@@ -140,7 +141,8 @@ static void bench_apply(const bench_cfg *c, bench_op *ops, bench_key *keys)
   qsort(order, n, sizeof *order, bench_by_lin);
   for (int i = 0; i < n; i++) {
     bench_key *k = &keys[order[i]->key];
-    order[i]->status = g_strdup(c->files ? bench_files_apply(k, order[i]) : bench_kv_apply(k, order[i]));
+    const char *st = c->files ? bench_files_apply(k, order[i]) : bench_kv_apply(k, order[i]);
+    order[i]->status = g_strdup(st);
   }
   g_free(order);
 }
@@ -174,12 +176,14 @@ static history *bench_history(const bench_cfg *c, bench_op *ops)
     g_snprintf(key, sizeof key, "%s%03d", c->files ? "u" : "k", o->key);
     g_snprintf(name, sizeof name, "file-%03d", o->key);
     if (!ev[j].complete)
-      history_invoke(h, proc, o->op, key, c->files ? name : NULL, o->value, o->expected, o->t_inv, j + 1);
+      history_invoke(h, proc, o->op, key, c->files ? name : NULL, o->value, o->expected, o->t_inv,
+                     j + 1);
     else if (o->outcome == HIST_OK)
-      history_complete(h, proc, HIST_OK, o->status, o->answer, o->answer_null, 0, "r1", o->t_done, j + 1);
+      history_complete(h, proc, HIST_OK, o->status, o->answer, o->answer_null, 0, "r1", o->t_done,
+                       j + 1);
     else
-      history_complete(h, proc, o->outcome, o->outcome == HIST_FAIL ? "NOT PRIMARY" : NULL, NULL, false,
-                       0, NULL, o->t_done, j + 1);
+      history_complete(h, proc, o->outcome, o->outcome == HIST_FAIL ? "NOT PRIMARY" : NULL, NULL,
+                       false, 0, NULL, o->t_done, j + 1);
   }
   g_free(ev);
   return h;

@@ -273,7 +273,8 @@ static void on_replicas(rs_client *c, const rs_msg *m)
   if (c->phase != PHASE_WAIT_QUORUM || m->seq != c->seq)
     return;
   if (m->n_nodes == 0) {
-    finish_status(c, RS_OUT_FAIL, RS_ST_NO_QUORUM);
+    /* No quorum now; but an earlier attempt that timed out may have reached some replicas. */
+    finish_status(c, c->maybe_applied ? RS_OUT_INFO : RS_OUT_FAIL, RS_ST_NO_QUORUM);
     return;
   }
   c->phase = PHASE_COLLECT;

@@ -16,6 +16,7 @@ struct rs_driver {
   GString *key, *name, *value, *expected; /* the strings of the last workload operation */
   rs_op last;             /* the last workload operation (slices into the strings above) */
   unsigned last_key;      /* its key number */
+  bool stopped;           /* rs_driver_stop: run nothing new */
   uint32_t *generation;   /* files: per key number, how many times this client saw it deleted */
 };
 
@@ -142,6 +143,11 @@ static void remember(rs_driver *d, const rs_op *op, rs_outcome outcome, const rs
 
 static void run_next(rs_driver *d)
 {
+  if (d->stopped) {
+    if (!d->finished)
+      finish_all(d);
+    return;
+  }
   if (d->cfg.workload) {
     if (d->done >= d->cfg.workload->ops) {
       finish_all(d);
@@ -188,10 +194,20 @@ void rs_driver_timer(rs_driver *d, int timer)
 {
   if (timer != RS_DRIVER_TIMER_NEXT)
     return;
-  if (d->cfg.workload) {
+  if (d->cfg.workload || d->stopped) {
     run_next(d);
     return;
   }
   const rs_script_step *step = &d->cfg.steps[d->done];
   rs_client_submit(d->client, &step->op, step->replica);
+}
+
+void rs_driver_stop(rs_driver *d)
+{
+  d->stopped = true;
+  if (d->client && rs_client_busy(d->client))
+    return;
+  d->host.timer_cancel(d->host.ctx, RS_DRIVER_TIMER_NEXT);
+  if (!d->finished)
+    finish_all(d);
 }

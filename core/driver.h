@@ -46,5 +46,8 @@ void rs_driver_on_ready(void *driver);
 void rs_driver_on_done(void *driver, rs_outcome outcome, const rs_result *res);
 void rs_driver_timer(rs_driver *d, int timer);
 bool rs_driver_finished(const rs_driver *d);
+/* No new operation from now on: the one under way may still complete; the driver then finishes
+ * (at once if none is under way). Sends nothing. */
+void rs_driver_stop(rs_driver *d);
 
 #endif

@@ -87,17 +87,13 @@ static void tell_clients(pb_replica *r)
     rs_send(&r->host, g_array_index(r->clients, rs_node_id, i), &m);
 }
 
-/* A primary resends STATE to a backup that has not acknowledged it for two intervals (lost). */
+/* A primary resends STATE to a backup that has not acknowledged it (lost). The resend timer
+ * (pb_replica.c) does it every `resend` seconds; with resending off, the heartbeat tick still
+ * does it after two intervals. */
 static void resend_states(pb_replica *r)
 {
-  if (r->role != PB_ROLE_PRIMARY)
-    return;
-  double now = rs_now(&r->host);
-  for (guint i = 0; i < r->backups->len; i++) {
-    backup_state *b = &g_array_index(r->backups, backup_state, i);
-    if (!b->confirmed && now - b->state_sent >= 2 * r->cfg.heartbeat)
-      pb_send_state(r, b);
-  }
+  if (r->role == PB_ROLE_PRIMARY && r->cfg.resend < 0)
+    pb_resend_states(r, 2 * r->cfg.heartbeat);
 }
 
 /* ---- view-service ---- */

@@ -7,14 +7,32 @@
 
 #include <glib.h>
 
-/* An update the primary applied and is waiting to confirm (blocking mode). */
+/* The replicas a confirmation goes to: the one that took the client's request and any that
+ * passed on a retry of it while it was pending (a FORWARD_REPLY to the first may be lost). */
+#define PB_MAX_ORIGINS 8
+
+/* An update the primary applied (or, under the read barrier, a read it answered) and is waiting
+ * to confirm (blocking mode). */
 typedef struct pending_update {
   uint64_t index;
-  rs_node_id origin; /* replica that received the client's request */
+  rs_node_id origins[PB_MAX_ORIGINS];
+  uint32_t n_origins;
   rs_node_id client;
   uint64_t seq;
+  bool update;       /* false: a read sent through the replication path (no at-most-once entry) */
   rs_result *res;
 } pending_update;
+
+/* A numbered entry of the primary's order that some current backup has not acknowledged: kept
+ * in memory so that it can be sent again (message loss). Trimmed as the slowest backup acks. */
+typedef struct log_entry {
+  uint64_t index;
+  rs_node_id client;
+  uint64_t seq;
+  uint64_t version;
+  rs_op *op;   /* owned copy */
+  double sent; /* when it last went to the backups that lack it */
+} log_entry;
 
 /* A backup as the primary sees it. */
 typedef struct backup_state {
@@ -44,6 +62,8 @@ struct pb_replica {
   bool installed;        /* backup: has the primary's state (a transfer or an initial empty one) */
   GArray *backups;       /* backup_state, in the order they joined */
   GQueue *pending;       /* pending_update*, by index (blocking primary) */
+  GQueue *log;           /* log_entry*, by index: what some backup has not acknowledged yet */
+  bool resend_armed;     /* PB_TIMER_RESEND is armed */
   GTree *early;          /* index -> early_update* (backup) */
   /* failover */
   vs_view known;         /* view-service: the latest view received */
@@ -65,6 +85,8 @@ void pb_send_state(pb_replica *r, backup_state *b);
 void pb_join_backup(pb_replica *r, rs_node_id node);
 void pb_drop_backup(pb_replica *r, rs_node_id node);
 void pb_confirm_acked(pb_replica *r);
+/* Resends STATE to every backup that has not acknowledged it for `after` seconds. */
+void pb_resend_states(pb_replica *r, double after);
 void pb_forget_primary_work(pb_replica *r);
 void pb_forget_early(pb_replica *r);
 bool pb_answers_updates(const pb_replica *r);

@@ -50,6 +50,8 @@ static void apply_defaults(pb_config *cfg)
     cfg->restart_delay = RS_PEER_DEFAULT_RESTART_DELAY;
   if (cfg->n_peers > RS_MAX_NODES)
     cfg->n_peers = RS_MAX_NODES;
+  if (cfg->resend == 0)
+    cfg->resend = PB_DEFAULT_RESEND;
 }
 
 pb_replica *pb_new(const pb_config *cfg, const rs_host *host, rs_store *store)
@@ -63,6 +65,7 @@ pb_replica *pb_new(const pb_config *cfg, const rs_host *host, rs_store *store)
   r->primary = RS_NO_NODE;
   r->backups = g_array_new(FALSE, FALSE, sizeof(backup_state));
   r->pending = g_queue_new();
+  r->log = g_queue_new();
   r->early = g_tree_new_full(cmp_index, NULL, g_free, free_early);
   r->known.primary = RS_NO_NODE;
   for (uint32_t i = 0; i < r->cfg.n_peers; i++)
@@ -78,12 +81,20 @@ static void free_pending(gpointer p)
   g_free(u);
 }
 
+static void free_log_entry(gpointer p)
+{
+  log_entry *e = p;
+  g_free(e->op);
+  g_free(e);
+}
+
 void pb_free(pb_replica *r)
 {
   if (!r)
     return;
   g_array_free(r->backups, TRUE);
   g_queue_free_full(r->pending, free_pending);
+  g_queue_free_full(r->log, free_log_entry);
   g_tree_destroy(r->early);
   g_array_free(r->clients, TRUE);
   g_free(r);
@@ -113,10 +124,14 @@ void pb_start(pb_replica *r)
     pb_failover_start(r);
 }
 
+static void on_resend_timer(pb_replica *r);
+
 void pb_timer(pb_replica *r, int timer)
 {
   if (timer == PB_TIMER_HEARTBEAT && r->cfg.failover != RS_FAILOVER_CORE_NONE)
     pb_on_heartbeat_timer(r);
+  else if (timer == PB_TIMER_RESEND)
+    on_resend_timer(r);
 }
 
 void pb_refuse(pb_replica *r, rs_node_id from, const rs_msg *m, const char *why)
@@ -154,21 +169,190 @@ static void confirm(pb_replica *r, rs_node_id origin, rs_node_id client, uint64_
   rs_send(&r->host, origin, &m);
 }
 
+/* Confirms a pending entry to every replica its client went through. */
+static void confirm_pending(pb_replica *r, const pending_update *u)
+{
+  for (uint32_t i = 0; i < u->n_origins; i++)
+    confirm(r, u->origins[i], u->client, u->seq, u->res);
+}
+
+static pending_update *find_pending(pb_replica *r, rs_node_id client, uint64_t seq)
+{
+  for (GList *l = r->pending->head; l; l = l->next) {
+    pending_update *u = l->data;
+    if (u->client == client && u->seq == seq)
+      return u;
+  }
+  return NULL;
+}
+
+/* A retry of a pending update came through `origin`: it hears the answer too. When the list is
+ * full the latest replaces the last one (the client waits at the latest). */
+static void add_origin(pending_update *u, rs_node_id origin)
+{
+  for (uint32_t i = 0; i < u->n_origins; i++)
+    if (u->origins[i] == origin)
+      return;
+  if (u->n_origins == PB_MAX_ORIGINS)
+    u->n_origins--;
+  u->origins[u->n_origins++] = origin;
+}
+
 static void emit_apply(pb_replica *r, const rs_op *op, const rs_result *res)
 {
   rs_event ev = {.type = RS_EV_APPLY, .op = op, .res = res};
   rs_emit(&r->host, &ev);
 }
 
-/* The primary's write path: apply, number the update, send it to every backup in order, then
- * confirm now (non-blocking) or once every backup acknowledged it (blocking). A refused update
- * (e.g. DELETED FILE CANNOT BE UPDATED) changes nothing and is not sent to the backups (seed 001). */
+/* ---- the primary's log and its resend timer ---- */
+
+static uint64_t min_acked(const pb_replica *r)
+{
+  uint64_t low = UINT64_MAX;
+  for (guint i = 0; i < r->backups->len; i++) {
+    uint64_t a = g_array_index(r->backups, backup_state, i).acked;
+    if (a < low)
+      low = a;
+  }
+  return low;
+}
+
+/* Forgets the entries every current backup has acknowledged (all of them when none is left). */
+static void trim_log(pb_replica *r)
+{
+  uint64_t low = min_acked(r);
+  log_entry *e;
+  while ((e = g_queue_peek_head(r->log)) && e->index <= low)
+    free_log_entry(g_queue_pop_head(r->log));
+}
+
+/* Whether a backup still owes an acknowledgement: of a logged entry or of its STATE. */
+static bool unacknowledged(const pb_replica *r)
+{
+  if (!g_queue_is_empty(r->log))
+    return true;
+  for (guint i = 0; i < r->backups->len; i++)
+    if (!g_array_index(r->backups, backup_state, i).confirmed)
+      return true;
+  return false;
+}
+
+/* Keeps PB_TIMER_RESEND armed exactly while something is unacknowledged, so an idle cluster has
+ * no timer events. Arming an armed timer would move it, so an armed one is left alone. */
+static void update_resend_timer(pb_replica *r)
+{
+  if (r->cfg.resend < 0)
+    return;
+  bool want = unacknowledged(r);
+  if (want && !r->resend_armed)
+    r->host.timer_arm(r->host.ctx, PB_TIMER_RESEND, r->cfg.resend);
+  else if (!want && r->resend_armed)
+    r->host.timer_cancel(r->host.ctx, PB_TIMER_RESEND);
+  r->resend_armed = want;
+}
+
+/* Whether something sent at `sent` has waited `after` seconds (timers land on the sum, which the
+ * subtraction may miss by a rounding error). */
+static bool waited(const pb_replica *r, double sent, double after)
+{
+  return rs_now(&r->host) - sent >= after - 1e-9;
+}
+
+static void send_entry(pb_replica *r, const log_entry *e, rs_node_id to)
+{
+  rs_msg rep = {.type = RS_MSG_REPLICATE, .client = e->client, .seq = e->seq, .index = e->index,
+                .view = r->view, .op = *e->op};
+  rep.res.version = e->version;
+  rs_send(&r->host, to, &rep);
+}
+
+void pb_resend_states(pb_replica *r, double after)
+{
+  for (guint i = 0; i < r->backups->len; i++) {
+    backup_state *b = &g_array_index(r->backups, backup_state, i);
+    if (!b->confirmed && waited(r, b->state_sent, after))
+      pb_send_state(r, b);
+  }
+}
+
+/* Every `resend` seconds while something is unacknowledged: a fresh STATE to each backup that
+ * has not acknowledged its STATE, and to each backup that holds the state, every logged entry
+ * beyond its acknowledged index that went out at least an interval ago (younger ones may still
+ * be on their way). A backup that lacks the state gets only the STATE: it covers the entries.
+ * O(log length x backups) per tick. */
+static void on_resend_timer(pb_replica *r)
+{
+  r->resend_armed = false;
+  pb_resend_states(r, r->cfg.resend);
+  for (GList *l = r->log->head; l; l = l->next) {
+    log_entry *e = l->data;
+    if (!waited(r, e->sent, r->cfg.resend))
+      continue;
+    for (guint i = 0; i < r->backups->len; i++) {
+      const backup_state *b = &g_array_index(r->backups, backup_state, i);
+      if (b->confirmed && b->acked < e->index)
+        send_entry(r, e, b->id);
+    }
+    e->sent = rs_now(&r->host);
+  }
+  update_resend_timer(r);
+}
+
+/* ---- the primary's order ---- */
+
+/* Numbers an update (or, under the read barrier, a read) the primary ran, keeps it until every
+ * backup acknowledged it, sends it to every backup, then confirms now (non-blocking, or no
+ * backup) or once every backup acknowledged it (blocking). */
+static void order(pb_replica *r, rs_node_id origin, rs_node_id client, uint64_t seq, const rs_op *op,
+                  const rs_result *res)
+{
+  bool update = rs_op_is_update(op->kind);
+  uint64_t index = ++LAST_INDEX(r);
+  if (update)
+    emit_apply(r, op, res);
+  if (r->backups->len > 0) {
+    log_entry *e = g_new0(log_entry, 1);
+    e->index = index;
+    e->client = client;
+    e->seq = seq;
+    e->version = update ? res->version : 0;
+    e->op = rs_op_dup(op);
+    e->sent = rs_now(&r->host);
+    g_queue_push_tail(r->log, e);
+    for (guint i = 0; i < r->backups->len; i++)
+      send_entry(r, e, g_array_index(r->backups, backup_state, i).id);
+  }
+  if (!r->cfg.blocking || r->backups->len == 0) {
+    if (update)
+      rs_dedup_finish(DEDUP(r), client, seq, res);
+    confirm(r, origin, client, seq, res);
+  } else {
+    if (update)
+      rs_dedup_begin(DEDUP(r), client, seq);
+    pending_update *u = g_new0(pending_update, 1);
+    u->index = index;
+    u->origins[u->n_origins++] = origin;
+    u->client = client;
+    u->seq = seq;
+    u->update = update;
+    u->res = rs_result_dup(res);
+    g_queue_push_tail(r->pending, u);
+  }
+  update_resend_timer(r);
+}
+
+/* The primary's write path: apply, then order it (above). A refused update (e.g. DELETED FILE
+ * CANNOT BE UPDATED) changes nothing and is not sent to the backups (seed 001). */
 static void primary_update(pb_replica *r, rs_node_id origin, rs_node_id client, uint64_t seq, const rs_op *op)
 {
   const rs_result *done = NULL;
+  pending_update *running;
   switch (rs_dedup_check(DEDUP(r), client, seq, &done)) {
-  case RS_DEDUP_STALE:   /* the client gave up on it long ago */
-  case RS_DEDUP_PENDING: /* the first attempt's confirmation will answer the client */
+  case RS_DEDUP_STALE: /* the client gave up on it long ago */
+    return;
+  case RS_DEDUP_PENDING: /* a retry while it runs: the confirmation goes this way too */
+    if ((running = find_pending(r, client, seq)))
+      add_origin(running, origin);
     return;
   case RS_DEDUP_DONE:    /* a retry of an update that ran: the same answer, not a second run */
     confirm(r, origin, client, seq, done);
@@ -183,26 +367,26 @@ static void primary_update(pb_replica *r, rs_node_id origin, rs_node_id client, 
     confirm(r, origin, client, seq, &res);
     return;
   }
-  uint64_t index = ++LAST_INDEX(r);
-  emit_apply(r, op, &res);
-  rs_msg rep = {.type = RS_MSG_REPLICATE, .client = client, .seq = seq, .index = index,
-                .view = r->view, .op = *op};
-  rep.res.version = res.version;
-  for (guint i = 0; i < r->backups->len; i++)
-    rs_send(&r->host, g_array_index(r->backups, backup_state, i).id, &rep);
-  if (!r->cfg.blocking || r->backups->len == 0) {
-    rs_dedup_finish(DEDUP(r), client, seq, &res);
+  order(r, origin, client, seq, op, &res);
+}
+
+/* Whether reads at the primary pass the read barrier: view-service, reads to the primary,
+ * blocking (the one configuration whose primary must prove it still leads before answering). */
+static bool read_barrier(const pb_replica *r)
+{
+  return r->cfg.failover == RS_FAILOVER_CORE_VIEW_SERVICE && r->cfg.reads_primary && r->cfg.blocking;
+}
+
+/* A read at the primary: answered at once, or through the replication path under the read
+ * barrier, whatever its answer (FILE DOES NOT EXIST included). */
+static void primary_read(pb_replica *r, rs_node_id origin, rs_node_id client, uint64_t seq, const rs_op *op)
+{
+  rs_result res;
+  r->app->ops->execute(r->app->state, op, 0, RS_APPLY_ORDERED, &res);
+  if (read_barrier(r))
+    order(r, origin, client, seq, op, &res);
+  else
     confirm(r, origin, client, seq, &res);
-    return;
-  }
-  rs_dedup_begin(DEDUP(r), client, seq);
-  pending_update *u = g_new0(pending_update, 1);
-  u->index = index;
-  u->origin = origin;
-  u->client = client;
-  u->seq = seq;
-  u->res = rs_result_dup(&res);
-  g_queue_push_tail(r->pending, u);
 }
 
 static void answer_read(pb_replica *r, rs_node_id origin, rs_node_id client, uint64_t seq, const rs_op *op)
@@ -244,7 +428,7 @@ static void on_request(pb_replica *r, rs_node_id from, const rs_msg *m)
     if (update)
       primary_update(r, r->cfg.self, from, m->seq, &m->op);
     else
-      answer_read(r, r->cfg.self, from, m->seq, &m->op);
+      primary_read(r, r->cfg.self, from, m->seq, &m->op);
   } else if (forwards(r)) {
     rs_msg fwd = {.type = RS_MSG_FORWARD, .client = from, .seq = m->seq, .origin = r->cfg.self,
                   .view = r->view, .op = m->op};
@@ -264,7 +448,7 @@ static void on_forward(pb_replica *r, rs_node_id from, const rs_msg *m)
   if (rs_op_is_update(m->op.kind))
     primary_update(r, m->origin, m->client, m->seq, &m->op);
   else
-    answer_read(r, m->origin, m->client, m->seq, &m->op);
+    primary_read(r, m->origin, m->client, m->seq, &m->op);
 }
 
 static void on_forward_reply(pb_replica *r, const rs_msg *m)
@@ -279,12 +463,16 @@ static void ack(pb_replica *r)
 }
 
 /* Applies the primary's next update and remembers it in the at-most-once table, so that this
- * backup, if it ever becomes primary, still answers a retry of it without running it again. */
+ * backup, if it ever becomes primary, still answers a retry of it without running it again.
+ * A read (read barrier) runs without changing anything and only takes its number. */
 static void backup_apply(pb_replica *r, const rs_op *op, uint64_t version, rs_node_id client, uint64_t seq)
 {
   rs_result res;
-  r->app->ops->execute(r->app->state, op, version, RS_APPLY_ORDERED, &res);
+  bool update = rs_op_is_update(op->kind);
+  r->app->ops->execute(r->app->state, op, update ? version : 0, RS_APPLY_ORDERED, &res);
   LAST_INDEX(r)++;
+  if (!update)
+    return;
   emit_apply(r, op, &res);
   rs_result answer = {.status = res.status, .version = res.version};
   rs_dedup_finish(DEDUP(r), client, seq, &answer);
@@ -360,8 +548,10 @@ void pb_forget_early(pb_replica *r)
 }
 
 /* The join protocol's second half: a backup installs the primary's whole store (application,
- * update index, at-most-once table), applies what arrived meanwhile, and acknowledges. A resent
- * STATE older than what this backup already applied from the same primary is only acknowledged. */
+ * update index, at-most-once table), applies what arrived meanwhile, and acknowledges. A STATE
+ * (resent, duplicated or late) no newer than what this backup already holds from the same
+ * primary is only acknowledged: installing it would roll the backup back, or, at the same
+ * index, replace at-most-once entries the primary's snapshot leaves out (pending updates). */
 static void on_state(pb_replica *r, rs_node_id from, const rs_msg *m)
 {
   if (r->cfg.failover == RS_FAILOVER_CORE_PEER)
@@ -370,7 +560,7 @@ static void on_state(pb_replica *r, rs_node_id from, const rs_msg *m)
     pb_refuse(r, from, m, "state not from the primary");
     return;
   }
-  bool stale = r->installed && m->index < LAST_INDEX(r);
+  bool stale = r->installed && m->index <= LAST_INDEX(r);
   if (!stale && !rs_store_restore(r->store, (const uint8_t *)m->blob.ptr, m->blob.len)) {
     pb_refuse(r, from, m, "malformed state");
     return;
@@ -384,29 +574,22 @@ static void on_state(pb_replica *r, rs_node_id from, const rs_msg *m)
     pb_after_state_installed(r);
 }
 
-static uint64_t min_acked(const pb_replica *r)
-{
-  uint64_t low = UINT64_MAX;
-  for (guint i = 0; i < r->backups->len; i++) {
-    uint64_t a = g_array_index(r->backups, backup_state, i).acked;
-    if (a < low)
-      low = a;
-  }
-  return low;
-}
-
 /* Confirms, in order, every pending update that each counted backup has reached. With no backup
- * left (they died or left the view) every pending update is confirmed. */
+ * left (they died or left the view) every pending update is confirmed. The log forgets what
+ * every backup has, and the resend timer stops once nothing is owed. */
 void pb_confirm_acked(pb_replica *r)
 {
   uint64_t low = min_acked(r);
   pending_update *u;
   while ((u = g_queue_peek_head(r->pending)) && u->index <= low) {
     g_queue_pop_head(r->pending);
-    rs_dedup_finish(DEDUP(r), u->client, u->seq, u->res);
-    confirm(r, u->origin, u->client, u->seq, u->res);
+    if (u->update)
+      rs_dedup_finish(DEDUP(r), u->client, u->seq, u->res);
+    confirm_pending(r, u);
     free_pending(u);
   }
+  trim_log(r);
+  update_resend_timer(r);
 }
 
 /* Acknowledgements are cumulative: an update is confirmed once every backup reached its index. */
@@ -471,6 +654,7 @@ void pb_send_state(pb_replica *r, backup_state *b)
                   .blob = {(const char *)snapshot->data, snapshot->len}};
   rs_send(&r->host, b->id, &state);
   g_byte_array_free(snapshot, TRUE);
+  update_resend_timer(r);
 }
 
 /* The join protocol's first half: the primary counts `node` as a backup from now (a blocking
@@ -508,6 +692,8 @@ void pb_forget_primary_work(pb_replica *r)
   pending_update *u;
   while ((u = g_queue_pop_head(r->pending)))
     free_pending(u);
+  trim_log(r);
+  update_resend_timer(r);
 }
 
 bool pb_answers_updates(const pb_replica *r) { return r->role == PB_ROLE_PRIMARY; }

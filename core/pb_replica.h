@@ -13,9 +13,15 @@ typedef enum pb_role {
   PB_ROLE_IDLE,        /* view-service: in no view; ordered: no live leader known */
 } pb_role;
 
-/* The one timer a replica arms (failover view-service, peer, ordered): the heartbeat tick. The
- * client uses timer 0 and the driver RS_DRIVER_TIMER_NEXT (10) and up. */
-enum { PB_TIMER_HEARTBEAT = 1 };
+/* The timers a replica arms. The client uses timer 0 and the driver RS_DRIVER_TIMER_NEXT (10)
+ * and up.
+ * PB_TIMER_HEARTBEAT  failover view-service, peer, ordered: the heartbeat tick.
+ * PB_TIMER_RESEND     primary, every `resend` seconds while something is unacknowledged (an
+ *   update or read a backup has not acked, a STATE a backup has not acked); never armed on an
+ *   idle cluster, cancelled once every backup has acknowledged everything. */
+enum { PB_TIMER_HEARTBEAT = 1, PB_TIMER_RESEND = 2 };
+
+#define PB_DEFAULT_RESEND 0.2 /* seconds between resends when pb_config.resend is 0 */
 
 /*
  * Failover, on the wire (see core/failover.h; `none` is seed 004's registry-driven cluster):
@@ -46,6 +52,27 @@ enum { PB_TIMER_HEARTBEAT = 1 };
  *   first replica of the list that is alive and holds a complete state; it serves updates and
  *   replicates to the live others, sending STATE to any that lacks its stream (a blocking leader
  *   waits for live ones only). Other replicas refuse updates with NOT PRIMARY.
+ *
+ * Message loss and duplication (every failover design):
+ * - The primary keeps every numbered update a current backup has not acknowledged (index,
+ *   client, seq, version, a copy of the op) and, on PB_TIMER_RESEND, sends each confirmed backup
+ *   again every entry beyond its acknowledged index that went out at least `resend` seconds ago;
+ *   the log is trimmed as the slowest backup's acknowledged index advances. A backup re-acks an
+ *   update it already has and buffers one ahead of its turn, so a lost REPLICATE_ACK is covered
+ *   by the resend and a duplicate changes nothing.
+ * - A backup that has not acknowledged its STATE for `resend` seconds gets a fresh STATE (as of
+ *   now). A backup that already holds the state at that index or later only re-acks a STATE, so
+ *   a duplicate or a late old copy never rolls it back. (With resending off, failover designs
+ *   still resend STATE after two heartbeat intervals, as before.)
+ * - A client's retry of an update still pending at the primary (blocking) is remembered with the
+ *   replica it came through, and the confirmation goes to every such replica, so one lost
+ *   FORWARD_REPLY does not leave the client without an answer.
+ *
+ * Read barrier (view-service, reads = primary, blocking): the primary numbers each read in its
+ * order and sends it to every backup of the view like an update, and answers only once every
+ * backup acknowledged it. A stale primary whose backups follow a newer view gets no ack and never
+ * answers (MIT 6.824's rule: no reads from a primary that may have been replaced). Backups run
+ * such a read without changing state and report no APPLY; reads take an update number there too.
  */
 typedef struct pb_config {
   rs_node_id self;
@@ -58,6 +85,9 @@ typedef struct pb_config {
   double heartbeat;         /* seconds between heartbeats (<= 0: 5 for view-service, else 1) */
   uint32_t dead_after;      /* peer, ordered: missed beats before a peer is dead (0: 5) */
   double restart_delay;     /* peer: delay passed to host->restart_node (<= 0: 30) */
+  /* Retransmission: seconds between resends of unacknowledged REPLICATE and STATE messages
+   * (0: PB_DEFAULT_RESEND; negative: never resend, as when every link is reliable). */
+  double resend;
   uint32_t n_peers;         /* peer, ordered: every replica, self included, in order */
   rs_node_id peers[RS_MAX_NODES];
 } pb_config;

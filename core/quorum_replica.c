@@ -6,15 +6,18 @@
 struct quorum_replica {
   rs_node_id self;
   rs_node_id registry;
+  double heartbeat; /* seconds between HEARTBEATs to the registry */
   rs_host host;
   rs_app *app;
 };
 
-quorum_replica *quorum_replica_new(rs_node_id self, rs_node_id registry, const rs_host *host, rs_store *store)
+quorum_replica *quorum_replica_new(rs_node_id self, rs_node_id registry, double heartbeat, const rs_host *host,
+                                   rs_store *store)
 {
   quorum_replica *q = g_new0(quorum_replica, 1);
   q->self = self;
   q->registry = registry;
+  q->heartbeat = heartbeat > 0 ? heartbeat : QUORUM_DEFAULT_HEARTBEAT;
   q->host = *host;
   q->app = store->app;
   return q;
@@ -25,10 +28,22 @@ void quorum_replica_free(quorum_replica *q)
   g_free(q);
 }
 
+/* REGISTER once at start: the registry answers it and counts the replica live from now on. */
 void quorum_replica_start(quorum_replica *q)
 {
   rs_msg m = {.type = RS_MSG_REGISTER, .node = q->self};
   rs_send(&q->host, q->registry, &m);
+  q->host.timer_arm(q->host.ctx, QUORUM_TIMER_HEARTBEAT, q->heartbeat);
+}
+
+/* Keeps the replica live at the registry; a HEARTBEAT is one small unanswered message. */
+void quorum_replica_timer(quorum_replica *q, int timer)
+{
+  if (timer != QUORUM_TIMER_HEARTBEAT)
+    return;
+  rs_msg m = {.type = RS_MSG_HEARTBEAT, .which = RS_SERVICE_NONE, .node = q->self};
+  rs_send(&q->host, q->registry, &m);
+  q->host.timer_arm(q->host.ctx, QUORUM_TIMER_HEARTBEAT, q->heartbeat);
 }
 
 /* Runs one operation the coordinator sent; writes carry the version the coordinator chose. */

@@ -8,6 +8,7 @@ struct rs_registry {
   rs_host host;
   GArray *replicas;       /* rs_node_id, in registration order */
   GArray *known;          /* gboolean per replica: the primary confirmed it knows this backup */
+  GArray *heard;          /* double per replica: when it last registered or heartbeat (quorum) */
   rs_node_id primary;
   GArray *waiting;        /* rs_msg (GET_REPLICAS without slices) from clients, answered when ready */
   GArray *waiting_from;   /* rs_node_id: who sent each waiting request */
@@ -34,9 +35,14 @@ rs_registry *rs_registry_new(const rs_registry_config *cfg, const rs_host *host)
 {
   rs_registry *r = g_new0(rs_registry, 1);
   r->cfg = *cfg;
+  if (r->cfg.heartbeat <= 0)
+    r->cfg.heartbeat = RS_REGISTRY_DEFAULT_HEARTBEAT;
+  if (r->cfg.dead_after == 0)
+    r->cfg.dead_after = RS_REGISTRY_DEFAULT_DEAD_AFTER;
   r->host = *host;
   r->replicas = g_array_new(FALSE, FALSE, sizeof(rs_node_id));
   r->known = g_array_new(FALSE, FALSE, sizeof(gboolean));
+  r->heard = g_array_new(FALSE, FALSE, sizeof(double));
   r->primary = RS_NO_NODE;
   r->waiting = g_array_new(FALSE, FALSE, sizeof(rs_msg));
   r->waiting_from = g_array_new(FALSE, FALSE, sizeof(rs_node_id));
@@ -49,6 +55,7 @@ void rs_registry_free(rs_registry *r)
     return;
   g_array_free(r->replicas, TRUE);
   g_array_free(r->known, TRUE);
+  g_array_free(r->heard, TRUE);
   g_array_free(r->waiting, TRUE);
   g_array_free(r->waiting_from, TRUE);
   g_free(r);
@@ -74,17 +81,25 @@ static bool cluster_ready(const rs_registry *r)
   return true;
 }
 
-/* Picks k distinct replicas at random (a partial Fisher-Yates shuffle on the run's generator). */
+/* Heard from within dead_after heartbeats (quorum only: primary-backup never asks). */
+static bool replica_live(const rs_registry *r, guint pos)
+{
+  double silent = rs_now(&r->host) - g_array_index(r->heard, double, pos);
+  return silent <= r->cfg.dead_after * r->cfg.heartbeat;
+}
+
+/* Picks k distinct live replicas at random (a partial Fisher-Yates shuffle on the run's generator
+ * over the live ones in registration order), or none at all, drawing nothing, if fewer than k are
+ * live: a partial quorum would only fail later, or hang. O(N) per request. */
 static uint32_t pick_random(rs_registry *r, uint32_t k, rs_node_id *out)
 {
-  uint32_t n = r->replicas->len;
   rs_node_id pool[RS_MAX_NODES];
-  if (n > RS_MAX_NODES)
-    n = RS_MAX_NODES;
-  for (uint32_t i = 0; i < n; i++)
-    pool[i] = g_array_index(r->replicas, rs_node_id, i);
+  uint32_t n = 0;
+  for (guint i = 0; i < r->replicas->len && n < RS_MAX_NODES; i++)
+    if (replica_live(r, i))
+      pool[n++] = g_array_index(r->replicas, rs_node_id, i);
   if (k > n)
-    k = n;
+    return 0;
   for (uint32_t i = 0; i < k; i++) {
     uint32_t j = i + (uint32_t)rs_random_below(&r->host, n - i);
     rs_node_id tmp = pool[i];
@@ -129,9 +144,11 @@ static void on_register(rs_registry *r, rs_node_id from)
     gboolean known = r->cfg.quorum || r->primary == RS_NO_NODE;
     g_array_append_val(r->replicas, from);
     g_array_append_val(r->known, known);
+    g_array_set_size(r->heard, r->replicas->len);
     if (!r->cfg.quorum && r->primary == RS_NO_NODE)
       r->primary = from;
   }
+  g_array_index(r->heard, double, replica_pos(r, from)) = rs_now(&r->host);
   rs_msg reply = {.type = RS_MSG_REGISTER_REPLY, .node = r->cfg.quorum ? RS_NO_NODE : r->primary};
   rs_send(&r->host, from, &reply);
   if (!r->cfg.quorum && from != r->primary) {
@@ -146,6 +163,18 @@ static void on_register(rs_registry *r, rs_node_id from)
     }
   }
   answer_waiting(r);
+}
+
+/* Quorum: a live replica's periodic sign of life. One from a replica this registry does not know
+ * (it restarted and forgot) registers it. */
+static void on_heartbeat(rs_registry *r, rs_node_id from)
+{
+  int pos = replica_pos(r, from);
+  if (pos < 0) {
+    on_register(r, from);
+    return;
+  }
+  g_array_index(r->heard, double, pos) = rs_now(&r->host);
 }
 
 static void on_new_replica_ack(rs_registry *r, rs_node_id from, const rs_msg *m)
@@ -168,11 +197,23 @@ static void on_get_replicas(rs_registry *r, rs_node_id from, const rs_msg *m)
   g_array_append_val(r->waiting_from, from);
 }
 
+static void refuse(rs_registry *r, rs_node_id from, const rs_msg *m)
+{
+  rs_event ev = {.type = RS_EV_REFUSE, .from = from, .msg_type = m->type, .why = "registry does not handle it"};
+  rs_emit(&r->host, &ev);
+}
+
 void rs_registry_handle(rs_registry *r, rs_node_id from, const rs_msg *m)
 {
   switch (m->type) {
   case RS_MSG_REGISTER:
     on_register(r, from);
+    break;
+  case RS_MSG_HEARTBEAT:
+    if (r->cfg.quorum)
+      on_heartbeat(r, from);
+    else
+      refuse(r, from, m); /* primary-backup replicas heartbeat the view service, not us */
     break;
   case RS_MSG_NEW_REPLICA_ACK:
     on_new_replica_ack(r, from, m);
@@ -180,9 +221,7 @@ void rs_registry_handle(rs_registry *r, rs_node_id from, const rs_msg *m)
   case RS_MSG_GET_REPLICAS:
     on_get_replicas(r, from, m);
     break;
-  default: {
-    rs_event ev = {.type = RS_EV_REFUSE, .from = from, .msg_type = m->type, .why = "registry does not handle it"};
-    rs_emit(&r->host, &ev);
-  }
+  default:
+    refuse(r, from, m);
   }
 }

@@ -1,4 +1,13 @@
-/* The registry (seed 004): replicas register, the first is primary, clients get replica lists. */
+/* The registry (seed 004): replicas register, the first is primary, clients get replica lists.
+ *
+ * Quorum liveness: the registry notes when it last heard each replica (REGISTER or HEARTBEAT,
+ * see core/quorum_replica.h). A replica is live while it was heard within dead_after x heartbeat
+ * seconds (inclusive). GET_REPLICAS READ / WRITE is answered with Nr / Nw replicas chosen at random
+ * among the live ones only; with fewer live than that, REPLICAS carries n_nodes = 0, and the client
+ * fails the operation at once with NO QUORUM. ALL still lists every registered replica, live or
+ * not. A replica that registers again (a restart) is live again; a HEARTBEAT from a replica the
+ * registry does not know (the registry restarted) counts as its REGISTER. Primary-backup ignores
+ * all of this: HEARTBEAT is refused there, as before. */
 #ifndef RS_REGISTRY_H
 #define RS_REGISTRY_H
 
@@ -10,7 +19,12 @@ typedef struct rs_registry_config {
   uint32_t expected_replicas;  /* N: clients are answered once this many have registered */
   uint32_t read_quorum;        /* Nr */
   uint32_t write_quorum;       /* Nw */
+  double heartbeat;            /* quorum: the replicas' heartbeat period, s; 0: RS_REGISTRY_DEFAULT_HEARTBEAT */
+  uint32_t dead_after;         /* quorum: heartbeats missed before a replica is dead; 0: the default */
 } rs_registry_config;
+
+#define RS_REGISTRY_DEFAULT_HEARTBEAT 1.0
+#define RS_REGISTRY_DEFAULT_DEAD_AFTER 3
 
 typedef struct rs_registry rs_registry;
 

@@ -40,13 +40,15 @@ static void call_cas(history *h, const char *proc, const char *key, const char *
 static void done(history *h, const char *proc, hist_outcome outcome, const char *status,
                  const char *value, double t)
 {
-  assert_non_null(history_complete(h, proc, outcome, status, value, false, 0, "r1", t, next_line++));
+  assert_non_null(
+      history_complete(h, proc, outcome, status, value, false, 0, "r1", t, next_line++));
 }
 
 /* A get that answered null. */
 static void done_null(history *h, const char *proc, double t)
 {
-  assert_non_null(history_complete(h, proc, HIST_OK, "SUCCESS", NULL, true, 0, "r1", t, next_line++));
+  assert_non_null(
+      history_complete(h, proc, HIST_OK, "SUCCESS", NULL, true, 0, "r1", t, next_line++));
 }
 
 /* One operation that completes ok. */
@@ -604,7 +606,8 @@ static const char *gen_kv_apply(gen_key *k, gen_op *o)
 /* Chooses an operation and its arguments. A cas expects a value written to its key before. */
 static void gen_choose(GRand *rng, bool files, int nkeys, int serial, GPtrArray *written, gen_op *o)
 {
-  static const char *const files_ops[] = {"read", "read", "read", "write", "write", "write", "delete"};
+  static const char *const files_ops[] = {"read",  "read",  "read",  "write",
+                                           "write", "write", "delete"};
   static const char *const kv_ops[] = {"get", "get", "get", "put", "put", "append", "cas", "cas"};
   int kidx = g_rand_int_range(rng, 0, nkeys);
   o->key = g_strdup_printf("%s%d", files ? "u" : "k", kidx);
@@ -618,7 +621,8 @@ static void gen_choose(GRand *rng, bool files, int nkeys, int serial, GPtrArray 
     o->value = g_strdup_printf("v%d", serial);
   if (strcmp(o->op, "cas") == 0) {
     GPtrArray *w = written->pdata[kidx];
-    o->expected = w->len ? g_strdup(w->pdata[g_rand_int_range(rng, 0, w->len)]) : g_strdup("v-none");
+    o->expected =
+        g_strdup(w->len ? w->pdata[g_rand_int_range(rng, 0, w->len)] : (gpointer) "v-none");
   }
   if (o->value && strcmp(o->op, "append") != 0)
     g_ptr_array_add(written->pdata[kidx], g_strdup(o->value));

@@ -64,6 +64,9 @@ struct fixture {
   GPtrArray *events; /* fx_event*, owned */
   GArray *cuts;      /* fx_hold: links that lose every message (a partition) */
   fx_failover fo;    /* the failover cluster's settings, for its clients */
+  double resend;     /* pb_config.resend of replicas added from now on */
+  double loss, dup;  /* fixture_set_faults */
+  GRand *faults;     /* draws for loss and duplication */
 };
 
 static GPtrArray *live_fixtures; /* fixture*: every one not yet freed */
@@ -93,6 +96,26 @@ static bool cut(const fixture *f, rs_node_id from, rs_node_id to)
   return false;
 }
 
+static double link_latency(const fixture *f, rs_node_id from, rs_node_id to)
+{
+  double lat = from < FX_MAX_NODES && to < FX_MAX_NODES ? f->latency[from][to] : -1;
+  return lat < 0 ? FX_DEFAULT_LATENCY : lat;
+}
+
+/* The network's copy of a queued message, due one link latency after it. */
+static void queue_copy(fixture *f, const fx_sent *s)
+{
+  fx_sent *c = g_new0(fx_sent, 1);
+  *c = *s;
+  c->serial = ++f->serial;
+  c->at = s->at + link_latency(f, s->from, s->to);
+  c->bytes = g_byte_array_new();
+  g_byte_array_append(c->bytes, s->bytes->data, s->bytes->len);
+  c->duplicate = true;
+  g_ptr_array_add(f->sent, c);
+  g_ptr_array_add(f->queue, c);
+}
+
 /* Encodes `m` (so every message in every test goes through the codec) and queues the bytes. */
 static void enqueue(fixture *f, rs_node_id from, rs_node_id to, const rs_msg *m)
 {
@@ -109,9 +132,14 @@ static void enqueue(fixture *f, rs_node_id from, rs_node_id to, const rs_msg *m)
     s->dropped = true; /* nobody by that id, or a partition: lost on the wire */
     return;
   }
-  double lat = from < FX_MAX_NODES ? f->latency[from][to] : -1;
-  s->at = f->now + (lat < 0 ? FX_DEFAULT_LATENCY : lat);
+  if (f->faults && g_rand_double(f->faults) < f->loss) {
+    s->dropped = true; /* random loss */
+    return;
+  }
+  s->at = f->now + link_latency(f, from, to);
   g_ptr_array_add(f->queue, s);
+  if (f->faults && g_rand_double(f->faults) < f->dup)
+    queue_copy(f, s);
 }
 
 static void host_send(void *ctx, rs_node_id to, const rs_msg *m)
@@ -210,6 +238,7 @@ fixture *fixture_new(uint64_t seed, const rs_app_ops *app)
   for (int i = 0; i < FX_MAX_NODES; i++)
     for (int j = 0; j < FX_MAX_NODES; j++)
       f->latency[i][j] = -1;
+  f->resend = -1;
   if (!live_fixtures)
     live_fixtures = g_ptr_array_new();
   g_ptr_array_add(live_fixtures, f);
@@ -257,6 +286,8 @@ void fixture_free(fixture *f)
   g_array_free(f->holds, TRUE);
   g_ptr_array_free(f->events, TRUE);
   g_array_free(f->cuts, TRUE);
+  if (f->faults)
+    g_rand_free(f->faults);
   g_ptr_array_remove(live_fixtures, f);
   g_free(f);
 }
@@ -320,7 +351,8 @@ static void boot_pb(fx_node *n)
 
 rs_node_id fixture_add_pb(fixture *f, bool blocking, bool reads_primary)
 {
-  pb_config cfg = {.registry = FX_REGISTRY, .blocking = blocking, .reads_primary = reads_primary};
+  pb_config cfg = {.registry = FX_REGISTRY, .blocking = blocking, .reads_primary = reads_primary,
+                   .resend = f->resend};
   rs_node_id id = fixture_add_pb_config(f, &cfg);
   fixture_start_pb(f, id);
   return id;
@@ -343,12 +375,23 @@ void fixture_start_pb(fixture *f, rs_node_id node)
   boot_pb(n);
 }
 
+/* Makes a quorum replica on the node's store and starts it (it registers and starts beating). */
+static void boot_quorum(fx_node *n)
+{
+  rs_host host = host_of(n);
+  n->down = false;
+  n->quorum = quorum_replica_new(n->id, FX_REGISTRY, 0, &host, n->store);
+  quorum_replica_start(n->quorum);
+}
+
 void fixture_crash(fixture *f, rs_node_id node)
 {
   fx_node *n = node_of(f, node);
-  assert_int_equal(n->kind, FX_KIND_PB);
+  assert_true(n->kind == FX_KIND_PB || n->kind == FX_KIND_QUORUM);
   pb_free(n->pb);
   n->pb = NULL;
+  quorum_replica_free(n->quorum);
+  n->quorum = NULL;
   n->down = true;
   for (int t = 0; t < FX_MAX_TIMERS; t++)
     n->timers[t].armed = false;
@@ -357,9 +400,12 @@ void fixture_crash(fixture *f, rs_node_id node)
 void fixture_restart(fixture *f, rs_node_id node)
 {
   fx_node *n = node_of(f, node);
-  if (n->pb)
+  if (n->pb || n->quorum)
     fixture_crash(f, node);
-  boot_pb(n);
+  if (n->kind == FX_KIND_QUORUM)
+    boot_quorum(n);
+  else
+    boot_pb(n);
 }
 
 int fixture_restarts_asked(const fixture *f, rs_node_id node, double *delay)
@@ -390,9 +436,7 @@ void fixture_heal(fixture *f, rs_node_id a, rs_node_id b)
 rs_node_id fixture_add_quorum_replica(fixture *f)
 {
   fx_node *n = add_replica(f, FX_KIND_QUORUM);
-  rs_host host = host_of(n);
-  n->quorum = quorum_replica_new(n->id, FX_REGISTRY, &host, n->store);
-  quorum_replica_start(n->quorum);
+  boot_quorum(n);
   return n->id;
 }
 
@@ -471,7 +515,8 @@ void fixture_failover_cluster(fixture *f, int n, bool blocking, const fx_failove
   fixture_add_registry(f, false, (uint32_t)n, 0, 0);
   pb_config cfg = {.registry = FX_REGISTRY, .blocking = blocking, .reads_primary = fo->reads_primary,
                    .failover = fo->failover, .heartbeat = fo->heartbeat, .dead_after = fo->dead_after,
-                   .restart_delay = fo->restart_delay, .view_service = FX_R1 + (rs_node_id)n};
+                   .restart_delay = fo->restart_delay, .view_service = FX_R1 + (rs_node_id)n,
+                   .resend = f->resend};
   if (fo->failover == RS_FAILOVER_CORE_PEER || fo->failover == RS_FAILOVER_CORE_ORDERED) {
     cfg.n_peers = (uint32_t)n;
     for (int i = 0; i < n; i++)
@@ -578,7 +623,8 @@ static void dispatch(fx_node *n, rs_node_id from, const rs_msg *m)
       pb_handle(n->pb, from, m);
     break;
   case FX_KIND_QUORUM:
-    quorum_replica_handle(n->quorum, from, m);
+    if (n->quorum)
+      quorum_replica_handle(n->quorum, from, m);
     break;
   case FX_KIND_CLIENT:
     rs_client_handle(n->client, from, m);
@@ -623,6 +669,8 @@ static void fire(fixture *f, fx_node *n, int timer)
     vs_timer(n->vs, timer);
   if (n->kind == FX_KIND_PB && n->pb)
     pb_timer(n->pb, timer);
+  if (n->kind == FX_KIND_QUORUM && n->quorum)
+    quorum_replica_timer(n->quorum, timer);
   if (n->kind != FX_KIND_CLIENT)
     return;
   if (timer < RS_DRIVER_TIMER_NEXT)
@@ -663,10 +711,32 @@ void fixture_run_until(fixture *f, double t)
     f->now = t;
 }
 
+/* Anything left to do besides quorum replicas' heartbeats, which never stop and so cannot keep a
+ * run from being idle: an unheld message or any other timer. Heartbeats due before it still run,
+ * in order, on the way there. */
+static bool busy(const fixture *f)
+{
+  for (guint i = 0; i < f->queue->len; i++)
+    if (!held(f, g_ptr_array_index(f->queue, i)))
+      return true;
+  for (uint32_t n = 0; n < f->n_nodes; n++) {
+    const fx_node *node = f->nodes[n];
+    if (node->reboot.armed)
+      return true;
+    for (int t = 0; t < FX_MAX_TIMERS; t++)
+      if (node->timers[t].armed && !(node->kind == FX_KIND_QUORUM && t == QUORUM_TIMER_HEARTBEAT))
+        return true;
+  }
+  return false;
+}
+
 void fixture_run_until_idle(fixture *f)
 {
-  for (long i = 0; fixture_step(f); i++)
+  fx_next next;
+  for (long i = 0; busy(f) && find_next(f, &next); i++) {
     assert_true(i < FX_STEP_LIMIT);
+    run_next(f, &next);
+  }
 }
 
 double fixture_now(const fixture *f) { return f->now; }
@@ -724,6 +794,31 @@ int fixture_drop(fixture *f, rs_node_id from, rs_node_id to, int type)
   return dropped;
 }
 
+int fixture_duplicate(fixture *f, rs_node_id from, rs_node_id to, int type)
+{
+  int copied = 0;
+  for (guint i = 0, n = f->queue->len; i < n; i++) {
+    const fx_sent *s = g_ptr_array_index(f->queue, i);
+    if (match_msg(s, from, to, type)) {
+      queue_copy(f, s);
+      copied++;
+    }
+  }
+  return copied;
+}
+
+void fixture_set_faults(fixture *f, double loss, double duplicate)
+{
+  f->loss = loss;
+  f->dup = duplicate;
+  if (!f->faults) {
+    guint32 seed[3] = {(guint32)f->seed, (guint32)(f->seed >> 32), 0xfa17u};
+    f->faults = g_rand_new_with_seed_array(seed, 3);
+  }
+}
+
+void fixture_set_resend(fixture *f, double seconds) { f->resend = seconds; }
+
 void fixture_inject(fixture *f, rs_node_id from, rs_node_id to, const rs_msg *m)
 {
   enqueue(f, from, to, m);
@@ -735,9 +830,11 @@ size_t fixture_mark(const fixture *f) { return f->sent->len; }
 
 const fx_sent *fixture_sent_nth(const fixture *f, size_t mark, rs_node_id from, rs_node_id to, int type, int nth)
 {
-  for (guint i = (guint)mark; i < f->sent->len; i++)
-    if (match_msg(g_ptr_array_index(f->sent, i), from, to, type) && nth-- == 0)
-      return g_ptr_array_index(f->sent, i);
+  for (guint i = (guint)mark; i < f->sent->len; i++) {
+    const fx_sent *s = g_ptr_array_index(f->sent, i);
+    if (!s->duplicate && match_msg(s, from, to, type) && nth-- == 0)
+      return s;
+  }
   return NULL;
 }
 
@@ -755,8 +852,10 @@ rs_msg fixture_sent_msg(const fixture *f, size_t mark, rs_node_id from, rs_node_
 int fixture_sent(const fixture *f, size_t mark, rs_node_id from, rs_node_id to, int type)
 {
   int count = 0;
-  for (guint i = (guint)mark; i < f->sent->len; i++)
-    count += match_msg(g_ptr_array_index(f->sent, i), from, to, type);
+  for (guint i = (guint)mark; i < f->sent->len; i++) {
+    const fx_sent *s = g_ptr_array_index(f->sent, i);
+    count += !s->duplicate && match_msg(s, from, to, type);
+  }
   return count;
 }
 
@@ -805,8 +904,9 @@ void fixture_dump(const fixture *f)
 {
   for (guint i = 0; i < f->sent->len; i++) {
     const fx_sent *s = g_ptr_array_index(f->sent, i);
-    printf("%9.6f  %-8s -> %-8s %-16s %s\n", s->sent_at, name_of(f, s->from), name_of(f, s->to),
-           rs_msg_type_name(s->type), s->delivered ? "delivered" : s->dropped ? "dropped" : "queued");
+    printf("%9.6f  %-8s -> %-8s %-16s %s%s\n", s->sent_at, name_of(f, s->from), name_of(f, s->to),
+           rs_msg_type_name(s->type), s->delivered ? "delivered" : s->dropped ? "dropped" : "queued",
+           s->duplicate ? " (copy)" : "");
   }
 }
 

@@ -43,6 +43,8 @@ typedef struct fx_sent {
   uint8_t type;       /* rs_msg_type */
   GByteArray *bytes;  /* the encoding: what actually travels */
   bool delivered, dropped;
+  bool duplicate;     /* a copy the network made (fixture_duplicate, fixture_set_faults), not a
+                       * send: fixture_sent and fixture_sent_nth skip it, fixture_queued counts it */
 } fx_sent;
 
 /* One event a node reported, with owned copies of everything it pointed to. */
@@ -91,6 +93,10 @@ void fixture_quorum_cluster(fixture *f, int n, int nr, int nw);
  * peer list) and, for view-service, a view service as node n + 1; the replicas start together
  * once all exist. Clients added afterwards follow the same failover design. */
 void fixture_failover_cluster(fixture *f, int n, bool blocking, const fx_failover *fo);
+/* Retransmission (pb_config.resend) of the replicas added from now on: seconds between resends,
+ * 0 for the core's default, negative for none. A new fixture has none, so a test that holds a
+ * link forever and runs until idle still goes quiet; tests of message loss turn it on. */
+void fixture_set_resend(fixture *f, double seconds);
 /* A replica with this config (self is filled in), not started; fixture_start_pb starts it. */
 rs_node_id fixture_add_pb_config(fixture *f, const pb_config *cfg);
 void fixture_start_pb(fixture *f, rs_node_id node);
@@ -98,7 +104,8 @@ void fixture_start_pb(fixture *f, rs_node_id node);
 /* ---- crashes, restarts, partitions ---- */
 
 /* The replica's host goes down: its memory is lost, messages to it are lost, its timers stop.
- * Its store survives; fixture_restart boots a new replica from it. */
+ * Its store survives; fixture_restart boots a new replica from it (primary-backup or quorum:
+ * a quorum replica registers again and resumes its heartbeat). */
 void fixture_crash(fixture *f, rs_node_id node);
 void fixture_restart(fixture *f, rs_node_id node);
 /* How often a node asked the host to restart `node` (rs_host.restart_node), and the latest
@@ -114,6 +121,8 @@ double fixture_now(const fixture *f);
 void fixture_set_latency(fixture *f, rs_node_id from, rs_node_id to, double seconds);
 bool fixture_step(fixture *f); /* one delivery or timer; false when nothing is due */
 void fixture_run_until(fixture *f, double t);
+/* Runs until nothing is due but quorum replicas' heartbeats (QUORUM_TIMER_HEARTBEAT: periodic,
+ * so they alone never make a run busy; those due earlier than other work still fire). */
 void fixture_run_until_idle(fixture *f);
 
 /* Manual control: held links keep their messages queued until released or delivered by hand. */
@@ -122,6 +131,12 @@ void fixture_release(fixture *f, rs_node_id from, rs_node_id to);
 bool fixture_deliver_nth(fixture *f, rs_node_id from, rs_node_id to, int type, int nth);
 bool fixture_deliver_one(fixture *f, rs_node_id from, rs_node_id to, int type);
 int fixture_drop(fixture *f, rs_node_id from, rs_node_id to, int type);
+/* The network repeats every queued matching message: a copy due one link latency after the
+ * original. Returns how many were copied. */
+int fixture_duplicate(fixture *f, rs_node_id from, rs_node_id to, int type);
+/* From now on every message sent is lost with probability `loss`, or else repeated (as
+ * fixture_duplicate) with probability `duplicate`; seeded from the fixture's seed. 0, 0: off. */
+void fixture_set_faults(fixture *f, double loss, double duplicate);
 /* Queues `m` as if `from` had sent it (a message a real node would not send, for instance). */
 void fixture_inject(fixture *f, rs_node_id from, rs_node_id to, const rs_msg *m);
 
