@@ -1,6 +1,7 @@
 /* Runs a comparison's runs as child processes of this very binary, a few at a time, each one's
  * output captured in a log beside its results, with a progress bar on a terminal. */
 #include "compare.h"
+#include "outdir.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -23,26 +24,6 @@ typedef struct cmp_child {
   cmp_sched *sched;
   cmp_run *run;
 } cmp_child;
-
-/* Removes a folder tree (regular files and folders; symbolic links are unlinked, not followed),
- * so a run never reads a summary an earlier comparison left behind. */
-static void cmp_remove_tree(const char *path)
-{
-  GDir *d = g_dir_open(path, 0, NULL);
-  if (d) {
-    const char *name;
-    while ((name = g_dir_read_name(d))) {
-      char *child = g_build_filename(path, name, NULL);
-      if (g_file_test(child, G_FILE_TEST_IS_DIR) && !g_file_test(child, G_FILE_TEST_IS_SYMLINK))
-        cmp_remove_tree(child);
-      else
-        g_unlink(child);
-      g_free(child);
-    }
-    g_dir_close(d);
-  }
-  g_rmdir(path);
-}
 
 /* The argument vector of one run: replsim run SCENARIO --seed S --set protocol=P [--set K=V]
  * --out DIR. */
@@ -148,7 +129,8 @@ static void cmp_on_exit(GPid pid, gint status, gpointer ud)
 /* Starts one run with its output going to its log; false (and the run marked) if it cannot. */
 static bool cmp_spawn(cmp_sched *s, cmp_run *r)
 {
-  cmp_remove_tree(r->dir);
+  /* So a run never reads a summary an earlier comparison left behind. */
+  outdir_remove_tree(r->dir);
   char *parent = g_path_get_dirname(r->dir);
   g_mkdir_with_parents(parent, 0755);
   g_free(parent);

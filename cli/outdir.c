@@ -7,8 +7,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
-/* Removes a folder tree we created ourselves (regular files and folders only). */
-static void remove_tree(const char *path)
+void outdir_remove_tree(const char *path)
 {
   GDir *d = g_dir_open(path, 0, NULL);
   if (d) {
@@ -16,7 +15,7 @@ static void remove_tree(const char *path)
     while ((name = g_dir_read_name(d))) {
       char *child = g_build_filename(path, name, NULL);
       if (g_file_test(child, G_FILE_TEST_IS_DIR) && !g_file_test(child, G_FILE_TEST_IS_SYMLINK))
-        remove_tree(child);
+        outdir_remove_tree(child);
       else
         g_unlink(child);
       g_free(child);
@@ -29,7 +28,7 @@ static void remove_tree(const char *path)
 char *outdir_stage(const char *dir, char **err)
 {
   char *staged = g_strdup_printf("%s.partial-%d", dir, (int)getpid());
-  remove_tree(staged);
+  outdir_remove_tree(staged);
   char *logs = g_build_filename(staged, "logs", NULL);
   if (g_mkdir_with_parents(logs, 0755) != 0) {
     *err = g_strdup_printf("%s: cannot create: %s", dir, g_strerror(errno));
@@ -44,7 +43,7 @@ char *outdir_stage(const char *dir, char **err)
 bool outdir_commit(const char *staged, const char *dir, char **err)
 {
   if (g_file_test(dir, G_FILE_TEST_IS_DIR))
-    remove_tree(dir);
+    outdir_remove_tree(dir);
   if (g_rename(staged, dir) != 0) {
     *err = g_strdup_printf("%s: cannot rename the staged output: %s", dir, g_strerror(errno));
     return false;
@@ -54,5 +53,5 @@ bool outdir_commit(const char *staged, const char *dir, char **err)
 
 void outdir_discard(const char *staged)
 {
-  remove_tree(staged);
+  outdir_remove_tree(staged);
 }

@@ -11,4 +11,7 @@ bool outdir_commit(const char *staged, const char *dir, char **err);
 /* Removes a staged folder after a failure. */
 void outdir_discard(const char *staged);
 
+/* Removes a folder tree (regular files and folders; symbolic links are unlinked, not followed). */
+void outdir_remove_tree(const char *path);
+
 #endif
