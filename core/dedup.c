@@ -7,7 +7,8 @@
 
 typedef struct entry {
   uint64_t seq;
-  rs_result *res; /* NULL while the request is running */
+  rs_result *res;
+  bool pending;   /* ran, not confirmed yet */
 } entry;
 
 struct rs_dedup {
@@ -43,7 +44,7 @@ rs_dedup_state rs_dedup_check(const rs_dedup *d, rs_node_id client, uint64_t seq
     return RS_DEDUP_NEW;
   if (seq < e->seq)
     return RS_DEDUP_STALE;
-  if (!e->res)
+  if (e->pending)
     return RS_DEDUP_PENDING;
   *res = e->res;
   return RS_DEDUP_DONE;
@@ -59,12 +60,13 @@ static entry *entry_for(rs_dedup *d, rs_node_id client)
   return e;
 }
 
-void rs_dedup_begin(rs_dedup *d, rs_node_id client, uint64_t seq)
+void rs_dedup_begin(rs_dedup *d, rs_node_id client, uint64_t seq, const rs_result *res)
 {
   entry *e = entry_for(d, client);
   e->seq = seq;
   g_free(e->res);
-  e->res = NULL;
+  e->res = rs_result_dup(res);
+  e->pending = true;
 }
 
 void rs_dedup_finish(rs_dedup *d, rs_node_id client, uint64_t seq, const rs_result *res)
@@ -75,11 +77,12 @@ void rs_dedup_finish(rs_dedup *d, rs_node_id client, uint64_t seq, const rs_resu
   e->seq = seq;
   g_free(e->res);
   e->res = rs_result_dup(res);
+  e->pending = false;
 }
 
 /* Entries sorted by client id: u32 count, then per entry u32 client, u64 seq, u8 status,
- * u64 version, and the result's value as u32 length (0xffffffff: none) and bytes. A running
- * request (no answer yet) is not carried: its primary is gone, and a retry may run it. */
+ * u64 version, and the result's value as u32 length (0xffffffff: none) and bytes. A request
+ * still awaiting confirmation travels as done: the state sent already contains its update. */
 static void put_le(GByteArray *out, uint64_t v, int bytes)
 {
   uint8_t b[8];

@@ -20,8 +20,10 @@ void rs_dedup_free(rs_dedup *d);
 /* Where request (client, seq) stands; for DONE, *res is the stored answer (valid until the next
  * change of that client's entry). */
 rs_dedup_state rs_dedup_check(const rs_dedup *d, rs_node_id client, uint64_t seq, const rs_result **res);
-/* The request started and its answer is not known yet. */
-void rs_dedup_begin(rs_dedup *d, rs_node_id client, uint64_t seq);
+/* The request ran and answered `res` (copied), but is not confirmed yet (a blocking primary
+ * waits for its backups): a retry is ignored until then, and a state transfer carries it as
+ * done, since the update is in the state sent. */
+void rs_dedup_begin(rs_dedup *d, rs_node_id client, uint64_t seq, const rs_result *res);
 /* The request ran and answered `res` (copied). */
 void rs_dedup_finish(rs_dedup *d, rs_node_id client, uint64_t seq, const rs_result *res);
 

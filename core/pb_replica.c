@@ -328,7 +328,7 @@ static void order(pb_replica *r, rs_node_id origin, rs_node_id client, uint64_t 
     confirm(r, origin, client, seq, res);
   } else {
     if (update)
-      rs_dedup_begin(DEDUP(r), client, seq);
+      rs_dedup_begin(DEDUP(r), client, seq, res);
     pending_update *u = g_new0(pending_update, 1);
     u->index = index;
     u->origins[u->n_origins++] = origin;
