@@ -155,6 +155,7 @@ int main(int argc, char *argv[])
                      "--cfg=network/model:CM02",
                      "--cfg=network/TCP-gamma:0",
                      "--cfg=network/crosstraffic:0",
+                     "--cfg=network/optim:Full",
                      "--log=root.thres:warning",
                      "--log=xbt_cfg.thres:warning",
                      NULL};
