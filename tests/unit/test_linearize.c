@@ -5,6 +5,7 @@
 
 #include <cmocka.h>
 
+#include "analysis/histgen.h"
 #include "analysis/history.h"
 #include "analysis/linearize.h"
 
@@ -536,251 +537,23 @@ static void test_bad_input_is_rejected(void **state)
 
 /* ---- Random histories from a sequential model -------------------------------------------- */
 
-/* One generated operation: chosen at its invocation, its answer computed at its linearization
- * point by the reference model below (which shares no code with the checker). */
-typedef struct gen_op {
-  int proc;
-  const char *op;
-  char *key, *value, *expected;
-  double t_inv, t_lin, t_done; /* t_lin < 0: never takes effect */
-  hist_outcome outcome;
-  char *status, *answer; /* answer: the value read (NULL: null) */
-  bool answer_null;
-} gen_op;
-
-typedef struct gen_key {
-  int kind; /* files: 0 absent, 1 live, 2 deleted; kv: 0 absent, 1 present */
-  char *value;
-} gen_key;
-
-static int gen_by_lin(const void *a, const void *b)
-{
-  const gen_op *x = *(gen_op *const *)a, *y = *(gen_op *const *)b;
-  return x->t_lin < y->t_lin ? -1 : x->t_lin > y->t_lin;
-}
-
-static void gen_set(gen_key *k, int kind, char *value)
-{
-  g_free(k->value);
-  k->kind = kind;
-  k->value = value;
-}
-
-/* The files model, written plainly from seed 004. */
-static const char *gen_files_apply(gen_key *k, gen_op *o)
-{
-  if (strcmp(o->op, "read") == 0) {
-    o->answer = k->kind == 1 ? g_strdup(k->value) : NULL;
-    return k->kind == 1 ? "SUCCESS" : k->kind == 0 ? "FILE DOES NOT EXIST" : "FILE ALREADY DELETED";
-  }
-  if (strcmp(o->op, "write") == 0) {
-    if (k->kind == 2)
-      return "DELETED FILE CANNOT BE UPDATED";
-    gen_set(k, 1, g_strdup(o->value));
-    return "SUCCESS";
-  }
-  if (k->kind != 1)
-    return k->kind == 0 ? "FILE DOES NOT EXIST" : "FILE ALREADY DELETED";
-  gen_set(k, 2, NULL);
-  return "SUCCESS";
-}
-
-/* The kv model: put, get, append, cas. */
-static const char *gen_kv_apply(gen_key *k, gen_op *o)
-{
-  if (strcmp(o->op, "get") == 0) {
-    o->answer = g_strdup(k->value);
-    o->answer_null = k->value == NULL;
-  } else if (strcmp(o->op, "put") == 0) {
-    gen_set(k, 1, g_strdup(o->value));
-  } else if (strcmp(o->op, "append") == 0) {
-    gen_set(k, 1, g_strconcat(k->value ? k->value : "", o->value, NULL));
-  } else if (g_strcmp0(k->value, o->expected) != 0) {
-    return "CAS MISMATCH";
-  } else {
-    gen_set(k, 1, g_strdup(o->value));
-  }
-  return "SUCCESS";
-}
-
-/* Chooses an operation and its arguments. A cas expects a value written to its key before. */
-static void gen_choose(GRand *rng, bool files, int nkeys, int serial, GPtrArray *written, gen_op *o)
-{
-  static const char *const files_ops[] = {"read",  "read",  "read",  "write",
-                                           "write", "write", "delete"};
-  static const char *const kv_ops[] = {"get", "get", "get", "put", "put", "append", "cas", "cas"};
-  int kidx = g_rand_int_range(rng, 0, nkeys);
-  o->key = g_strdup_printf("%s%d", files ? "u" : "k", kidx);
-  o->op = files ? files_ops[g_rand_int_range(rng, 0, G_N_ELEMENTS(files_ops))]
-                : kv_ops[g_rand_int_range(rng, 0, G_N_ELEMENTS(kv_ops))];
-  if (strcmp(o->op, "delete") == 0 && g_rand_double(rng) < 0.5)
-    o->op = "read"; /* deletes are final: keep them rare */
-  if (strcmp(o->op, "append") == 0)
-    o->value = g_strdup_printf("%d,", serial);
-  else if (strcmp(o->op, "read") != 0 && strcmp(o->op, "get") != 0 && strcmp(o->op, "delete") != 0)
-    o->value = g_strdup_printf("v%d", serial);
-  if (strcmp(o->op, "cas") == 0) {
-    GPtrArray *w = written->pdata[kidx];
-    o->expected =
-        g_strdup(w->len ? w->pdata[g_rand_int_range(rng, 0, w->len)] : (gpointer) "v-none");
-  }
-  if (o->value && strcmp(o->op, "append") != 0)
-    g_ptr_array_add(written->pdata[kidx], g_strdup(o->value));
-}
-
-/* Times and outcome: ok ops take effect inside [invoke, complete]; info ops time out and take
- * effect (or not) at any time after the invocation, even after the timeout; fail ops never. */
-static void gen_time(GRand *rng, double t, double info_p, double fail_p, gen_op *o)
-{
-  double span = g_rand_double_range(rng, 0.05, 2.0), p = g_rand_double(rng);
-  o->t_inv = t;
-  o->t_done = t + span;
-  o->outcome = p < info_p ? HIST_INFO : p < info_p + fail_p ? HIST_FAIL : HIST_OK;
-  if (o->outcome == HIST_OK)
-    o->t_lin = g_rand_double_range(rng, t, t + span);
-  else if (o->outcome == HIST_INFO && g_rand_boolean(rng))
-    o->t_lin = g_rand_double_range(rng, t, t + 4 * span);
-  else
-    o->t_lin = -1;
-}
-
-typedef struct gen_cfg {
-  bool files;
-  int procs, keys, ops;
-  double info_p, fail_p;
-} gen_cfg;
-
-/* Makes every process run its ops back to back, with a think time between them. */
-static gen_op *gen_ops(GRand *rng, const gen_cfg *c)
-{
-  gen_op *ops = g_new0(gen_op, c->ops);
-  GPtrArray *written = g_ptr_array_new_with_free_func((GDestroyNotify)g_ptr_array_unref);
-  for (int k = 0; k < c->keys; k++)
-    g_ptr_array_add(written, g_ptr_array_new_with_free_func(g_free));
-  double *clock = g_new0(double, c->procs);
-  for (int i = 0; i < c->ops; i++) {
-    gen_op *o = &ops[i];
-    o->proc = i % c->procs;
-    gen_choose(rng, c->files, c->keys, i, written, o);
-    gen_time(rng, clock[o->proc] + g_rand_double_range(rng, 0.01, 0.5), c->info_p, c->fail_p, o);
-    clock[o->proc] = o->t_done;
-  }
-  g_free(clock);
-  g_ptr_array_free(written, TRUE);
-  return ops;
-}
-
-/* Runs the ops that take effect through the model in linearization-point order. */
-static void gen_apply(GRand *rng, const gen_cfg *c, gen_op *ops)
-{
-  gen_key *keys = g_new0(gen_key, c->keys);
-  GPtrArray *order = g_ptr_array_new();
-  for (int i = 0; i < c->ops; i++)
-    if (ops[i].t_lin >= 0)
-      g_ptr_array_add(order, &ops[i]);
-  g_ptr_array_sort(order, gen_by_lin);
-  for (guint j = 0; j < order->len; j++) {
-    gen_op *o = order->pdata[j];
-    gen_key *k = &keys[atoi(o->key + 1)];
-    if (c->files && strcmp(o->op, "write") == 0 && o->outcome == HIST_OK && k->kind == 0 &&
-        g_rand_double(rng) < 0.05) {
-      o->status = g_strdup("FILE WITH THE SAME NAME ALREADY EXISTS"); /* no effect */
-      continue;
-    }
-    o->status = g_strdup(c->files ? gen_files_apply(k, o) : gen_kv_apply(k, o));
-  }
-  for (int k = 0; k < c->keys; k++)
-    g_free(keys[k].value);
-  g_free(keys);
-  g_ptr_array_free(order, TRUE);
-}
-
-typedef struct gen_event {
-  double t;
-  gen_op *op;
-  bool complete;
-} gen_event;
-
-static int gen_event_cmp(const void *a, const void *b)
-{
-  const gen_event *x = a, *y = b;
-  return x->t < y->t ? -1 : x->t > y->t;
-}
-
-/* Feeds invocations and completions to a history in time order, as a trace would. */
-static history *gen_history(const gen_cfg *c, gen_op *ops)
-{
-  history *h = history_new();
-  gen_event *ev = g_new(gen_event, 2 * c->ops);
-  for (int i = 0; i < c->ops; i++) {
-    ev[2 * i] = (gen_event){ops[i].t_inv, &ops[i], false};
-    ev[2 * i + 1] = (gen_event){ops[i].t_done, &ops[i], true};
-  }
-  qsort(ev, 2 * c->ops, sizeof *ev, gen_event_cmp);
-  for (int j = 0; j < 2 * c->ops; j++) {
-    gen_op *o = ev[j].op;
-    char proc[16];
-    g_snprintf(proc, sizeof proc, "c%d", o->proc + 1);
-    if (!ev[j].complete) {
-      char *name = c->files ? g_strdup_printf("name-%s", o->key) : NULL;
-      history_invoke(h, proc, o->op, o->key, name, o->value, o->expected, o->t_inv, j + 1);
-      g_free(name);
-    } else if (o->outcome == HIST_OK) {
-      history_complete(h, proc, HIST_OK, o->status, o->answer, o->answer_null, 0, "r1", o->t_done,
-                       j + 1);
-    } else {
-      history_complete(h, proc, o->outcome, o->outcome == HIST_FAIL ? "NOT PRIMARY" : NULL, NULL,
-                       false, 0, NULL, o->t_done, j + 1);
-    }
-  }
-  g_free(ev);
-  return h;
-}
-
-static void gen_free(gen_op *ops, int n)
-{
-  for (int i = 0; i < n; i++) {
-    g_free(ops[i].key);
-    g_free(ops[i].value);
-    g_free(ops[i].expected);
-    g_free(ops[i].status);
-    g_free(ops[i].answer);
-  }
-  g_free(ops);
-}
-
-/* A random linearizable history: 4 to 8 processes on 1 to 3 keys, some ops info or fail. */
+/* A random linearizable history: 4 to 8 processes on 1 to 3 keys, some ops info or fail, files
+ * (with rare deletes and some SAME NAME answers) for even seeds, kv otherwise. */
 static history *gen_random(uint32_t seed, const char **app)
 {
   GRand *rng = g_rand_new_with_seed(seed);
-  gen_cfg c = {seed % 2 == 0, g_rand_int_range(rng, 4, 9), g_rand_int_range(rng, 1, 4),
-               g_rand_int_range(rng, 40, 160), 0.08, 0.05};
-  gen_op *ops = gen_ops(rng, &c);
-  gen_apply(rng, &c, ops);
-  history *h = gen_history(&c, ops);
-  gen_free(ops, c.ops);
+  histgen_cfg c = {.files = seed % 2 == 0,
+                   .clients = g_rand_int_range(rng, 4, 9),
+                   .keys = g_rand_int_range(rng, 1, 4),
+                   .ops = g_rand_int_range(rng, 40, 160),
+                   .info_p = 0.08,
+                   .fail_p = 0.05,
+                   .delete_p = 1.0 / 14,
+                   .same_name_p = 0.05,
+                   .seed = g_rand_int(rng)};
   g_rand_free(rng);
   *app = c.files ? "files" : "kv";
-  return h;
-}
-
-/* Gives one ok read an answer no linearization could produce: a value nobody wrote. */
-static void corrupt_one_read(history *h, uint32_t seed)
-{
-  GPtrArray *reads = g_ptr_array_new();
-  for (guint i = 0; i < h->ops->len; i++) {
-    hist_op *o = h->ops->pdata[i];
-    if (o->outcome == HIST_OK && (strcmp(o->op, "read") == 0 || strcmp(o->op, "get") == 0))
-      g_ptr_array_add(reads, o);
-  }
-  assert_true(reads->len > 0);
-  hist_op *o = reads->pdata[seed % reads->len];
-  g_free(o->value);
-  g_free(o->status);
-  o->value = g_strdup("#never-written#");
-  o->value_null = false;
-  o->status = g_strdup("SUCCESS");
-  g_ptr_array_free(reads, TRUE);
+  return histgen_generate(&c);
 }
 
 /* Processes really overlap: some moment has at least 4 operations in flight at once. */
@@ -827,12 +600,13 @@ static void test_random_histories_with_a_corrupted_read_fail(void **state)
   for (uint32_t seed = 1; seed <= 200; seed++) {
     const char *app;
     history *h = gen_random(seed, &app);
-    corrupt_one_read(h, seed);
+    assert_true(histgen_corrupt_read(h, seed));
     lin_result *r = lin_check(h, app, NULL, NULL);
     if (r->verdict != LIN_VIOLATION)
       print_error("seed %u (%s): the corrupted read was not caught\n", seed, app);
     assert_int_equal(r->verdict, LIN_VIOLATION);
-    assert_string_equal(r->first_violation->violation->returned, "SUCCESS \"#never-written#\"");
+    assert_string_equal(r->first_violation->violation->returned,
+                        "SUCCESS \"" HISTGEN_NEVER_WRITTEN "\"");
     lin_result_free(r);
     history_free(h);
   }
