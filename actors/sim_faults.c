@@ -27,6 +27,7 @@ struct sim_faults {
   guint next;
   GPtrArray *active; /* sc_fault* of loss, duplicate and partition faults in force */
   GHashTable *saved_latency; /* link name -> double* latency before a delay fault */
+  GPtrArray *drawn;          /* sc_fault* the <random-crashes> drew (owned) */
 };
 
 static bool is(const sc_fault *f, const char *kind)
@@ -57,6 +58,52 @@ static sim_node *node_named(sim_world *w, const char *name)
   return name ? g_hash_table_lookup(w->by_name, name) : NULL;
 }
 
+static sc_fault *drawn_fault(sim_faults *f, const sc_fault *from, const char *kind, const char *node, double at)
+{
+  sc_fault *x = g_new0(sc_fault, 1);
+  x->line = from->line;
+  x->kind = g_strdup(kind);
+  x->node = g_strdup(node);
+  x->at = at;
+  x->until = -1;
+  x->boot = from->boot;
+  g_ptr_array_add(f->drawn, x);
+  return x;
+}
+
+static void free_drawn(gpointer p)
+{
+  sc_fault *x = p;
+  g_free(x->kind);
+  g_free(x->node);
+  g_free(x);
+}
+
+/* <random-crashes>: from `at` to `until`, every `every` a node drawn from `nodes` crashes and
+ * restarts `down` later. The draws come from the run's seed (their own stream), so a seed
+ * replays the same crashes and another seed gives other ones. */
+static void plan_random_crashes(sim_faults *f, const sc_fault *fault)
+{
+  const scenario *sc = f->w->sc;
+  char **nodes = g_strsplit_set(fault->nodes, " \t\n", -1);
+  GPtrArray *names = g_ptr_array_new();
+  for (char **n = nodes; *n; n++)
+    if (**n)
+      g_ptr_array_add(names, *n);
+  guint32 seed[4] = {(guint32)sc->seed, (guint32)(sc->seed >> 32), 0x63726173u /* "cras" */, (guint32)fault->line};
+  GRand *rand = g_rand_new_with_seed_array(seed, 4);
+  for (double t = fault->at; names->len && t + fault->down <= fault->until; t += fault->every) {
+    const char *node = g_ptr_array_index(names, g_rand_int_range(rand, 0, (gint32)names->len));
+    plan(f, t, ACT_START, drawn_fault(f, fault, "crash", node, t));
+    sc_fault *restart = drawn_fault(f, fault, "restart", node, t + fault->down);
+    plan(f, restart->at, ACT_START, restart);
+    plan(f, restart->at + restart->boot, ACT_BOOT, restart);
+  }
+  g_rand_free(rand);
+  g_ptr_array_free(names, TRUE);
+  g_strfreev(nodes);
+}
+
 sim_faults *sim_faults_new(sim_world *w)
 {
   sim_faults *f = g_new0(sim_faults, 1);
@@ -64,9 +111,14 @@ sim_faults *sim_faults_new(sim_world *w)
   f->actions = g_array_new(FALSE, FALSE, sizeof(action));
   f->active = g_ptr_array_new();
   f->saved_latency = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
+  f->drawn = g_ptr_array_new_with_free_func(free_drawn);
   const scenario *sc = w->sc;
   for (guint i = 0; i < sc->faults->len; i++) {
     const sc_fault *fault = g_ptr_array_index(sc->faults, i);
+    if (is(fault, "random-crashes")) {
+      plan_random_crashes(f, fault);
+      continue;
+    }
     plan(f, fault->at, ACT_START, fault);
     if (fault->until >= 0)
       plan(f, fault->until, ACT_END, fault);
@@ -89,6 +141,7 @@ void sim_faults_free(sim_faults *f)
   g_array_free(f->actions, TRUE);
   g_ptr_array_free(f->active, TRUE);
   g_hash_table_destroy(f->saved_latency);
+  g_ptr_array_free(f->drawn, TRUE);
   g_free(f);
 }
 

@@ -52,6 +52,8 @@ static const attr_rule link_down_attrs[] = {REQ("link"), REQ("at"), OPT("until")
 static const attr_rule delay_attrs[] = {REQ("link"), REQ("latency"), REQ("at"), OPT("until"), END};
 static const attr_rule pause_attrs[] = {REQ("node"), REQ("at"), OPT("until"), END};
 static const attr_rule join_attrs[] = {REQ("node"), REQ("host"), REQ("at"), END};
+static const attr_rule random_crashes_attrs[] = {REQ("nodes"), REQ("at"),   REQ("until"), REQ("every"),
+                                                 REQ("down"),  OPT("boot"), END};
 static const attr_rule rate_attrs[] = {REQ("rate"), REQ("at"), OPT("until"), END};
 static const attr_rule expect_attrs[] = {
     OPT("linearizable"), OPT("lost-writes"), OPT("stale-reads"), OPT("diverged"),
@@ -326,8 +328,12 @@ static bool read_fault_values(sc_reader *r, sc_fault *f, const char **names, con
   if (!read_duration(r, f->kind, names, values, "at", false, &f->at) ||
       !read_duration(r, f->kind, names, values, "until", false, &f->until) ||
       !read_duration(r, f->kind, names, values, "boot", false, &f->boot) ||
-      !read_duration(r, f->kind, names, values, "latency", false, &f->latency))
+      !read_duration(r, f->kind, names, values, "latency", false, &f->latency) ||
+      !read_duration(r, f->kind, names, values, "every", false, &f->every) ||
+      !read_duration(r, f->kind, names, values, "down", false, &f->down))
     return false;
+  if (strcmp(f->kind, "random-crashes") == 0 && (f->every <= 0 || f->down <= 0 || f->down >= f->every))
+    return rd_fail(r, r->line, "<random-crashes> needs 0 < down < every, so that one node is down at a time");
   if (attr_of(names, values, "until") && f->until <= f->at)
     return rd_fail(r, r->line, "<%s> until=%s must come after at=%s", f->kind,
                    attr_of(names, values, "until"), attr_of(names, values, "at"));
@@ -359,6 +365,7 @@ static bool read_fault(sc_reader *r, const char *element, const char **names, co
   f->groups = g_strdup(attr_of(names, values, "groups"));
   f->from = g_strdup(attr_of(names, values, "from"));
   f->to = g_strdup(attr_of(names, values, "to"));
+  f->nodes = g_strdup(attr_of(names, values, "nodes"));
   f->until = -1;
   if (!read_fault_values(r, f, names, values))
     return false;
@@ -429,6 +436,7 @@ static const element_rule element_rules[] = {
     {"faults", "delay", delay_attrs, read_fault},
     {"faults", "pause", pause_attrs, read_fault},
     {"faults", "join", join_attrs, read_fault},
+    {"faults", "random-crashes", random_crashes_attrs, read_fault},
     {"faults", "loss", rate_attrs, read_fault},
     {"faults", "duplicate", rate_attrs, read_fault},
 };

@@ -92,6 +92,7 @@ static void fault_free(gpointer p)
   g_free(f->groups);
   g_free(f->from);
   g_free(f->to);
+  g_free(f->nodes);
   g_free(f);
 }
 

@@ -69,7 +69,7 @@ typedef struct sc_workload {
   int value_size;      /* bytes per written value */
 } sc_workload;
 
-/* A fault or its end; the parser keeps them for the faults issue, the spine rejects none. */
+/* One fault element as written (actors/sim_faults.c turns them into timed actions). */
 typedef struct sc_fault {
   int line;
   char *kind;          /* element name: crash, restart, partition, ... */
@@ -82,6 +82,8 @@ typedef struct sc_fault {
   double boot;
   double rate;
   double latency;
+  char *nodes;         /* random-crashes: the nodes to pick from */
+  double every, down;  /* random-crashes: one crash every `every`, each lasting `down` */
 } sc_fault;
 
 typedef struct sc_expect {

@@ -501,6 +501,16 @@ static bool check_fault(sc_reader *r, sc_fault *f)
                    f->kind, sc->platform);
   if (strcmp(f->kind, "partition") == 0 && !check_partition(r, f))
     return false;
+  if (f->nodes) {
+    GHashTable *seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    guint count = 0;
+    bool ok = check_node_list(r, f, f->nodes, seen, &count);
+    g_hash_table_unref(seen);
+    if (ok && count == 0)
+      ok = rd_fail(r, f->line, "<%s> names no node", f->kind);
+    if (!ok)
+      return false;
+  }
   if (sc->duration > 0 && f->at > sc->duration) {
     char *prefix = set_prefix(r, BIT(RAW_DURATION));
     rd_fail(r, f->line, "%s<%s> at %gs comes after the scenario's duration (%gs)", prefix, f->kind, f->at,
