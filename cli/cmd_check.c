@@ -43,7 +43,7 @@ static bool parse_options(int argc, char **argv, check_options *o)
       ctx, "Checks a recorded run: linearizability, lost writes, stale reads, divergence,\n"
            "availability per fault window and failover time. DIR means DIR/trace.jsonl.\n"
            "Exit status: 0 linearizable with no lost write, 1 a violation (not linearizable,\n"
-           "or a lost write; explained), 2 bad input, 3 unknown (the time bound ran out).\n"
+           "or a lost write; explained), 2 bad input, 3 unknown (the time or memory bound ran out).\n"
            "Stale reads are counted and listed but do not change the status by themselves.");
   g_option_context_add_main_entries(ctx, entries, NULL);
   GError *error = NULL;
@@ -126,7 +126,8 @@ static void print_verdict(const check_run *c, int status, FILE *out)
     return;
   }
   if (status == RS_EXIT_UNKNOWN) {
-    fprintf(out, "verdict: UNKNOWN: the check's time bound of %g s ran out (--check-timeout)\n",
+    fprintf(out, "verdict: UNKNOWN: the check's time bound of %g s (--check-timeout) or its memory bound "
+                 "ran out before the search finished\n",
             c->lin->deadline);
     return;
   }
