@@ -142,11 +142,35 @@ void pb_refuse(pb_replica *r, rs_node_id from, const rs_msg *m, const char *why)
 
 /* Changes role and the primary followed; the trace hears of a new role, or, with failover, of a
  * new view number too. */
+/* A primary that steps down abandons the updates still waiting for acknowledgements (its clients
+ * retry elsewhere) and stops resending its log to backups that follow someone else now. Each
+ * abandoned update is in this replica's store, so its at-most-once entry becomes done: should
+ * this replica lead again before a state transfer replaces its store, a retry gets the answer
+ * instead of being ignored as pending for ever. */
+static void abandon_pending(pb_replica *r)
+{
+  pending_update *u;
+  while ((u = g_queue_pop_head(r->pending))) {
+    if (u->update)
+      rs_dedup_finish(DEDUP(r), u->client, u->seq, u->res);
+    free_pending(u);
+  }
+  log_entry *e;
+  while ((e = g_queue_pop_head(r->log)))
+    free_log_entry(e);
+  if (r->resend_armed) {
+    r->host.timer_cancel(r->host.ctx, PB_TIMER_RESEND);
+    r->resend_armed = false;
+  }
+}
+
 void pb_set_role(pb_replica *r, pb_role role, rs_node_id primary)
 {
   r->primary = primary;
   if (r->role == role)
     return;
+  if (r->role == PB_ROLE_PRIMARY)
+    abandon_pending(r);
   r->role = role;
   rs_event ev = {.type = RS_EV_ROLE, .role = pb_role_name(role), .view = r->view};
   rs_emit(&r->host, &ev);
