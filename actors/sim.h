@@ -21,9 +21,7 @@ typedef struct sim_outcome {
   uint64_t messages_dropped;
   history *history;         /* every client operation */
   GPtrArray *steps;         /* sim_step_check*: scripted steps that carried an expectation */
-  int diverged;             /* replicas whose digest differs from the most common one */
-  GPtrArray *digests;       /* char*: "node digest" per replica, in deployment order */
-  bool finished;            /* every client ran all its operations before the end */
+  int diverged;             /* replicas up at the end whose digest differs from the most common one */
 } sim_outcome;
 
 /* Runs `sc` writing trace.jsonl and logs/ into `dir` (which must exist). False with *err set on a

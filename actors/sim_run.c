@@ -178,7 +178,7 @@ static void spawn_all(sim_world *w)
   sg_actor_start(ctl, sim_controller, 0, NULL);
 }
 
-/* Replicas' digests at the end, in the trace and the outcome; `diverged` counts the replicas up
+/* Replicas' digests at the end, in the trace; `diverged` counts the replicas up
  * at the end whose digest differs from the most common one (a replica still crashed has not been
  * healed: its digest is written with "up":false and not compared). */
 static void record_digests(sim_world *w)
@@ -191,7 +191,6 @@ static void record_digests(sim_world *w)
       continue;
     char *hex = g_strdup_printf("%016" G_GINT64_MODIFIER "x", n->store->app->ops->digest(n->store->app->state));
     trace_digest(w->trace, w->out->end_time, n->name, hex, n->up);
-    g_ptr_array_add(w->out->digests, g_strdup_printf("%s %s%s", n->name, hex, n->up ? "" : " (down)"));
     if (n->up) {
       int c = GPOINTER_TO_INT(g_hash_table_lookup(count, hex)) + 1;
       g_hash_table_replace(count, g_strdup(hex), GINT_TO_POINTER(c));
@@ -300,7 +299,6 @@ bool sim_run(const scenario *sc, const char *dir, sim_outcome *out, char **err)
   memset(out, 0, sizeof *out);
   out->history = history_new();
   out->steps = g_ptr_array_new();
-  out->digests = g_ptr_array_new_with_free_func(g_free);
   init_engine(sc);
   sim_world *w = world_new(sc, dir, out);
   char *trace_path = g_strdup_printf("%s/trace.jsonl", dir);
@@ -341,7 +339,6 @@ bool sim_run(const scenario *sc, const char *dir, sim_outcome *out, char **err)
   sim_faults_free(faults);
 
   out->end_time = simgrid_get_clock();
-  out->finished = w->drivers_running == 0;
   record_finals(w);
   record_digests(w);
   out->messages_sent = trace_writer_messages_sent(w->trace);
@@ -369,7 +366,5 @@ void sim_outcome_clear(sim_outcome *out)
     g_ptr_array_set_free_func(out->steps, free_check);
     g_ptr_array_free(out->steps, TRUE);
   }
-  if (out->digests)
-    g_ptr_array_free(out->digests, TRUE);
   memset(out, 0, sizeof *out);
 }

@@ -371,14 +371,11 @@ static void record_complete(trace_writer *w, double t, const char *outcome, cons
   hist_op_set_name(op, name);
 }
 
-void trace_op_complete(trace_writer *w, double t, const char *outcome, const char *process,
-                       const char *op, const char *key, const char *name, const char *value,
-                       bool value_null, const char *status, uint64_t version, const char *replica)
+/* What an answer carries, for completions and final states alike: name, value ("value":null
+ * for an answer of nothing), status, and version (omitted when 0). */
+static void line_answer(trace_writer *w, const char *name, const char *value, bool value_null,
+                        const char *status, uint64_t version)
 {
-  line_begin(w, t, outcome);
-  LINE_STR(w, "process", process);
-  LINE_STR(w, "op", op);
-  LINE_STR(w, "key", key);
   LINE_STR(w, "name", name);
   if (value_null) {
     LINE_KEY(w, "value");
@@ -389,6 +386,17 @@ void trace_op_complete(trace_writer *w, double t, const char *outcome, const cha
   LINE_STR(w, "status", status);
   if (version)
     LINE_U64(w, "version", version);
+}
+
+void trace_op_complete(trace_writer *w, double t, const char *outcome, const char *process,
+                       const char *op, const char *key, const char *name, const char *value,
+                       bool value_null, const char *status, uint64_t version, const char *replica)
+{
+  line_begin(w, t, outcome);
+  LINE_STR(w, "process", process);
+  LINE_STR(w, "op", op);
+  LINE_STR(w, "key", key);
+  line_answer(w, name, value, value_null, status, version);
   LINE_STR(w, "replica", replica);
   line_end(w);
   if (w->h)
@@ -413,16 +421,7 @@ void trace_final(trace_writer *w, double t, const char *node, const char *key, c
   line_begin(w, t, "final");
   LINE_STR(w, "node", node);
   LINE_STR(w, "key", key);
-  LINE_STR(w, "name", name);
-  if (value_null) {
-    LINE_KEY(w, "value");
-    line_lit(w, "null", 4);
-  } else {
-    LINE_STR(w, "value", value);
-  }
-  LINE_STR(w, "status", status);
-  if (version)
-    LINE_U64(w, "version", version);
+  line_answer(w, name, value, value_null, status, version);
   line_end(w);
 }
 
