@@ -2,7 +2,7 @@
 #ifndef RS_SIM_H
 #define RS_SIM_H
 
-#include "analysis/history.h"
+#include "trace/history.h"
 #include "scenario/scenario.h"
 
 /* What a run measured, for the summary. Owned by the caller; free with sim_outcome_clear. */

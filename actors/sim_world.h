@@ -2,7 +2,7 @@
 #ifndef RS_SIM_WORLD_H
 #define RS_SIM_WORLD_H
 
-#include "analysis/trace_writer.h"
+#include "trace/trace_writer.h"
 #include "core/client.h"
 #include "core/driver.h"
 #include "core/pb_replica.h"

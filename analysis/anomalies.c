@@ -46,7 +46,7 @@
  * window and per crash. */
 #include "anomalies.h"
 
-#include "trace_reader.h"
+#include "trace/trace_reader.h"
 
 #include <json-glib/json-glib.h>
 #include <math.h>

@@ -2,7 +2,7 @@
 #ifndef RS_ANOMALIES_H
 #define RS_ANOMALIES_H
 
-#include "history.h"
+#include "trace/history.h"
 
 #include <glib.h>
 #include <stdbool.h>

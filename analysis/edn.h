@@ -2,7 +2,7 @@
 #ifndef RS_EDN_H
 #define RS_EDN_H
 
-#include "history.h"
+#include "trace/history.h"
 
 #include <glib.h>
 #include <stdbool.h>

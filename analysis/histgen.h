@@ -2,7 +2,7 @@
 #ifndef RS_HISTGEN_H
 #define RS_HISTGEN_H
 
-#include "history.h"
+#include "trace/history.h"
 
 #include <stdbool.h>
 #include <stdint.h>

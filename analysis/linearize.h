@@ -2,7 +2,7 @@
 #ifndef RS_LINEARIZE_H
 #define RS_LINEARIZE_H
 
-#include "history.h"
+#include "trace/history.h"
 
 #include <stddef.h>
 #include <stdint.h>

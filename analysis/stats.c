@@ -1,5 +1,5 @@
 /* Latency, outcome and throughput statistics of a client history, per operation type. */
-#include "stats.h"
+#include "analysis/stats.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -2,7 +2,7 @@
 #ifndef RS_STATS_H
 #define RS_STATS_H
 
-#include "history.h"
+#include "trace/history.h"
 
 #include <glib.h>
 #include <stdbool.h>

@@ -1,7 +1,7 @@
 /* A run's summary: summary.json through a small deterministic JSON writer, and the text report. */
 #include "summary.h"
 
-#include "trace_writer.h"
+#include "trace/trace_writer.h"
 
 #include <errno.h>
 #include <math.h>

@@ -2,7 +2,7 @@
 #ifndef RS_SUMMARY_H
 #define RS_SUMMARY_H
 
-#include "stats.h"
+#include "analysis/stats.h"
 
 #include <glib.h>
 #include <stdbool.h>

@@ -1,6 +1,6 @@
 /* Times the linearizability checker on large generated histories (kv and files); `make bench`. */
 #include "analysis/histgen.h"
-#include "analysis/history.h"
+#include "trace/history.h"
 #include "analysis/linearize.h"
 
 #include <glib.h>

@@ -2,7 +2,7 @@
 #include "analysis/anomalies.h"
 #include "analysis/linearize.h"
 #include "analysis/stats.h"
-#include "analysis/trace_reader.h"
+#include "trace/trace_reader.h"
 #include "commands.h"
 
 #include <glib.h>

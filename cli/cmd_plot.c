@@ -1,5 +1,5 @@
 /* `replsim plot`: draws a run folder's plots (latency over time, space-time diagram) with gnuplot. */
-#include "analysis/plot.h"
+#include "plot/plot.h"
 #include "commands.h"
 
 #include <glib.h>

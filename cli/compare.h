@@ -3,7 +3,7 @@
 #ifndef RS_COMPARE_H
 #define RS_COMPARE_H
 
-#include "analysis/plot.h"
+#include "plot/plot.h"
 
 #include <glib.h>
 #include <stdbool.h>

@@ -6,7 +6,7 @@
 
 #include <cmocka.h>
 
-#include "analysis/history.h"
+#include "trace/history.h"
 
 static hist_op *op_at(history *h, guint i)
 {

@@ -6,7 +6,7 @@
 #include <cmocka.h>
 
 #include "analysis/histgen.h"
-#include "analysis/history.h"
+#include "trace/history.h"
 #include "analysis/linearize.h"
 
 #include <glib.h>

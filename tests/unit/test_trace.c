@@ -7,8 +7,8 @@
 
 #include <cmocka.h>
 
-#include "analysis/trace_reader.h"
-#include "analysis/trace_writer.h"
+#include "trace/trace_reader.h"
+#include "trace/trace_writer.h"
 
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>

@@ -2,7 +2,7 @@
 #ifndef RS_PLOT_INTERNAL_H
 #define RS_PLOT_INTERNAL_H
 
-#include "plot.h"
+#include "plot/plot.h"
 
 #include <glib.h>
 #include <stdbool.h>

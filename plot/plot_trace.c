@@ -1,6 +1,6 @@
 /* What the plots need from a trace besides operations and messages: its run line and its faults. */
-#include "plot_internal.h"
-#include "trace_reader.h"
+#include "plot/plot_internal.h"
+#include "trace/trace_reader.h"
 
 #include <string.h>
 

@@ -2,7 +2,7 @@
 #ifndef RS_PLOT_SPACETIME_H
 #define RS_PLOT_SPACETIME_H
 
-#include "plot_internal.h"
+#include "plot/plot_internal.h"
 
 /* A message received (or lost: dropped) at t1 after being sent at t0. */
 typedef struct st_arrow {

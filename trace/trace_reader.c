@@ -1,5 +1,5 @@
 /* Reading trace.jsonl back: each line checked strictly, parsed with json-glib, handed on. */
-#include "trace_reader.h"
+#include "trace/trace_reader.h"
 
 #include <errno.h>
 #include <math.h>

@@ -1,5 +1,5 @@
 /* Writing gnuplot scripts and data files, and running gnuplot on them with a time limit. */
-#include "plot_internal.h"
+#include "plot/plot_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,5 +1,5 @@
 /* A client history: operations kept in invocation order, with a per-process table of open ones. */
-#include "history.h"
+#include "trace/history.h"
 
 static void hist_op_free(gpointer p)
 {

@@ -1,6 +1,6 @@
 /* The space-time (Lamport) diagram: a lane per node, an arrow per message, faults and client
  * operations marked, over a window of simulated time. */
-#include "plot_spacetime.h"
+#include "plot/plot_spacetime.h"
 
 #include <math.h>
 #include <stdarg.h>

@@ -1,7 +1,7 @@
 /* Latency of every client operation against simulated time, with fault windows shaded. */
-#include "plot_internal.h"
-#include "stats.h"
-#include "trace_reader.h"
+#include "plot/plot_internal.h"
+#include "analysis/stats.h"
+#include "trace/trace_reader.h"
 
 #include <math.h>
 #include <string.h>

@@ -1,7 +1,7 @@
 /* The comparison plots: latency CDFs, one line per protocol, and figures against a varied
  * parameter. */
-#include "plot_internal.h"
-#include "trace_reader.h"
+#include "plot/plot_internal.h"
+#include "trace/trace_reader.h"
 
 #include <math.h>
 #include <stdlib.h>

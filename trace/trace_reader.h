@@ -2,7 +2,7 @@
 #ifndef RS_TRACE_READER_H
 #define RS_TRACE_READER_H
 
-#include "history.h"
+#include "trace/history.h"
 
 #include <json-glib/json-glib.h>
 #include <stdbool.h>

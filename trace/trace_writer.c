@@ -1,6 +1,6 @@
 /* The one trace writer: JSON lines built in a reused buffer, hand-escaped, written through a large
  * stdio buffer, so millions of events cost no allocation each. */
-#include "trace_writer.h"
+#include "trace/trace_writer.h"
 
 #include <errno.h>
 #include <inttypes.h>

@@ -1,6 +1,6 @@
 /* Streams a trace into the window a space-time diagram shows, without holding the whole trace. */
-#include "plot_spacetime.h"
-#include "trace_reader.h"
+#include "plot/plot_spacetime.h"
+#include "trace/trace_reader.h"
 
 #include <string.h>
 

@@ -1,5 +1,5 @@
 /* `replsim plot`'s work: every plot of one run folder, into its plots/ folder. */
-#include "plot.h"
+#include "plot/plot.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>

@@ -1,6 +1,6 @@
 /* The space-time diagram's geometry: a time axis that cuts idle stretches short, and labels
  * placed only where they do not cover each other. */
-#include "plot_spacetime.h"
+#include "plot/plot_spacetime.h"
 
 #include <math.h>
 

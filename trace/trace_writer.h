@@ -2,7 +2,7 @@
 #ifndef RS_TRACE_WRITER_H
 #define RS_TRACE_WRITER_H
 
-#include "history.h"
+#include "trace/history.h"
 
 #include <glib.h>
 #include <stdbool.h>
