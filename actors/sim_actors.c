@@ -302,7 +302,9 @@ static void timer_actor(int argc, char *argv[])
   sim_flush(n);
   for (;;) {
     sleep_while_paused(n);
-    double now = simgrid_get_clock();
+    /* Anything due within SIM_TIME_EPS counts as due now: SimGrid does not advance its clock
+     * for a wait shorter than its own precision, so waiting for it would spin for ever. */
+    double now = simgrid_get_clock() + SIM_TIME_EPS;
     sim_packet *held = g_queue_peek_head(n->delayed);
     if (held && held->due <= now) {
       put_on_wire(n->world, g_queue_pop_head(n->delayed));
@@ -311,7 +313,7 @@ static void timer_actor(int argc, char *argv[])
     sim_timer *t = earliest_timer(n);
     if (t && t->due <= now) {
       t->armed = false;
-      n->timer_wait_until = now;
+      n->timer_wait_until = simgrid_get_clock();
       sim_node_fire_timer(n, t->id);
       n->timer_kick = false;
       sim_flush(n);
@@ -323,7 +325,7 @@ static void timer_actor(int argc, char *argv[])
     n->timer_wait_until = due;
     n->timer_actor_waiting = true;
     if (due < INFINITY)
-      sg_sem_acquire_timeout(n->timer_sem, due - now);
+      sg_sem_acquire_timeout(n->timer_sem, due - simgrid_get_clock());
     else
       sg_sem_acquire(n->timer_sem);
     n->timer_actor_waiting = false;

@@ -63,6 +63,10 @@ typedef struct sim_timer {
 
 #define SIM_MAX_TIMERS 16
 
+/* The trace's resolution (it rounds times to the nanosecond), below SimGrid's own precision: two
+ * instants closer than this are one. */
+#define SIM_TIME_EPS 1e-9
+
 typedef struct sim_node {
   sim_world *world;
   rs_node_id id;

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Every shipped scenario passes its expectations, and replays byte for byte: each runs twice and
+# Every shipped scenario (scenarios/) and every reproducer of a fixed bug (tests/repro/) passes
+# its expectations within a wall bound, and replays byte for byte: each runs twice and
 # trace.jsonl and summary.json must be identical.
 set -uo pipefail
 replsim=$1
@@ -11,12 +12,15 @@ trap 'rm -rf "$tmp"' EXIT
 pass=0
 fail=0
 
-for scenario in "$src"/scenarios/*.xml; do
+for scenario in "$src"/scenarios/*.xml "$src"/tests/repro/*.xml; do
   name=$(basename "$scenario" .xml)
   ok=1
   for run in a b; do
-    if ! "$replsim" run "$scenario" --out "$tmp/$name-$run" >"$tmp/$name-$run.out" 2>&1; then
-      echo "FAIL: $name (run $run) exited $?:"
+    # A hang is a failure, not a stuck test run.
+    timeout "${RS_SCENARIO_WALL:-120}" "$replsim" run "$scenario" --out "$tmp/$name-$run" >"$tmp/$name-$run.out" 2>&1
+    rc=$?
+    if [ $rc != 0 ]; then
+      echo "FAIL: $name (run $run) exited $rc (124: still running after ${RS_SCENARIO_WALL:-120} s):"
       tail -n 30 "$tmp/$name-$run.out"
       ok=0
       break
