@@ -73,10 +73,16 @@ static void packet_lost(void *data)
 
 static sim_channel *channel_open(sim_world *w, rs_node_id from, sim_node *to);
 
+static bool quiet(const sim_world *w);
+
+/* Wakes the controller when the cluster went quiet. A semaphore, not a condition: SimGrid 3.32's
+ * thread contexts hang when an actor in a timed condition wait is killed (its host crashed). */
 static void notify_if_quiet(sim_world *w)
 {
-  if (w->drivers_running == 0 && w->in_flight == 0)
-    sg_cond_notify_all(w->done_cond);
+  if (w->controller_waiting && quiet(w)) {
+    w->controller_waiting = false;
+    sg_sem_release(w->done_sem);
+  }
 }
 
 /* Puts what the last handler produced on the wire, then wakes the timer actor if the handler
@@ -213,8 +219,8 @@ static void deliver(sim_node *n, sim_packet *p)
   bool ok = rs_msg_decode(p->bytes, p->len, &m, &err);
   const char *from = sim_node_name(w, p->from);
   trace_recv(w->trace, simgrid_get_clock(), from, n->name, ok ? rs_msg_type_name(m.type) : "?", p->id, p->len);
-  if (ok)
-    sim_node_dispatch(n, p->from, &m);
+  if (ok && n->core)
+    rs_node_handle(n->core, p->from, &m);
   else
     trace_refuse(w->trace, simgrid_get_clock(), n->name, from, "?", err);
 }
@@ -298,7 +304,8 @@ static void timer_actor(int argc, char *argv[])
   (void)argv;
   sim_node *n = sg_actor_self_get_data();
   sg_actor_daemonize(sg_actor_self());
-  sim_node_start(n);
+  if (n->core)
+    rs_node_start(n->core);
   sim_flush(n);
   for (;;) {
     sleep_while_paused(n);
@@ -314,7 +321,8 @@ static void timer_actor(int argc, char *argv[])
     if (t && t->due <= now) {
       t->armed = false;
       n->timer_wait_until = simgrid_get_clock();
-      sim_node_fire_timer(n, t->id);
+      if (n->core)
+        rs_node_timer(n->core, t->id);
       n->timer_kick = false;
       sim_flush(n);
       continue;
@@ -349,24 +357,52 @@ void sim_actors_spawn(sim_node *n)
   sg_actor_start(a, timer_actor, 0, NULL);
 }
 
-/* Ends the run once every client is done and no message is in flight (the cluster is quiet),
- * with a bound: the scenario's duration plus a settling time (the clients stop at the duration
- * and the network heals: see sim_run), or a day of simulated time for runs without a duration. */
-void sim_controller(int argc, char *argv[])
+/* Whether the cluster is quiet: every client done, no message in flight, no node with work
+ * outstanding. */
+static bool quiet(const sim_world *w)
+{
+  return w->drivers_running == 0 && w->in_flight == 0;
+}
+
+/* Ends the run once the cluster is quiet, with a bound: the scenario's duration plus a settling
+ * time (the clients stop at the duration and the network heals: see sim_run), or a day of
+ * simulated time for runs without a duration. It is no node: when its host crashes it starts
+ * again on another host (sim_host_crash), so a crashed registry host does not end the run. */
+static void controller_actor(int argc, char *argv[])
 {
   (void)argc;
   (void)argv;
   sim_world *w = sg_actor_self_get_data();
   double bound = 86400;
   if (w->sc->duration > 0) {
-    sg_actor_sleep_until(w->sc->duration);
+    if (simgrid_get_clock() < w->sc->duration)
+      sg_actor_sleep_until(w->sc->duration);
     bound = w->sc->duration + sim_settle_time(w->sc);
   }
-  sg_mutex_lock(w->done_mutex);
-  while (!(w->drivers_running == 0 && w->in_flight == 0) && simgrid_get_clock() < bound)
-    sg_cond_wait_for(w->done_cond, w->done_mutex, bound - simgrid_get_clock());
-  sg_mutex_unlock(w->done_mutex);
+  while (!quiet(w) && simgrid_get_clock() + SIM_TIME_EPS < bound) {
+    w->controller_waiting = true;
+    sg_sem_acquire_timeout(w->done_sem, bound - simgrid_get_clock());
+    w->controller_waiting = false;
+  }
   w->controller_done = true;
+}
+
+/* Starts the controller on a host that is on (the first in the plan's order), or on none when
+ * every host is down: the run's slices then go on to the next fault, which boots one. */
+void sim_controller_spawn(sim_world *w)
+{
+  if (w->controller_done || w->controller_host)
+    return;
+  for (guint i = 0; i < w->nodes->len; i++) {
+    sim_node *n = g_ptr_array_index(w->nodes, i);
+    if (!sg_host_is_on(n->host))
+      continue;
+    w->controller_host = n->host;
+    sg_actor_t ctl = sg_actor_init("controller", n->host);
+    sg_actor_set_data(ctl, w);
+    sg_actor_start(ctl, controller_actor, 0, NULL);
+    return;
+  }
 }
 
 /* Long enough for retries to finish and state transfers to land: 5 s, or three heartbeats. */

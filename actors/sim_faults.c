@@ -55,7 +55,7 @@ static void plan(sim_faults *f, double t, action_kind kind, const sc_fault *faul
 
 static sim_node *node_named(sim_world *w, const char *name)
 {
-  return name ? g_hash_table_lookup(w->by_name, name) : NULL;
+  return sim_node_by_name(w, name);
 }
 
 static sc_fault *drawn_fault(sim_faults *f, const sc_fault *from, const char *kind, const char *node, double at)
@@ -124,11 +124,6 @@ sim_faults *sim_faults_new(sim_world *w)
       plan(f, fault->until, ACT_END, fault);
     if (is(fault, "restart"))
       plan(f, fault->at + fault->boot, ACT_BOOT, fault);
-    if (is(fault, "join")) {
-      sim_kind kind = sc->protocol == RS_PROTO_QUORUM ? SIM_QUORUM_REPLICA : SIM_PB_REPLICA;
-      sim_node *n = sim_node_new(w, kind, fault->node, fault->host);
-      n->joining = true;
-    }
   }
   g_array_sort(f->actions, cmp_action);
   return f;

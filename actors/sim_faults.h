@@ -6,7 +6,7 @@
 
 typedef struct sim_faults sim_faults;
 
-/* Plans every fault of the scenario; creates (unstarted) the replicas that <join> adds. */
+/* Plans every fault of the scenario (the replicas <join> adds are in the plan already). */
 sim_faults *sim_faults_new(sim_world *w);
 void sim_faults_free(sim_faults *f);
 /* The time of the next fault action, false when none is left. */

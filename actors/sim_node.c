@@ -146,15 +146,16 @@ static GRand *node_rand(const scenario *sc, rs_node_id id)
   return g_rand_new_with_seed_array(seed, 3);
 }
 
-sim_node *sim_node_new(sim_world *w, sim_kind kind, const char *name, const char *host)
+sim_node *sim_node_new(sim_world *w, const dp_node *plan)
 {
   sim_node *n = g_new0(sim_node, 1);
   n->world = w;
-  n->id = w->nodes->len;
-  n->kind = kind;
-  n->name = g_strdup(name);
-  n->host = sg_host_by_name(host);
-  xbt_assert(n->host, "unknown host %s", host);
+  n->plan = plan;
+  n->id = plan->id;
+  n->name = plan->name;
+  n->joining = plan->joining;
+  n->host = sg_host_by_name(plan->host);
+  xbt_assert(n->host, "unknown host %s", plan->host);
   n->rand = node_rand(w->sc, n->id);
   n->outbox = g_ptr_array_new();
   n->timer_wait_until = INFINITY;
@@ -164,95 +165,37 @@ sim_node *sim_node_new(sim_world *w, sim_kind kind, const char *name, const char
   n->restarts = g_array_new(FALSE, FALSE, sizeof(sim_restart));
   n->delayed = g_queue_new();
   /* Seed 000 names the heartbeat server's log heartbeat.txt. */
-  char *path = kind == SIM_VIEW_SERVICE ? g_strdup_printf("%s/logs/heartbeat.txt", w->dir)
-                                        : g_strdup_printf("%s/logs/%s.txt", w->dir, name);
-  n->log = fopen(path, "w");
-  xbt_assert(n->log, "cannot write %s", path);
-  g_free(path);
+  n->log.path = plan->spec.kind == RS_NODE_VIEW_SERVICE ? g_strdup_printf("%s/logs/heartbeat.txt", w->dir)
+                                                        : g_strdup_printf("%s/logs/%s.txt", w->dir, plan->name);
+  n->log.buf = g_string_new(NULL);
+  if (plan->client) {
+    n->open_op.key = g_string_new(NULL);
+    n->open_op.name = g_string_new(NULL);
+  }
   g_ptr_array_add(w->nodes, n);
-  g_hash_table_insert(w->by_name, n->name, n);
+  g_hash_table_insert(w->by_name, (gpointer)n->name, n);
   return n;
+}
+
+sim_node *sim_node_by_name(const sim_world *w, const char *name)
+{
+  return name ? g_hash_table_lookup(w->by_name, name) : NULL;
 }
 
 void sim_node_free(sim_node *n)
 {
-  rs_registry_free(n->registry);
-  vs_free(n->vs);
-  pb_free(n->pb);
-  quorum_replica_free(n->quorum);
-  rs_client_free(n->client);
-  rs_driver_free(n->driver);
+  rs_node_free(n->core);
   rs_store_free(n->store);
-  g_free(n->steps);
-  if (n->log)
-    fclose(n->log);
+  sim_log_flush(n);
+  g_free(n->log.path);
+  g_string_free(n->log.buf, TRUE);
+  if (n->open_op.key) {
+    g_string_free(n->open_op.key, TRUE);
+    g_string_free(n->open_op.name, TRUE);
+  }
   g_rand_free(n->rand);
   g_ptr_array_free(n->outbox, TRUE);
   g_array_free(n->restarts, TRUE);
   g_queue_free(n->delayed); /* its packets are on the wire list, freed with it */
-  g_free(n->name);
   g_free(n);
-}
-
-void sim_node_start(sim_node *n)
-{
-  switch (n->kind) {
-  case SIM_REGISTRY:
-    break;
-  case SIM_VIEW_SERVICE:
-    vs_start(n->vs);
-    break;
-  case SIM_PB_REPLICA:
-    pb_start(n->pb);
-    break;
-  case SIM_QUORUM_REPLICA:
-    quorum_replica_start(n->quorum);
-    break;
-  case SIM_CLIENT:
-    rs_client_start(n->client);
-    break;
-  }
-}
-
-void sim_node_dispatch(sim_node *n, rs_node_id from, const rs_msg *m)
-{
-  switch (n->kind) {
-  case SIM_REGISTRY:
-    rs_registry_handle(n->registry, from, m);
-    break;
-  case SIM_VIEW_SERVICE:
-    vs_handle(n->vs, from, m);
-    break;
-  case SIM_PB_REPLICA:
-    pb_handle(n->pb, from, m);
-    break;
-  case SIM_QUORUM_REPLICA:
-    quorum_replica_handle(n->quorum, from, m);
-    break;
-  case SIM_CLIENT:
-    rs_client_handle(n->client, from, m);
-    break;
-  }
-}
-
-void sim_node_fire_timer(sim_node *n, int timer)
-{
-  if (n->kind == SIM_VIEW_SERVICE) {
-    vs_timer(n->vs, timer);
-    return;
-  }
-  if (n->kind == SIM_PB_REPLICA) {
-    pb_timer(n->pb, timer);
-    return;
-  }
-  if (n->kind == SIM_QUORUM_REPLICA) {
-    quorum_replica_timer(n->quorum, timer);
-    return;
-  }
-  if (n->kind != SIM_CLIENT)
-    return;
-  if (timer >= RS_DRIVER_TIMER_NEXT)
-    rs_driver_timer(n->driver, timer);
-  else
-    rs_client_timer(n->client, timer);
 }

@@ -2,15 +2,11 @@
 #ifndef RS_SIM_WORLD_H
 #define RS_SIM_WORLD_H
 
-#include "trace/trace_writer.h"
-#include "core/client.h"
-#include "core/driver.h"
-#include "core/pb_replica.h"
-#include "core/quorum_replica.h"
-#include "core/registry.h"
-#include "core/viewservice.h"
+#include "core/node.h"
+#include "scenario/deploy.h"
 #include "scenario/scenario.h"
 #include "sim.h"
+#include "trace/trace_writer.h"
 
 #include <simgrid/cond.h>
 #include <simgrid/host.h>
@@ -21,14 +17,6 @@
 #include <string.h>
 #include <xbt/asserts.h>
 #include <xbt/log.h>
-
-typedef enum sim_kind {
-  SIM_REGISTRY = 0,
-  SIM_PB_REPLICA,
-  SIM_QUORUM_REPLICA,
-  SIM_CLIENT,
-  SIM_VIEW_SERVICE,
-} sim_kind;
 
 typedef struct sim_world sim_world;
 
@@ -67,32 +55,42 @@ typedef struct sim_timer {
  * instants closer than this are one. */
 #define SIM_TIME_EPS 1e-9
 
+/* A node's log (logs/<node>.txt), buffered: appended to its file whenever the buffer fills and
+ * at the end, so no file stays open (a run may have ten thousand clients). */
+typedef struct sim_log {
+  char *path;
+  GString *buf;
+  bool created;          /* the file exists: later flushes append */
+} sim_log;
+
+/* The operation a client has under way, so that a crash can close it in the history as unknown. */
+typedef struct sim_open_op {
+  bool open;
+  uint8_t kind;          /* rs_op_kind */
+  GString *key, *name;
+} sim_open_op;
+
 typedef struct sim_node {
   sim_world *world;
+  const dp_node *plan;      /* what the scenario deploys here: name, host, spec */
   rs_node_id id;
-  sim_kind kind;
-  char *name;
+  const char *name;         /* plan->name */
   sg_host_t host;
   rs_host core_host;        /* the operations the core node acts through */
   GRand *rand;              /* this node's share of the run's generator */
-  FILE *log;                /* logs/<node>.txt */
+  sim_log log;
 
   rs_store *store;          /* replicas: what survives crashes (application, index, dedup) */
-  rs_registry *registry;
-  vs_service *vs;
-  pb_replica *pb;
-  quorum_replica *quorum;
-  rs_client *client;
-  rs_driver *driver;
-  rs_workload_config workload;
-  rs_script_step *steps;
-  size_t n_steps;
-  const sc_client *script;  /* the scenario's scripted client, NULL for workload clients */
+  rs_node *core;            /* the core node of its current life; NULL while down */
+  uint32_t lives;           /* how many times it booted */
+  long done;                /* clients: operations (or steps) completed over every life */
+  sim_open_op open_op;      /* clients */
 
   bool up;                  /* its host is on and its actors run */
   bool joining;             /* added by a <join> fault: not started before it */
   bool booted_once;
-  bool finished;            /* clients: the driver ran out of work */
+  bool finished;            /* clients: not running (done, or down): drivers_running counts the others */
+  bool driver_done;         /* clients: the driver ran everything it had (RS_EV_FINISHED) */
   uint32_t incarnation;     /* bumped at every crash */
   double paused_until;      /* a pause fault freezes the node until then */
 
@@ -121,10 +119,9 @@ typedef struct sim_channel {
 
 struct sim_world {
   const scenario *sc;
+  deploy *plan;             /* the nodes the scenario deploys, in id order */
   GPtrArray *nodes;         /* sim_node*, index = rs_node_id */
   GHashTable *by_name;      /* name -> sim_node* (lookups only, never iterated) */
-  rs_node_id registry_id;
-  rs_node_id view_service_id; /* RS_NO_NODE without failover="view-service" */
   const rs_app_ops *app;
   trace_writer *trace;
   sim_outcome *out;
@@ -134,8 +131,10 @@ struct sim_world {
   uint64_t in_flight;       /* messages sent and not yet received */
   sim_packet *wire;         /* those messages, so the ones left at the end can be freed */
   int drivers_running;
-  sg_cond_t done_cond;      /* signalled when the last driver finishes or traffic stops */
+  sg_sem_t done_sem;        /* released when the cluster goes quiet while the controller waits */
+  bool controller_waiting;
   bool controller_done;     /* the run is over */
+  sg_host_t controller_host; /* where the controller actor runs now (NULL: none is running) */
   GRand *net_rand;          /* the network's own share of the generator: loss, duplicates, jitter */
   double loss_rate, duplicate_rate; /* in force now (fault windows) */
   bool *cut;                /* cut[from * n + to]: a partition drops that direction now */
@@ -143,8 +142,9 @@ struct sim_world {
   GPtrArray *jobs;          /* restart jobs under way (freed at the end) */
   sim_channel **channels;   /* [to * channels_n + from], made on first use */
   guint channels_n;
-  sg_mutex_t done_mutex;
   char *dir;
+  char *log_error;          /* the first failure to write a log (the run then fails) */
+  GPtrArray *digests;       /* char*: the digest of every replica up at the end */
 };
 
 /* sim_actors.c: a packet enters the wire when sent and leaves it (freed) when received or lost */
@@ -154,20 +154,15 @@ void sim_wire_remove(sim_world *w, sim_packet *p);
 /* sim_boot.c: a node's life: its core node made (again, after a restart), or lost in a crash */
 void sim_node_boot(sim_node *n);
 void sim_node_crash(sim_node *n);
-guint32 sim_replica_ids(const sim_world *w, rs_node_id *out);
 void sim_host_crash(sim_world *w, sg_host_t host);
 void sim_host_boot(sim_world *w, sg_host_t host);
 void sim_restart_later(sim_node *requester, rs_node_id node, double delay);
-void sim_step_done(void *arg, const rs_script_step *step, rs_outcome outcome, const rs_result *res);
-void sim_driver_finished(void *arg);
 
 /* sim_node.c */
-sim_node *sim_node_new(sim_world *w, sim_kind kind, const char *name, const char *host);
+sim_node *sim_node_new(sim_world *w, const dp_node *plan);
 void sim_node_free(sim_node *n);
-void sim_node_dispatch(sim_node *n, rs_node_id from, const rs_msg *m);
-void sim_node_fire_timer(sim_node *n, int timer);
-void sim_node_start(sim_node *n);
 const char *sim_node_name(const sim_world *w, rs_node_id id);
+sim_node *sim_node_by_name(const sim_world *w, const char *name);
 
 /* sim_actors.c */
 void sim_actors_spawn(sim_node *n);
@@ -175,11 +170,14 @@ void sim_actors_forget_world(void); /* the run is over: SimGrid's late callbacks
 void sim_flush(sim_node *n);
 void sim_drop(sim_world *w, sim_packet *p, const char *why);
 bool sim_is_cut(const sim_world *w, rs_node_id from, rs_node_id to);
-void sim_controller(int argc, char *argv[]);
+void sim_controller_spawn(sim_world *w);
 double sim_settle_time(const scenario *sc);
 
 /* sim_events.c */
 void sim_trace_event(sim_node *n, const rs_event *ev);
 const char *sim_bytes_str(sim_world *w, int slot, rs_bytes b);
+void sim_crash_open_op(sim_node *n);
+void sim_log_line(sim_node *n, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+void sim_log_flush(sim_node *n);
 
 #endif

@@ -44,6 +44,7 @@ rs_client *rs_client_new(const rs_client_config *cfg, const rs_host *host)
   c->host = *host;
   c->pinned = RS_NO_NODE;
   c->primary = RS_NO_NODE;
+  c->seq = cfg->seq_base;
   if (c->cfg.n_peers > RS_MAX_NODES)
     c->cfg.n_peers = RS_MAX_NODES;
   return c;

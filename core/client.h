@@ -14,6 +14,9 @@ typedef struct rs_client_config {
   rs_node_id registry;
   bool quorum;              /* coordinate quorums instead of talking to one replica */
   const rs_app_ops *app;    /* quorum: how to pick the latest of several answers */
+  uint64_t seq_base;        /* sequence numbers start after it: a restarted client passes a higher
+                             * one than its previous life used, so replicas never take a new
+                             * request for a retry of an old one (at-most-once) */
   double timeout;           /* seconds an attempt may take */
   int attempts;             /* attempts before the outcome is unknown (info) */
   /* Failover (all zero: `none`, the registry's list and a random replica per operation).

@@ -30,6 +30,7 @@ rs_driver *rs_driver_new(const rs_driver_config *cfg, const rs_host *host)
   d->name = g_string_new(NULL);
   d->value = g_string_new(NULL);
   d->expected = g_string_new(NULL);
+  d->done = cfg->start_at > 0 ? cfg->start_at : 0;
   if (cfg->workload) {
     for (int k = 0; k < RS_OP__COUNT; k++)
       d->mix_total += cfg->workload->mix[k];
@@ -57,8 +58,20 @@ bool rs_driver_finished(const rs_driver *d) { return d->finished; }
 static void finish_all(rs_driver *d)
 {
   d->finished = true;
-  if (d->cfg.on_finished)
-    d->cfg.on_finished(d->cfg.arg);
+  rs_event ev = {.type = RS_EV_FINISHED};
+  rs_emit(&d->host, &ev);
+}
+
+/* Whether the workload has run its share (an unbounded one runs until it is stopped). */
+static bool share_done(const rs_driver *d)
+{
+  return d->cfg.workload->ops >= 0 && d->done >= d->cfg.workload->ops;
+}
+
+/* Whether the run's duration is over: nothing new starts at or after it. */
+static bool past_stop(const rs_driver *d)
+{
+  return d->cfg.stop_at > 0 && rs_now(&d->host) >= d->cfg.stop_at;
 }
 
 static rs_op_kind pick_kind(rs_driver *d)
@@ -143,13 +156,13 @@ static void remember(rs_driver *d, const rs_op *op, rs_outcome outcome, const rs
 
 static void run_next(rs_driver *d)
 {
-  if (d->stopped) {
+  if (d->stopped || past_stop(d)) {
     if (!d->finished)
       finish_all(d);
     return;
   }
   if (d->cfg.workload) {
-    if (d->done >= d->cfg.workload->ops) {
+    if (share_done(d)) {
       finish_all(d);
       return;
     }
@@ -162,8 +175,10 @@ static void run_next(rs_driver *d)
     return;
   }
   const rs_script_step *step = &d->cfg.steps[d->done];
+  /* Within a nanosecond counts as now: a timer armed for the remainder lands on the step's time
+   * give or take a rounding error, and must not be armed again for that error. */
   double wait = step->at - rs_now(&d->host);
-  if (wait > 0) {
+  if (wait > 1e-9) {
     d->host.timer_arm(d->host.ctx, RS_DRIVER_TIMER_NEXT, wait);
     return;
   }
@@ -178,28 +193,26 @@ void rs_driver_on_ready(void *driver)
 void rs_driver_on_done(void *driver, rs_outcome outcome, const rs_result *res)
 {
   rs_driver *d = driver;
-  if (d->cfg.workload)
+  if (d->cfg.workload) {
     remember(d, &d->last, outcome, res);
-  else if (d->cfg.on_step)
-    d->cfg.on_step(d->cfg.arg, &d->cfg.steps[d->done], outcome, res);
+  } else {
+    rs_event ev = {.type = RS_EV_STEP, .step = &d->cfg.steps[d->done], .outcome = (uint8_t)outcome, .res = res};
+    rs_emit(&d->host, &ev);
+  }
   d->done++;
-  if (d->cfg.workload && d->cfg.workload->think > 0 && d->done < d->cfg.workload->ops) {
+  if (d->cfg.workload && d->cfg.workload->think > 0 && !share_done(d) && !d->stopped) {
     d->host.timer_arm(d->host.ctx, RS_DRIVER_TIMER_NEXT, d->cfg.workload->think);
     return;
   }
   run_next(d);
 }
 
+/* The think time or a step's start time has come (or the stop, for a driver waiting on one). */
 void rs_driver_timer(rs_driver *d, int timer)
 {
   if (timer != RS_DRIVER_TIMER_NEXT)
     return;
-  if (d->cfg.workload || d->stopped) {
-    run_next(d);
-    return;
-  }
-  const rs_script_step *step = &d->cfg.steps[d->done];
-  rs_client_submit(d->client, &step->op, step->replica);
+  run_next(d);
 }
 
 void rs_driver_stop(rs_driver *d)

@@ -17,7 +17,7 @@ typedef struct rs_script_step {
 } rs_script_step;
 
 typedef struct rs_workload_config {
-  long ops;               /* operations this client runs */
+  long ops;               /* operations this client runs; negative: until stop_at */
   double think;           /* seconds between an answer and the next request */
   int mix[RS_OP__COUNT];  /* weight per operation kind */
   int keys;               /* distinct keys */
@@ -30,12 +30,12 @@ typedef struct rs_driver_config {
   const rs_workload_config *workload; /* NULL for a scripted client */
   const rs_script_step *steps;
   size_t n_steps;
-  /* A scripted step ended: the host checks it against its expectation. */
-  void (*on_step)(void *arg, const rs_script_step *step, rs_outcome outcome, const rs_result *res);
-  void (*on_finished)(void *arg);  /* no operation left to run */
-  void *arg;
+  long start_at;          /* operations (or steps) a previous life of this client already ran */
+  double stop_at;         /* no operation starts at or after this time (0: no limit) */
 } rs_driver_config;
 
+/* The driver reports through its host: RS_EV_STEP when a scripted step ends (the host checks it
+ * against its expectation), RS_EV_FINISHED when no operation is left to run. */
 typedef struct rs_driver rs_driver;
 
 rs_driver *rs_driver_new(const rs_driver_config *cfg, const rs_host *host);

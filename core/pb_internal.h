@@ -1,7 +1,10 @@
-/* What pb_replica.c (replication) and pb_failover.c (heartbeats, views, promotion) share. */
+/* What the primary-backup replica's files share: pb_replica.c (life, routing), pb_primary.c,
+ * pb_backup.c, pb_resend.c, pb_join.c (replication) and pb_failover.c (heartbeats, views,
+ * promotion). */
 #ifndef RS_PB_INTERNAL_H
 #define RS_PB_INTERNAL_H
 
+#include "gate.h"
 #include "pb_replica.h"
 #include "viewservice.h"
 
@@ -71,6 +74,7 @@ struct pb_replica {
   bool synced;           /* ordered: holds a complete state (cold start or a transfer) */
   bool probing;          /* ordered: just started, listening for a peer that holds a state */
   GArray *clients;       /* rs_node_id: clients that sent requests (peer: told of changes) */
+  rs_gate gate;          /* acknowledgements and answers leave once the store change is durable */
 };
 
 /* The store's fields under the names the protocol uses. */
@@ -80,15 +84,48 @@ struct pb_replica {
 /* pb_replica.c */
 void pb_refuse(pb_replica *r, rs_node_id from, const rs_msg *m, const char *why);
 void pb_set_role(pb_replica *r, pb_role role, rs_node_id primary);
+
+/* pb_primary.c */
+void pb_free_pending(gpointer p);
+void pb_reply_client(pb_replica *r, rs_node_id client, uint64_t seq, const rs_result *res);
+void pb_emit_apply(pb_replica *r, const rs_op *op, const rs_result *res);
+void pb_primary_update(pb_replica *r, rs_node_id origin, rs_node_id client, uint64_t seq, const rs_op *op);
+void pb_primary_read(pb_replica *r, rs_node_id origin, rs_node_id client, uint64_t seq, const rs_op *op);
+void pb_answer_read(pb_replica *r, rs_node_id origin, rs_node_id client, uint64_t seq, const rs_op *op);
+void pb_not_primary(pb_replica *r, rs_node_id origin, rs_node_id client, uint64_t seq);
+void pb_confirm_acked(pb_replica *r);
+void pb_on_replicate_ack(pb_replica *r, rs_node_id from, const rs_msg *m);
+void pb_on_state_ack(pb_replica *r, rs_node_id from, const rs_msg *m);
+void pb_abandon_pending(pb_replica *r);
+void pb_forget_primary_work(pb_replica *r);
+/* Persists one store change (see rs_host.persist); what is sent with rs_gate_send afterwards
+ * waits for it. */
+void pb_persist_op(pb_replica *r, const rs_op *op, const rs_result *res, rs_node_id client, uint64_t seq);
+
+/* pb_resend.c */
+void pb_free_log_entry(gpointer p);
+uint64_t pb_min_acked(const pb_replica *r);
+void pb_trim_log(pb_replica *r);
+void pb_update_resend_timer(pb_replica *r);
+void pb_send_entry(pb_replica *r, const log_entry *e, rs_node_id to);
+/* Resends STATE to every backup that has not acknowledged it for `after` seconds. */
+void pb_resend_states(pb_replica *r, double after);
+void pb_on_resend_timer(pb_replica *r);
+
+/* pb_backup.c */
+gint pb_cmp_index(gconstpointer a, gconstpointer b, gpointer unused);
+void pb_free_early(gpointer p);
+void pb_on_replicate(pb_replica *r, rs_node_id from, const rs_msg *m);
+void pb_on_state(pb_replica *r, rs_node_id from, const rs_msg *m);
+void pb_forget_early(pb_replica *r);
+
+/* pb_join.c */
+void pb_on_register_reply(pb_replica *r, const rs_msg *m);
+void pb_on_new_replica(pb_replica *r, rs_node_id from, const rs_msg *m);
 backup_state *pb_find_backup(pb_replica *r, rs_node_id id);
 void pb_send_state(pb_replica *r, backup_state *b);
 void pb_join_backup(pb_replica *r, rs_node_id node);
 void pb_drop_backup(pb_replica *r, rs_node_id node);
-void pb_confirm_acked(pb_replica *r);
-/* Resends STATE to every backup that has not acknowledged it for `after` seconds. */
-void pb_resend_states(pb_replica *r, double after);
-void pb_forget_primary_work(pb_replica *r);
-void pb_forget_early(pb_replica *r);
 bool pb_answers_updates(const pb_replica *r);
 
 /* pb_failover.c */

@@ -110,5 +110,6 @@ uint64_t pb_applied_index(const pb_replica *r);
 uint32_t pb_backup_count(const pb_replica *r);
 bool pb_backup_confirmed(const pb_replica *r, rs_node_id node);
 const char *pb_role_name(pb_role role);
+bool pb_busy(const pb_replica *r); /* see rs_node_busy */
 
 #endif

@@ -18,12 +18,16 @@ enum { QUORUM_TIMER_HEARTBEAT = 1 };
  * heard from lately (core/registry.h); its `heartbeat` should match the replicas'.
  */
 
+typedef struct quorum_config {
+  rs_node_id self;
+  rs_node_id registry;
+  double heartbeat; /* seconds between HEARTBEATs to the registry; <= 0: the default */
+} quorum_config;
+
 typedef struct quorum_replica quorum_replica;
 
-/* `store` belongs to the host and outlives the node (crash, restart). `heartbeat` <= 0: the
- * default. */
-quorum_replica *quorum_replica_new(rs_node_id self, rs_node_id registry, double heartbeat, const rs_host *host,
-                                   rs_store *store);
+/* `store` belongs to the host and outlives the node (crash, restart). */
+quorum_replica *quorum_replica_new(const quorum_config *cfg, const rs_host *host, rs_store *store);
 void quorum_replica_free(quorum_replica *q);
 /* Registers with the registry and arms QUORUM_TIMER_HEARTBEAT. */
 void quorum_replica_start(quorum_replica *q);

@@ -1,5 +1,6 @@
 /* The registry: tracks replicas and the primary, and answers clients once the cluster is ready. */
 #include "registry.h"
+#include "node.h"
 
 #include <glib.h>
 
@@ -203,6 +204,12 @@ static void refuse(rs_registry *r, rs_node_id from, const rs_msg *m)
   rs_emit(&r->host, &ev);
 }
 
+/* Clients wait for the cluster to be ready: until then the registry has work outstanding. */
+bool rs_registry_busy(const rs_registry *r)
+{
+  return r->waiting->len > 0;
+}
+
 void rs_registry_handle(rs_registry *r, rs_node_id from, const rs_msg *m)
 {
   switch (m->type) {
@@ -225,3 +232,12 @@ void rs_registry_handle(rs_registry *r, rs_node_id from, const rs_msg *m)
     refuse(r, from, m);
   }
 }
+
+static void node_start(void *impl) { (void)impl; }
+static void node_handle(void *impl, rs_node_id from, const rs_msg *m) { rs_registry_handle(impl, from, m); }
+static void node_timer(void *impl, int timer) { (void)impl; (void)timer; }
+static bool node_busy(const void *impl) { return rs_registry_busy(impl); }
+static void node_free(void *impl) { rs_registry_free(impl); }
+
+const rs_node_ops rs_registry_node_ops = {.kind = "registry", .start = node_start, .handle = node_handle,
+                                          .timer = node_timer, .busy = node_busy, .free = node_free};

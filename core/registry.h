@@ -31,6 +31,7 @@ typedef struct rs_registry rs_registry;
 rs_registry *rs_registry_new(const rs_registry_config *cfg, const rs_host *host);
 void rs_registry_free(rs_registry *r);
 void rs_registry_handle(rs_registry *r, rs_node_id from, const rs_msg *m);
+bool rs_registry_busy(const rs_registry *r);
 
 /* Seed 004's rule, checked by the registry at start: Nr + Nw > N and Nw > N/2. */
 bool rs_quorum_valid(uint32_t n, uint32_t nr, uint32_t nw, const char **why);

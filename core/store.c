@@ -70,3 +70,18 @@ bool rs_store_restore(rs_store *s, const uint8_t *buf, size_t len)
   s->last_index = index;
   return true;
 }
+
+void rs_store_report(const rs_store *s, const rs_host *host, const char *const *keys, size_t n_keys)
+{
+  const rs_app *app = s->app;
+  rs_op read = {.kind = app->ops->read_kind};
+  for (size_t i = 0; i < n_keys; i++) {
+    read.key = rs_bytes_str(keys[i]);
+    rs_result res;
+    app->ops->execute(app->state, &read, 0, RS_APPLY_ORDERED, &res);
+    rs_event ev = {.type = RS_EV_FINAL, .op = &read, .res = &res};
+    rs_emit(host, &ev);
+  }
+  rs_event ev = {.type = RS_EV_DIGEST, .digest = app->ops->digest(app->state)};
+  rs_emit(host, &ev);
+}

@@ -21,6 +21,7 @@ static const char *const status_names[RS_ST__COUNT] = {
     [RS_ST_NO_QUORUM] = "NO QUORUM",
     [RS_ST_TIMEOUT] = "TIMEOUT",
     [RS_ST_BAD_REQUEST] = "BAD REQUEST",
+    [RS_ST_CLIENT_CRASHED] = "CLIENT CRASHED",
 };
 
 rs_bytes rs_bytes_str(const char *s)

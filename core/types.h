@@ -59,6 +59,7 @@ typedef enum rs_status {
   RS_ST_NO_QUORUM,     /* refused: not enough live replicas to form a quorum */
   RS_ST_TIMEOUT,       /* no answer in time: the outcome is unknown */
   RS_ST_BAD_REQUEST,   /* an operation the application does not know */
+  RS_ST_CLIENT_CRASHED, /* the client crashed with the operation under way: the outcome is unknown */
   RS_ST__COUNT
 } rs_status;
 

@@ -1,12 +1,14 @@
 /* The view service: records heartbeats, writes seed 000's log, and moves views by 6.824's rules. */
 #include "viewservice.h"
+#include "node.h"
 
 #include <glib.h>
 
 /* One replica as the service knows it: everything is learned from its heartbeats. */
 typedef struct server {
   rs_node_id id;
-  double last;       /* simulated time of its latest heartbeat */
+  double last;       /* monotonic time of its latest heartbeat */
+  double last_wall;  /* ...and what the wall clock said then (the log's timestamp) */
   uint8_t which;     /* rs_service it declared in that heartbeat */
   uint64_t reported; /* highest view number it has reported since it (re)started */
   bool restarted;    /* a member of the view that reported 0 after a higher number */
@@ -226,6 +228,7 @@ static void on_heartbeat(vs_service *s, rs_node_id from, const rs_msg *m)
     sv = &g_array_index(s->servers, server, s->servers->len - 1);
   }
   sv->last = rs_now(&s->host);
+  sv->last_wall = rs_wall(&s->host);
   sv->which = m->which <= RS_SERVICE_BACKUP ? m->which : RS_SERVICE_NONE;
   if (m->view == 0 && sv->reported > 0) {
     sv->reported = 0;
@@ -264,8 +267,6 @@ static void on_heartbeat(vs_service *s, rs_node_id from, const rs_msg *m)
 /* Seed 000's log: one line per replica that has a service identifier, alive or might be down. */
 static void write_log(vs_service *s)
 {
-  if (!s->cfg.log_line)
-    return;
   for (guint i = 0; i < s->servers->len; i++) {
     const server *sv = &g_array_index(s->servers, server, i);
     uint8_t which = sv->which;
@@ -278,8 +279,9 @@ static void write_log(vs_service *s)
     char line[128];
     g_snprintf(line, sizeof line, "%s %s. Latest heartbeat received at %.3f",
                which == RS_SERVICE_PRIMARY ? "Primary" : "Backup",
-               age(s, sv) <= s->cfg.interval ? "is alive" : "might be down", sv->last);
-    s->cfg.log_line(s->cfg.log_arg, line);
+               age(s, sv) <= s->cfg.interval ? "is alive" : "might be down", sv->last_wall);
+    rs_event ev = {.type = RS_EV_LOG, .text = line};
+    rs_emit(&s->host, &ev);
   }
 }
 
@@ -310,3 +312,29 @@ void vs_handle(vs_service *s, rs_node_id from, const rs_msg *m)
   }
   }
 }
+
+/* Busy while the current view is not acknowledged or a change is due: a quiet cluster waits for
+ * the view to settle (a restarted replica back in the view, a dead one out of it). */
+bool vs_busy(const vs_service *s)
+{
+  if (s->view.num == 0)
+    return false;
+  if (!s->acked)
+    return !s->stuck;
+  for (guint i = 0; i < s->servers->len; i++) {
+    const server *sv = &g_array_index(s->servers, server, i);
+    bool member = is_member(&s->view, sv->id);
+    if (member != usable(s, sv))
+      return true;
+  }
+  return false;
+}
+
+static void node_start(void *impl) { vs_start(impl); }
+static void node_handle(void *impl, rs_node_id from, const rs_msg *m) { vs_handle(impl, from, m); }
+static void node_timer(void *impl, int timer) { vs_timer(impl, timer); }
+static bool node_busy(const void *impl) { return vs_busy(impl); }
+static void node_free(void *impl) { vs_free(impl); }
+
+const rs_node_ops vs_node_ops = {.kind = "view-service", .start = node_start, .handle = node_handle,
+                                 .timer = node_timer, .busy = node_busy, .free = node_free};

@@ -63,14 +63,15 @@
  * The heartbeat log (seed 000's heartbeat.txt)
  * --------------------------------------------
  * On each tick, one line per replica that has ever heartbeaten, in the order the service first
- * heard from them, through cfg.log_line (the host writes logs/heartbeat.txt):
+ * heard from them, as RS_EV_LOG events (the host writes logs/heartbeat.txt):
  *     "Primary is alive. Latest heartbeat received at 12.001"
  *     "Backup might be down. Latest heartbeat received at 7.001"
  * "Primary"/"Backup" is the service identifier of the replica's latest heartbeat, or, when that
  * was RS_SERVICE_NONE, its role in the current view; a replica with neither gets no line. A
  * replica "is alive" when its latest heartbeat is at most one interval old, and "might be down"
  * after that (it missed a beat); it is dead, for views, only after dead_after intervals. The
- * timestamp is the simulated time of the latest heartbeat in seconds with three decimals.
+ * timestamp is the host's wall clock (rs_host.wall: seconds since the run began) when the latest
+ * heartbeat came, with three decimals.
  */
 
 #define VS_DEFAULT_INTERVAL 5.0 /* seconds, as seed 000 */
@@ -85,9 +86,6 @@ typedef struct vs_config {
   rs_node_id self;
   double interval;     /* heartbeat interval and tick period, seconds (<= 0: the default) */
   uint32_t dead_after; /* a replica is dead after this many intervals without a heartbeat (0: default) */
-  /* One line of the heartbeat log, without a newline; NULL: no log. */
-  void (*log_line)(void *arg, const char *line);
-  void *log_arg;
 } vs_config;
 
 typedef struct vs_view {
@@ -110,6 +108,7 @@ const vs_view *vs_get_view(const vs_service *s);
 bool vs_view_acked(const vs_service *s);      /* the primary acknowledged the current view */
 bool vs_backup_ready(const vs_service *s, rs_node_id node); /* a backup the primary confirmed */
 bool vs_is_stuck(const vs_service *s);        /* the primary is down and no view can follow */
+bool vs_busy(const vs_service *s);            /* the view is not settled yet (rs_node_busy) */
 
 /* Reads a VIEW message into a view (for replicas and clients). False if `m` is not a VIEW. */
 bool vs_view_from_msg(const rs_msg *m, vs_view *out);

@@ -18,6 +18,7 @@ typedef struct rs_app rs_app;
 
 typedef struct rs_app_ops {
   const char *name; /* "files", "kv" */
+  uint8_t read_kind; /* the rs_op_kind that reads one key: what a final state report runs */
   void *(*create)(void);
   void (*destroy)(void *state);
   /* Runs `op` (read or update) against the state. An update that succeeds takes `version`.

@@ -330,6 +330,7 @@ static bool files_newer(const rs_result *a, const rs_result *b)
 
 const rs_app_ops rs_app_files = {
     .name = "files",
+    .read_kind = RS_OP_READ,
     .create = files_create,
     .destroy = files_destroy,
     .execute = files_execute,

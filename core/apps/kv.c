@@ -237,6 +237,7 @@ static bool kv_newer(const rs_result *a, const rs_result *b)
 
 const rs_app_ops rs_app_kv = {
     .name = "kv",
+    .read_kind = RS_OP_GET,
     .create = kv_create,
     .destroy = kv_destroy,
     .execute = kv_execute,

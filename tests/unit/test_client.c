@@ -205,21 +205,12 @@ static void test_client_of_an_empty_cluster_fails_at_once(void **state)
 
 /* ---- the driver ---- */
 
-static int finished_calls;
-
-static void count_finished(void *arg)
-{
-  (void)arg;
-  finished_calls++;
-}
-
 /* A cluster and one workload client "w1" running `w`. */
 static fixture *run_workload(const rs_workload_config *w, rs_node_id *client)
 {
   fixture *f = fixture_new(SEED, &rs_app_kv);
   fixture_pb_cluster(f, 3, true, false);
-  finished_calls = 0;
-  rs_driver_config d = {.name = "w1", .workload = w, .on_finished = count_finished};
+  rs_driver_config d = {.name = "w1", .workload = w};
   *client = fixture_add_driven_client(f, "w1", TIMEOUT, 3, &d);
   fixture_run_until_idle(f);
   return f;
@@ -234,7 +225,7 @@ static void test_driver_runs_exactly_the_configured_number_of_ops(void **state)
   rs_node_id c;
   fixture *f = run_workload(&seven_ops, &c);
   assert_true(rs_driver_finished(fixture_driver(f, c)));
-  assert_int_equal(finished_calls, 1);
+  assert_int_equal(fixture_count_events(f, c, RS_EV_FINISHED), 1);
   assert_int_equal(fixture_count_events(f, c, RS_EV_INVOKE), 7);
   assert_int_equal(fixture_count_events(f, c, RS_EV_COMPLETE), 7);
   assert_int_equal(fixture_sent(f, 0, c, FX_ANY, RS_MSG_REQUEST), 7);
@@ -258,20 +249,6 @@ static void test_driver_waits_think_time_between_an_answer_and_the_next_request(
   fixture_free(f);
 }
 
-typedef struct step_log {
-  int n;
-  const rs_script_step *seen[8];
-} step_log;
-
-static void log_step(void *arg, const rs_script_step *step, rs_outcome outcome, const rs_result *res)
-{
-  step_log *log = arg;
-  (void)outcome;
-  (void)res;
-  assert_true(log->n < 8);
-  log->seen[log->n++] = step;
-}
-
 static void test_driver_runs_script_steps_in_order_not_before_their_at(void **state)
 {
   (void)state;
@@ -281,17 +258,16 @@ static void test_driver_runs_script_steps_in_order_not_before_their_at(void **st
       {.op = fx_delete("u1"), .replica = RS_NO_NODE, .at = 1.0}, /* already due when its turn comes */
       {.op = fx_read("u1"), .replica = FX_R3, .at = 5.0},
   };
-  step_log log = {0};
   fixture *f = fixture_new(SEED, &rs_app_files);
   fixture_pb_cluster(f, 3, true, false);
-  rs_driver_config d = {.name = "alice", .steps = steps, .n_steps = 4, .on_step = log_step, .arg = &log};
+  rs_driver_config d = {.name = "alice", .steps = steps, .n_steps = 4};
   rs_node_id c = fixture_add_driven_client(f, "alice", TIMEOUT, 3, &d);
   fixture_run_until_idle(f);
 
   assert_true(rs_driver_finished(fixture_driver(f, c)));
-  assert_int_equal(log.n, 4);
+  assert_int_equal(fixture_count_events(f, c, RS_EV_STEP), 4);
   for (int i = 0; i < 4; i++) {
-    assert_ptr_equal(log.seen[i], &steps[i]);
+    assert_ptr_equal(fixture_event_nth(f, c, RS_EV_STEP, i)->step, &steps[i]);
     assert_int_equal(fixture_event_nth(f, c, RS_EV_INVOKE, i)->op_kind, steps[i].op.kind);
   }
   assert_true(fixture_event_nth(f, c, RS_EV_INVOKE, 0)->t < 0.1);

@@ -30,15 +30,10 @@ typedef struct fx_node {
   GRand *rand;
   rs_store *store; /* replicas: the store, owned here so it would outlive a crash */
   rs_app *app;     /* its application */
-  rs_registry *registry;
-  pb_replica *pb;
-  quorum_replica *quorum;
-  rs_client *client;
-  rs_driver *driver;
-  vs_service *vs;
+  rs_node_spec spec; /* what it is, to boot it again after a crash */
+  rs_node *core;   /* the core node; NULL while down (or a stub) */
   GPtrArray *log; /* char*, owned: lines the node wrote to its log */
   fx_timer timers[FX_MAX_TIMERS];
-  pb_config pb_cfg;    /* a primary-backup replica's config, to boot it again after a crash */
   bool down;           /* crashed: messages to it are lost, it fires no timer */
   fx_timer reboot;     /* a restart the host was asked for (rs_host.restart_node) */
   int restarts_asked;  /* how many times another node asked the host to restart this one */
@@ -199,6 +194,13 @@ static void host_event(void *ctx, const rs_event *ev)
     e->version = ev->res->version;
     e->value = dup_slice(ev->res->value);
   }
+  if (ev->type == RS_EV_LOG) {
+    if (!n->log)
+      n->log = g_ptr_array_new_with_free_func(g_free);
+    g_ptr_array_add(n->log, g_strdup(ev->text));
+  }
+  if (ev->step)
+    e->step = ev->step;
   g_ptr_array_add(n->f->events, e);
 }
 
@@ -221,6 +223,16 @@ static rs_host host_of(fx_node *n)
   return (rs_host){.ctx = n, .send = host_send, .timer_arm = host_timer_arm, .timer_cancel = host_timer_cancel,
                    .now = host_now, .random = host_random, .event = host_event,
                    .restart_node = host_restart_node};
+}
+
+/* Makes the node's core node from its spec (a replica on its store, which survives crashes) and
+ * starts it, through the one node interface every kind implements. */
+static void boot(fx_node *n)
+{
+  rs_host host = host_of(n);
+  n->down = false;
+  n->core = rs_node_new(&n->spec, &host, n->store);
+  rs_node_start(n->core);
 }
 
 /* ---- building ---- */
@@ -257,13 +269,8 @@ static void free_event(fx_event *e)
 
 static void free_node(fx_node *n)
 {
-  rs_registry_free(n->registry);
-  pb_free(n->pb);
-  quorum_replica_free(n->quorum);
-  rs_driver_free(n->driver);
-  rs_client_free(n->client);
+  rs_node_free(n->core);
   rs_store_free(n->store);
-  vs_free(n->vs);
   if (n->log)
     g_ptr_array_free(n->log, TRUE);
   g_rand_free(n->rand);
@@ -322,10 +329,10 @@ rs_node_id fixture_add_registry(fixture *f, bool quorum, uint32_t n, uint32_t nr
 {
   assert_int_equal(f->n_nodes, FX_REGISTRY);
   fx_node *node = add_node(f, FX_KIND_REGISTRY, "registry");
-  rs_registry_config cfg = {.self = node->id, .quorum = quorum, .expected_replicas = n,
-                            .read_quorum = nr, .write_quorum = nw};
-  rs_host host = host_of(node);
-  node->registry = rs_registry_new(&cfg, &host);
+  node->spec = (rs_node_spec){.kind = RS_NODE_REGISTRY,
+                              .registry = {.self = node->id, .quorum = quorum, .expected_replicas = n,
+                                           .read_quorum = nr, .write_quorum = nw}};
+  boot(node);
   f->quorum = quorum;
   return node->id;
 }
@@ -340,14 +347,6 @@ static fx_node *add_replica(fixture *f, fx_kind kind)
   return n;
 }
 
-/* Makes the node's replica from its config and its store (which survives crashes) and starts it. */
-static void boot_pb(fx_node *n)
-{
-  rs_host host = host_of(n);
-  n->down = false;
-  n->pb = pb_new(&n->pb_cfg, &host, n->store);
-  pb_start(n->pb);
-}
 
 rs_node_id fixture_add_pb(fixture *f, bool blocking, bool reads_primary)
 {
@@ -361,8 +360,8 @@ rs_node_id fixture_add_pb(fixture *f, bool blocking, bool reads_primary)
 rs_node_id fixture_add_pb_config(fixture *f, const pb_config *cfg)
 {
   fx_node *n = add_replica(f, FX_KIND_PB);
-  n->pb_cfg = *cfg;
-  n->pb_cfg.self = n->id;
+  n->spec = (rs_node_spec){.kind = RS_NODE_PB_REPLICA, .pb = *cfg};
+  n->spec.pb.self = n->id;
   n->down = true;
   return n->id;
 }
@@ -371,27 +370,16 @@ void fixture_start_pb(fixture *f, rs_node_id node)
 {
   fx_node *n = node_of(f, node);
   assert_int_equal(n->kind, FX_KIND_PB);
-  assert_null(n->pb);
-  boot_pb(n);
-}
-
-/* Makes a quorum replica on the node's store and starts it (it registers and starts beating). */
-static void boot_quorum(fx_node *n)
-{
-  rs_host host = host_of(n);
-  n->down = false;
-  n->quorum = quorum_replica_new(n->id, FX_REGISTRY, 0, &host, n->store);
-  quorum_replica_start(n->quorum);
+  assert_null(n->core);
+  boot(n);
 }
 
 void fixture_crash(fixture *f, rs_node_id node)
 {
   fx_node *n = node_of(f, node);
   assert_true(n->kind == FX_KIND_PB || n->kind == FX_KIND_QUORUM);
-  pb_free(n->pb);
-  n->pb = NULL;
-  quorum_replica_free(n->quorum);
-  n->quorum = NULL;
+  rs_node_free(n->core);
+  n->core = NULL;
   n->down = true;
   for (int t = 0; t < FX_MAX_TIMERS; t++)
     n->timers[t].armed = false;
@@ -400,12 +388,9 @@ void fixture_crash(fixture *f, rs_node_id node)
 void fixture_restart(fixture *f, rs_node_id node)
 {
   fx_node *n = node_of(f, node);
-  if (n->pb || n->quorum)
+  if (n->core)
     fixture_crash(f, node);
-  if (n->kind == FX_KIND_QUORUM)
-    boot_quorum(n);
-  else
-    boot_pb(n);
+  boot(n);
 }
 
 int fixture_restarts_asked(const fixture *f, rs_node_id node, double *delay)
@@ -436,7 +421,8 @@ void fixture_heal(fixture *f, rs_node_id a, rs_node_id b)
 rs_node_id fixture_add_quorum_replica(fixture *f)
 {
   fx_node *n = add_replica(f, FX_KIND_QUORUM);
-  boot_quorum(n);
+  n->spec = (rs_node_spec){.kind = RS_NODE_QUORUM_REPLICA, .quorum = {.self = n->id, .registry = FX_REGISTRY}};
+  boot(n);
   return n->id;
 }
 
@@ -445,21 +431,13 @@ rs_node_id fixture_add_stub(fixture *f, const char *name)
   return add_node(f, FX_KIND_STUB, name)->id;
 }
 
-static void log_line(void *arg, const char *line)
-{
-  fx_node *n = arg;
-  g_ptr_array_add(n->log, g_strdup(line));
-}
-
 rs_node_id fixture_add_view_service(fixture *f, double interval, uint32_t dead_after)
 {
   fx_node *n = add_node(f, FX_KIND_VS, "view-service");
   n->log = g_ptr_array_new_with_free_func(g_free);
-  vs_config cfg = {.self = n->id, .interval = interval, .dead_after = dead_after,
-                   .log_line = log_line, .log_arg = n};
-  rs_host host = host_of(n);
-  n->vs = vs_new(&cfg, &host);
-  vs_start(n->vs);
+  n->spec = (rs_node_spec){.kind = RS_NODE_VIEW_SERVICE,
+                           .view_service = {.self = n->id, .interval = interval, .dead_after = dead_after}};
+  boot(n);
   return n->id;
 }
 
@@ -468,7 +446,6 @@ static rs_node_id add_client(fixture *f, const char *name, double timeout, int a
                              const rs_driver_config *driver)
 {
   fx_node *n = add_node(f, FX_KIND_CLIENT, name);
-  rs_host host = host_of(n);
   rs_client_config cfg = {.self = n->id, .registry = FX_REGISTRY, .quorum = f->quorum, .app = f->app,
                           .timeout = timeout, .attempts = attempts, .failover = f->fo.failover,
                           .view_service = f->fo.view_service, .reads_primary = f->fo.reads_primary};
@@ -477,16 +454,10 @@ static rs_node_id add_client(fixture *f, const char *name, double timeout, int a
     for (uint32_t i = 0; i < cfg.n_peers; i++)
       cfg.peers[i] = FX_R1 + i;
   }
-  if (driver) {
-    n->driver = rs_driver_new(driver, &host);
-    cfg.on_ready = rs_driver_on_ready;
-    cfg.on_done = rs_driver_on_done;
-    cfg.arg = n->driver;
-  }
-  n->client = rs_client_new(&cfg, &host);
-  if (n->driver)
-    rs_driver_attach(n->driver, n->client);
-  rs_client_start(n->client);
+  n->spec = (rs_node_spec){.kind = RS_NODE_CLIENT, .client = {.client = cfg}};
+  if (driver)
+    n->spec.client.driver = *driver;
+  boot(n);
   return n->id;
 }
 
@@ -614,27 +585,8 @@ static void assert_canonical(const fx_sent *s, const rs_msg *m)
 
 static void dispatch(fx_node *n, rs_node_id from, const rs_msg *m)
 {
-  switch (n->kind) {
-  case FX_KIND_REGISTRY:
-    rs_registry_handle(n->registry, from, m);
-    break;
-  case FX_KIND_PB:
-    if (n->pb)
-      pb_handle(n->pb, from, m);
-    break;
-  case FX_KIND_QUORUM:
-    if (n->quorum)
-      quorum_replica_handle(n->quorum, from, m);
-    break;
-  case FX_KIND_CLIENT:
-    rs_client_handle(n->client, from, m);
-    break;
-  case FX_KIND_VS:
-    vs_handle(n->vs, from, m);
-    break;
-  case FX_KIND_STUB:
-    break;
-  }
+  if (n->core)
+    rs_node_handle(n->core, from, m);
 }
 
 /* Takes the message at `pos` off the queue and hands it, decoded, to its node. The clock moves
@@ -659,24 +611,13 @@ static void deliver_at(fixture *f, guint pos)
   dispatch(node_of(f, s->to), s->from, &m);
 }
 
-/* Client timers below RS_DRIVER_TIMER_NEXT are the client's, the others its driver's. */
 static void fire(fixture *f, fx_node *n, int timer)
 {
   n->timers[timer].armed = false;
   if (n->timers[timer].at > f->now)
     f->now = n->timers[timer].at;
-  if (n->kind == FX_KIND_VS)
-    vs_timer(n->vs, timer);
-  if (n->kind == FX_KIND_PB && n->pb)
-    pb_timer(n->pb, timer);
-  if (n->kind == FX_KIND_QUORUM && n->quorum)
-    quorum_replica_timer(n->quorum, timer);
-  if (n->kind != FX_KIND_CLIENT)
-    return;
-  if (timer < RS_DRIVER_TIMER_NEXT)
-    rs_client_timer(n->client, timer);
-  else if (n->driver)
-    rs_driver_timer(n->driver, timer);
+  if (n->core)
+    rs_node_timer(n->core, timer);
 }
 
 static void run_next(fixture *f, const fx_next *next)
@@ -913,8 +854,17 @@ void fixture_dump(const fixture *f)
 /* ---- nodes ---- */
 
 rs_app *fixture_app(fixture *f, rs_node_id node) { return node_of(f, node)->app; }
-pb_replica *fixture_pb(fixture *f, rs_node_id node) { return node_of(f, node)->pb; }
-vs_service *fixture_vs(fixture *f, rs_node_id node) { return node_of(f, node)->vs; }
+pb_replica *fixture_pb(fixture *f, rs_node_id node)
+{
+  fx_node *n = node_of(f, node);
+  return n->kind == FX_KIND_PB && n->core ? rs_node_impl(n->core) : NULL;
+}
+
+vs_service *fixture_vs(fixture *f, rs_node_id node)
+{
+  fx_node *n = node_of(f, node);
+  return n->kind == FX_KIND_VS && n->core ? rs_node_impl(n->core) : NULL;
+}
 
 int fixture_log_count(const fixture *f, rs_node_id node)
 {
@@ -932,14 +882,23 @@ const char *fixture_log_line(const fixture *f, rs_node_id node, int nth)
   return nth >= 0 && (guint)nth < log->len ? g_ptr_array_index(log, nth) : NULL;
 }
 
-rs_client *fixture_client(fixture *f, rs_node_id node) { return node_of(f, node)->client; }
-rs_driver *fixture_driver(fixture *f, rs_node_id node) { return node_of(f, node)->driver; }
+rs_client *fixture_client(fixture *f, rs_node_id node)
+{
+  fx_node *n = node_of(f, node);
+  return n->kind == FX_KIND_CLIENT && n->core ? rs_client_node_client(rs_node_impl(n->core)) : NULL;
+}
+
+rs_driver *fixture_driver(fixture *f, rs_node_id node)
+{
+  fx_node *n = node_of(f, node);
+  return n->kind == FX_KIND_CLIENT && n->core ? rs_client_node_driver(rs_node_impl(n->core)) : NULL;
+}
 
 void fixture_submit(fixture *f, rs_node_id client, rs_op op, rs_node_id replica)
 {
-  fx_node *n = node_of(f, client);
-  assert_non_null(n->client);
-  rs_client_submit(n->client, &op, replica);
+  rs_client *c = fixture_client(f, client);
+  assert_non_null(c);
+  rs_client_submit(c, &op, replica);
 }
 
 const fx_event *fixture_run_op(fixture *f, rs_node_id client, rs_op op, rs_node_id replica)

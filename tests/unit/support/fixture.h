@@ -7,6 +7,7 @@
 #include "core/client.h"
 #include "core/driver.h"
 #include "core/host.h"
+#include "core/node.h"
 #include "core/pb_replica.h"
 #include "core/quorum_replica.h"
 #include "core/registry.h"
@@ -64,6 +65,7 @@ typedef struct fx_event {
   rs_node_id from;   /* REFUSE */
   uint8_t msg_type;
   char *why;
+  const rs_script_step *step; /* STEP: the step (owned by the test) */
 } fx_event;
 
 /* ---- building a cluster ---- */
