@@ -26,9 +26,25 @@ struct sim_faults {
   GArray *actions; /* action, sorted by time */
   guint next;
   GPtrArray *active; /* sc_fault* of loss, duplicate and partition faults in force */
-  GHashTable *saved_latency; /* link name -> double* latency before a delay fault */
+  GHashTable *links;         /* link name -> link_state* of links some fault acts on */
   GPtrArray *drawn;          /* sc_fault* the <random-crashes> drew (owned) */
 };
+
+/* What the faults in force do to one platform link: overlapping faults compose, so that the
+ * link is down while any link-down is in force and takes the largest latency among the delays
+ * in force, and gets back what it had before the first one only when the last one ends. */
+typedef struct link_state {
+  double base;        /* its latency before any delay fault */
+  int down;           /* link-down faults in force */
+  GPtrArray *delays;  /* sc_fault* of the delay faults in force */
+} link_state;
+
+static void free_link_state(gpointer p)
+{
+  link_state *l = p;
+  g_ptr_array_free(l->delays, TRUE);
+  g_free(l);
+}
 
 static bool is(const sc_fault *f, const char *kind)
 {
@@ -110,7 +126,7 @@ sim_faults *sim_faults_new(sim_world *w)
   f->w = w;
   f->actions = g_array_new(FALSE, FALSE, sizeof(action));
   f->active = g_ptr_array_new();
-  f->saved_latency = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
+  f->links = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, free_link_state);
   f->drawn = g_ptr_array_new_with_free_func(free_drawn);
   const scenario *sc = w->sc;
   for (guint i = 0; i < sc->faults->len; i++) {
@@ -135,7 +151,7 @@ void sim_faults_free(sim_faults *f)
     return;
   g_array_free(f->actions, TRUE);
   g_ptr_array_free(f->active, TRUE);
-  g_hash_table_destroy(f->saved_latency);
+  g_hash_table_destroy(f->links);
   g_ptr_array_free(f->drawn, TRUE);
   g_free(f);
 }
@@ -316,26 +332,36 @@ static void network_fault(sim_faults *f, const sc_fault *fault, bool end)
   recompute_network(f);
 }
 
+static link_state *link_of(sim_faults *f, const char *name)
+{
+  link_state *l = g_hash_table_lookup(f->links, name);
+  if (!l) {
+    l = g_new0(link_state, 1);
+    l->delays = g_ptr_array_new();
+    sim_link_get_latency(name, &l->base);
+    g_hash_table_insert(f->links, (gpointer)name, l);
+  }
+  return l;
+}
+
 static void link_fault(sim_faults *f, const sc_fault *fault, bool end)
 {
   trace_fault_line(f->w, fault, fault->kind, end ? "end" : "start");
+  link_state *l = link_of(f, fault->link);
   if (is(fault, "link-down")) {
-    sim_link_set_on(fault->link, end);
+    l->down += end ? -1 : 1;
+    sim_link_set_on(fault->link, l->down <= 0);
     return;
   }
-  if (!end) {
-    double *previous = g_new(double, 1);
-    if (sim_link_set_latency(fault->link, fault->latency, previous))
-      g_hash_table_insert(f->saved_latency, fault->link, previous);
-    else
-      g_free(previous);
-    return;
-  }
-  double *previous = g_hash_table_lookup(f->saved_latency, fault->link);
-  if (previous) {
-    sim_link_set_latency(fault->link, *previous, NULL);
-    g_hash_table_remove(f->saved_latency, fault->link);
-  }
+  if (end)
+    g_ptr_array_remove(l->delays, (gpointer)fault);
+  else
+    g_ptr_array_add(l->delays, (gpointer)fault);
+  double latency = l->base;
+  for (guint i = 0; i < l->delays->len; i++)
+    latency = i == 0 ? ((const sc_fault *)g_ptr_array_index(l->delays, i))->latency
+                     : MAX(latency, ((const sc_fault *)g_ptr_array_index(l->delays, i))->latency);
+  sim_link_set_latency(fault->link, latency, NULL);
 }
 
 static void apply(sim_faults *f, const action *a)

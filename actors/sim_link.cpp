@@ -27,3 +27,12 @@ extern "C" bool sim_link_set_latency(const char *name, double latency, double *p
   link->set_latency(latency);
   return true;
 }
+
+extern "C" bool sim_link_get_latency(const char *name, double *latency)
+{
+  simgrid::s4u::Link *link = simgrid::s4u::Link::by_name_or_null(name);
+  if (!link)
+    return false;
+  *latency = link->get_latency();
+  return true;
+}

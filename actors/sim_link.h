@@ -8,5 +8,7 @@
 bool sim_link_set_on(const char *name, bool on);
 /* Sets a link's latency in seconds, giving the previous one. False if there is no such link. */
 bool sim_link_set_latency(const char *name, double latency, double *previous);
+/* A link's latency in seconds. False if there is no such link. */
+bool sim_link_get_latency(const char *name, double *latency);
 
 #endif
