@@ -69,8 +69,23 @@ static bool is_mode(const rs_client *c, rs_failover_core f) { return c->cfg.fail
 static void become_ready(rs_client *c)
 {
   c->ready = true;
+  c->host.timer_cancel(c->host.ctx, RS_CLIENT_TIMER_READY);
   if (c->cfg.on_ready)
     c->cfg.on_ready(c->cfg.arg);
+}
+
+/* Asks for what the client needs before its first operation: the replica list (and the view);
+ * asked again every ready_retry seconds until the registry answers. */
+static void ask_cluster(rs_client *c)
+{
+  if (is_mode(c, RS_FAILOVER_CORE_VIEW_SERVICE)) {
+    rs_msg ask = {.type = RS_MSG_GET_VIEW};
+    rs_send(&c->host, c->cfg.view_service, &ask);
+  }
+  rs_msg m = {.type = RS_MSG_GET_REPLICAS, .which = RS_WHICH_ALL};
+  rs_send(&c->host, c->cfg.registry, &m);
+  if (c->cfg.ready_retry > 0)
+    c->host.timer_arm(c->host.ctx, RS_CLIENT_TIMER_READY, c->cfg.ready_retry);
 }
 
 void rs_client_start(rs_client *c)
@@ -78,16 +93,15 @@ void rs_client_start(rs_client *c)
   c->n_replicas = c->cfg.n_peers;
   for (uint32_t i = 0; i < c->cfg.n_peers; i++)
     c->replicas[i] = c->cfg.peers[i];
-  if (is_mode(c, RS_FAILOVER_CORE_VIEW_SERVICE)) {
-    rs_msg ask = {.type = RS_MSG_GET_VIEW};
-    rs_send(&c->host, c->cfg.view_service, &ask);
-  }
   if (c->cfg.registry == RS_NO_NODE && !is_mode(c, RS_FAILOVER_CORE_NONE)) {
+    if (is_mode(c, RS_FAILOVER_CORE_VIEW_SERVICE)) {
+      rs_msg ask = {.type = RS_MSG_GET_VIEW};
+      rs_send(&c->host, c->cfg.view_service, &ask);
+    }
     become_ready(c);
     return;
   }
-  rs_msg m = {.type = RS_MSG_GET_REPLICAS, .which = RS_WHICH_ALL};
-  rs_send(&c->host, c->cfg.registry, &m);
+  ask_cluster(c);
 }
 
 static void emit_invoke(rs_client *c)
@@ -379,6 +393,10 @@ void rs_client_handle(rs_client *c, rs_node_id from, const rs_msg *m)
 
 void rs_client_timer(rs_client *c, int timer)
 {
+  if (timer == RS_CLIENT_TIMER_READY && !c->ready) {
+    ask_cluster(c);
+    return;
+  }
   if (timer == RS_CLIENT_TIMER_ATTEMPT && c->phase != PHASE_IDLE) {
     c->maybe_applied = true;
     retry(c, RS_OUT_INFO, RS_ST_TIMEOUT);

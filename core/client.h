@@ -7,7 +7,7 @@
 #include "host.h"
 
 /* Timers this node arms; a driver on the same host uses numbers from RS_DRIVER_TIMER_BASE. */
-enum { RS_CLIENT_TIMER_ATTEMPT = 0 };
+enum { RS_CLIENT_TIMER_ATTEMPT = 0, RS_CLIENT_TIMER_READY = 1 };
 
 typedef struct rs_client_config {
   rs_node_id self;
@@ -18,6 +18,8 @@ typedef struct rs_client_config {
                              * one than its previous life used, so replicas never take a new
                              * request for a retry of an old one (at-most-once) */
   double timeout;           /* seconds an attempt may take */
+  double ready_retry;       /* seconds between asks while the cluster has not answered (lost
+                             * messages at start-up); 0: ask once */
   int attempts;             /* attempts before the outcome is unknown (info) */
   /* Failover (all zero: `none`, the registry's list and a random replica per operation).
    * view-service: GET_VIEW at start, after NOT PRIMARY and after a timeout; updates (and reads

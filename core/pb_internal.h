@@ -41,6 +41,7 @@ typedef struct log_entry {
 typedef struct backup_state {
   rs_node_id id;
   uint64_t acked;    /* every update up to this index is applied there */
+  uint64_t nonce;    /* the life of it the registry announced (NEW_REPLICA seq), 0: unknown */
   bool confirmed;    /* it acknowledged the primary's STATE: it holds the full state */
   double state_sent; /* when the latest STATE went to it */
 } backup_state;
@@ -75,6 +76,8 @@ struct pb_replica {
   bool probing;          /* ordered: just started, listening for a peer that holds a state */
   GArray *clients;       /* rs_node_id: clients that sent requests (peer: told of changes) */
   rs_gate gate;          /* acknowledgements and answers leave once the store change is durable */
+  uint64_t nonce;        /* names this life of the replica to the registry (REGISTER seq) */
+  bool registered;       /* the registry answered REGISTER */
 };
 
 /* The store's fields under the names the protocol uses. */

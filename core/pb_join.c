@@ -9,6 +9,10 @@
  * directory. */
 void pb_on_register_reply(pb_replica *r, const rs_msg *m)
 {
+  if (!r->registered) {
+    r->registered = true;
+    r->host.timer_cancel(r->host.ctx, PB_TIMER_REGISTER);
+  }
   if (r->cfg.failover == RS_FAILOVER_CORE_VIEW_SERVICE || r->cfg.failover == RS_FAILOVER_CORE_ORDERED)
     return;
   if (r->cfg.failover == RS_FAILOVER_CORE_PEER) {
@@ -81,10 +85,21 @@ void pb_on_new_replica(pb_replica *r, rs_node_id from, const rs_msg *m)
     pb_refuse(r, from, m, "not from the registry");
     return;
   }
-  bool joins = r->cfg.failover == RS_FAILOVER_CORE_NONE ||
-               (r->cfg.failover == RS_FAILOVER_CORE_PEER && r->role == PB_ROLE_PRIMARY);
-  if (joins)
+  bool none = r->cfg.failover == RS_FAILOVER_CORE_NONE;
+  if (none && r->role != PB_ROLE_PRIMARY)
+    return; /* the registry's answer naming this replica primary is still on its way (or lost):
+             * the registry announces again until acknowledged */
+  bool joins = none || (r->cfg.failover == RS_FAILOVER_CORE_PEER && r->role == PB_ROLE_PRIMARY);
+  backup_state *known = pb_find_backup(r, m->node);
+  /* The same life announced again (the acknowledgement was lost, or the message duplicated)
+   * changes nothing; a new life (a restart) lost its state and joins again. */
+  bool again = known && m->seq && known->nonce == m->seq;
+  if (joins && !again) {
     pb_join_backup(r, m->node);
-  rs_msg reply = {.type = RS_MSG_NEW_REPLICA_ACK, .node = m->node};
+    backup_state *b = pb_find_backup(r, m->node);
+    if (b)
+      b->nonce = m->seq;
+  }
+  rs_msg reply = {.type = RS_MSG_NEW_REPLICA_ACK, .node = m->node, .seq = m->seq};
   rs_send(&r->host, r->cfg.registry, &reply);
 }

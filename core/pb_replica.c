@@ -51,6 +51,7 @@ pb_replica *pb_new(const pb_config *cfg, const rs_host *host, rs_store *store)
     r->peers[i].id = r->cfg.peers[i];
   r->clients = g_array_new(FALSE, FALSE, sizeof(rs_node_id));
   rs_gate_init(&r->gate, &r->host);
+  r->nonce = r->host.random(r->host.ctx) | 1; /* never 0: 0 means unknown */
   return r;
 }
 
@@ -81,12 +82,20 @@ bool pb_backup_confirmed(const pb_replica *r, rs_node_id node)
 
 /* Registers with the registry (the clients' directory; under `none` and `peer` it also names the
  * first primary) and, with failover, starts heartbeating. */
+/* REGISTER carries this life's nonce, so the registry tells a retry (same nonce: the answer was
+ * lost) from a restart (a new one: the replica forgot everything). Sent again until answered. */
+static void send_register(pb_replica *r)
+{
+  rs_msg m = {.type = RS_MSG_REGISTER, .node = r->cfg.self, .seq = r->nonce};
+  rs_send(&r->host, r->cfg.registry, &m);
+  if (r->cfg.resend > 0)
+    r->host.timer_arm(r->host.ctx, PB_TIMER_REGISTER, r->cfg.resend);
+}
+
 void pb_start(pb_replica *r)
 {
-  if (r->cfg.failover == RS_FAILOVER_CORE_NONE || r->cfg.registry != RS_NO_NODE) {
-    rs_msg m = {.type = RS_MSG_REGISTER, .node = r->cfg.self};
-    rs_send(&r->host, r->cfg.registry, &m);
-  }
+  if (r->cfg.registry != RS_NO_NODE)
+    send_register(r);
   if (r->cfg.failover != RS_FAILOVER_CORE_NONE)
     pb_failover_start(r);
 }
@@ -97,6 +106,8 @@ void pb_timer(pb_replica *r, int timer)
     pb_on_heartbeat_timer(r);
   else if (timer == PB_TIMER_RESEND)
     pb_on_resend_timer(r);
+  else if (timer == PB_TIMER_REGISTER && !r->registered)
+    send_register(r);
 }
 
 /* The trace hears why a message was not accepted (seed 001: replication from a non-primary). */

@@ -16,10 +16,12 @@ typedef enum pb_role {
 /* The timers a replica arms. The client uses timer 0 and the driver RS_DRIVER_TIMER_NEXT (10)
  * and up.
  * PB_TIMER_HEARTBEAT  failover view-service, peer, ordered: the heartbeat tick.
+ * PB_TIMER_REGISTER   every `resend` seconds until the registry answered REGISTER (start-up
+ *   survives message loss).
  * PB_TIMER_RESEND     primary, every `resend` seconds while something is unacknowledged (an
  *   update or read a backup has not acked, a STATE a backup has not acked); never armed on an
  *   idle cluster, cancelled once every backup has acknowledged everything. */
-enum { PB_TIMER_HEARTBEAT = 1, PB_TIMER_RESEND = 2 };
+enum { PB_TIMER_HEARTBEAT = 1, PB_TIMER_RESEND = 2, PB_TIMER_REGISTER = 3 };
 
 #define PB_DEFAULT_RESEND 0.2 /* seconds between resends when pb_config.resend is 0 */
 

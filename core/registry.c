@@ -10,6 +10,9 @@ struct rs_registry {
   GArray *replicas;       /* rs_node_id, in registration order */
   GArray *known;          /* gboolean per replica: the primary confirmed it knows this backup */
   GArray *heard;          /* double per replica: when it last registered or heartbeat (quorum) */
+  GArray *nonce;          /* guint64 per replica: the life it registered with */
+  bool grace_over;        /* the start-up grace has passed: clients need not wait for every replica */
+  bool retry_armed;
   rs_node_id primary;
   GArray *waiting;        /* rs_msg (GET_REPLICAS without slices) from clients, answered when ready */
   GArray *waiting_from;   /* rs_node_id: who sent each waiting request */
@@ -40,10 +43,15 @@ rs_registry *rs_registry_new(const rs_registry_config *cfg, const rs_host *host)
     r->cfg.heartbeat = RS_REGISTRY_DEFAULT_HEARTBEAT;
   if (r->cfg.dead_after == 0)
     r->cfg.dead_after = RS_REGISTRY_DEFAULT_DEAD_AFTER;
+  if (r->cfg.retry == 0)
+    r->cfg.retry = RS_REGISTRY_DEFAULT_RETRY;
+  if (r->cfg.grace == 0)
+    r->cfg.grace = RS_REGISTRY_DEFAULT_GRACE;
   r->host = *host;
   r->replicas = g_array_new(FALSE, FALSE, sizeof(rs_node_id));
   r->known = g_array_new(FALSE, FALSE, sizeof(gboolean));
   r->heard = g_array_new(FALSE, FALSE, sizeof(double));
+  r->nonce = g_array_new(FALSE, FALSE, sizeof(guint64));
   r->primary = RS_NO_NODE;
   r->waiting = g_array_new(FALSE, FALSE, sizeof(rs_msg));
   r->waiting_from = g_array_new(FALSE, FALSE, sizeof(rs_node_id));
@@ -57,6 +65,7 @@ void rs_registry_free(rs_registry *r)
   g_array_free(r->replicas, TRUE);
   g_array_free(r->known, TRUE);
   g_array_free(r->heard, TRUE);
+  g_array_free(r->nonce, TRUE);
   g_array_free(r->waiting, TRUE);
   g_array_free(r->waiting_from, TRUE);
   g_free(r);
@@ -70,11 +79,12 @@ static int replica_pos(const rs_registry *r, rs_node_id node)
   return -1;
 }
 
-/* Ready once N replicas registered and, in primary-backup, the primary acknowledged every backup:
- * answering a client earlier could let its first write reach a primary that skips a backup. */
+/* Ready once N replicas registered (or the grace passed and one did) and, in primary-backup, the
+ * primary acknowledged every backup: answering a client earlier could let its first write reach a
+ * primary that skips a backup. */
 static bool cluster_ready(const rs_registry *r)
 {
-  if (r->replicas->len < r->cfg.expected_replicas)
+  if (r->replicas->len < r->cfg.expected_replicas && !(r->grace_over && r->replicas->len > 0))
     return false;
   for (guint i = 0; i < r->known->len; i++)
     if (!g_array_index(r->known, gboolean, i))
@@ -136,33 +146,64 @@ static void answer_waiting(rs_registry *r)
   g_array_set_size(r->waiting_from, 0);
 }
 
+/* Tells the primary of one backup, naming the life it registered with. */
+static void announce(rs_registry *r, guint pos)
+{
+  rs_msg tell = {.type = RS_MSG_NEW_REPLICA, .node = g_array_index(r->replicas, rs_node_id, pos),
+                 .seq = g_array_index(r->nonce, guint64, pos)};
+  if (tell.node != r->primary)
+    rs_send(&r->host, r->primary, &tell);
+}
+
+/* Keeps the retry timer armed exactly while an announcement is unacknowledged. */
+static void update_retry(rs_registry *r)
+{
+  bool want = false;
+  for (guint i = 0; r->cfg.retry > 0 && i < r->known->len; i++)
+    want = want || !g_array_index(r->known, gboolean, i);
+  if (want && !r->retry_armed)
+    r->host.timer_arm(r->host.ctx, RS_REGISTRY_TIMER_RETRY, r->cfg.retry);
+  else if (!want && r->retry_armed)
+    r->host.timer_cancel(r->host.ctx, RS_REGISTRY_TIMER_RETRY);
+  r->retry_armed = want;
+}
+
 /* A replica announces itself: the first one becomes primary, later ones are told who it is and
- * the primary is told about them. A replica registering again (after a restart) keeps its place. */
-static void on_register(rs_registry *r, rs_node_id from)
+ * the primary is told about them. A replica registering again keeps its place: with the same
+ * nonce it is a retry (it only hears the answer again), with a new one it restarted (the
+ * primary is told again, or, if the primary restarted, hears of every backup again). */
+static void on_register(rs_registry *r, rs_node_id from, uint64_t nonce)
 {
   int pos = replica_pos(r, from);
+  bool retry = pos >= 0 && nonce && g_array_index(r->nonce, guint64, pos) == nonce;
   if (pos < 0) {
     gboolean known = r->cfg.quorum || r->primary == RS_NO_NODE;
     g_array_append_val(r->replicas, from);
     g_array_append_val(r->known, known);
     g_array_set_size(r->heard, r->replicas->len);
+    g_array_set_size(r->nonce, r->replicas->len);
     if (!r->cfg.quorum && r->primary == RS_NO_NODE)
       r->primary = from;
   }
-  g_array_index(r->heard, double, replica_pos(r, from)) = rs_now(&r->host);
+  guint at = (guint)replica_pos(r, from);
+  g_array_index(r->heard, double, at) = rs_now(&r->host);
+  g_array_index(r->nonce, guint64, at) = nonce;
   rs_msg reply = {.type = RS_MSG_REGISTER_REPLY, .node = r->cfg.quorum ? RS_NO_NODE : r->primary};
   rs_send(&r->host, from, &reply);
-  if (!r->cfg.quorum && from != r->primary) {
-    rs_msg tell = {.type = RS_MSG_NEW_REPLICA, .node = from};
-    rs_send(&r->host, r->primary, &tell);
-  } else if (!r->cfg.quorum && pos >= 0) {
-    /* The primary restarted and forgot its backups: announce them again. */
-    for (guint i = 0; i < r->replicas->len; i++) {
-      rs_msg tell = {.type = RS_MSG_NEW_REPLICA, .node = g_array_index(r->replicas, rs_node_id, i)};
-      if (tell.node != r->primary)
-        rs_send(&r->host, r->primary, &tell);
+  if (!r->cfg.quorum && !retry) {
+    if (from != r->primary) {
+      g_array_index(r->known, gboolean, at) = FALSE;
+      announce(r, at);
+    } else if (pos >= 0) {
+      /* The primary restarted and forgot its backups: announce them again. */
+      for (guint i = 0; i < r->replicas->len; i++)
+        if (g_array_index(r->replicas, rs_node_id, i) != r->primary) {
+          g_array_index(r->known, gboolean, i) = FALSE;
+          announce(r, i);
+        }
     }
   }
+  update_retry(r);
   answer_waiting(r);
 }
 
@@ -172,7 +213,7 @@ static void on_heartbeat(rs_registry *r, rs_node_id from)
 {
   int pos = replica_pos(r, from);
   if (pos < 0) {
-    on_register(r, from);
+    on_register(r, from, 0);
     return;
   }
   g_array_index(r->heard, double, pos) = rs_now(&r->host);
@@ -181,9 +222,10 @@ static void on_heartbeat(rs_registry *r, rs_node_id from)
 static void on_new_replica_ack(rs_registry *r, rs_node_id from, const rs_msg *m)
 {
   int pos = replica_pos(r, m->node);
-  if (from != r->primary || pos < 0)
-    return;
+  if (from != r->primary || pos < 0 || m->seq != g_array_index(r->nonce, guint64, pos))
+    return; /* an acknowledgement of an earlier life's announcement */
   g_array_index(r->known, gboolean, pos) = TRUE;
+  update_retry(r);
   answer_waiting(r);
 }
 
@@ -214,7 +256,7 @@ void rs_registry_handle(rs_registry *r, rs_node_id from, const rs_msg *m)
 {
   switch (m->type) {
   case RS_MSG_REGISTER:
-    on_register(r, from);
+    on_register(r, from, m->seq);
     break;
   case RS_MSG_HEARTBEAT:
     if (r->cfg.quorum)
@@ -233,9 +275,30 @@ void rs_registry_handle(rs_registry *r, rs_node_id from, const rs_msg *m)
   }
 }
 
-static void node_start(void *impl) { (void)impl; }
+/* Arms the end of the start-up grace. */
+void rs_registry_start(rs_registry *r)
+{
+  if (r->cfg.grace > 0)
+    r->host.timer_arm(r->host.ctx, RS_REGISTRY_TIMER_GRACE, r->cfg.grace);
+}
+
+void rs_registry_timer(rs_registry *r, int timer)
+{
+  if (timer == RS_REGISTRY_TIMER_GRACE) {
+    r->grace_over = true;
+    answer_waiting(r);
+  } else if (timer == RS_REGISTRY_TIMER_RETRY) {
+    r->retry_armed = false;
+    for (guint i = 0; i < r->known->len; i++)
+      if (!g_array_index(r->known, gboolean, i))
+        announce(r, i);
+    update_retry(r);
+  }
+}
+
+static void node_start(void *impl) { rs_registry_start(impl); }
 static void node_handle(void *impl, rs_node_id from, const rs_msg *m) { rs_registry_handle(impl, from, m); }
-static void node_timer(void *impl, int timer) { (void)impl; (void)timer; }
+static void node_timer(void *impl, int timer) { rs_registry_timer(impl, timer); }
 static bool node_busy(const void *impl) { return rs_registry_busy(impl); }
 static void node_free(void *impl) { rs_registry_free(impl); }
 

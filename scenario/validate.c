@@ -122,9 +122,12 @@ static bool read_settings(sc_reader *r)
             raw_enum(r, RAW_APP, apps, 0, &app) &&
             raw_enum(r, RAW_FAILOVER, failovers, RS_FAILOVER_NONE, &failover) &&
             raw_enum(r, RAW_READS, reads, 0, &read_mode) &&
-            /* Seed 000's heartbeat server hears every 5 s; seed 002's peers beat every second. */
-            raw_duration(r, RAW_HEARTBEAT, failover >= RS_FAILOVER_PEER ? 1 : 5, true, &sc->heartbeat) &&
-            raw_uint(r, RAW_DEAD_AFTER, 1, 1000, 5, &dead_after) &&
+            /* Seed 000's heartbeat server hears every 5 s; seed 002's peers beat every second, and
+             * so do quorum replicas to the registry, which must stop handing out a crashed one
+             * within seconds whatever the failover design (3 missed beats). */
+            raw_duration(r, RAW_HEARTBEAT, failover >= RS_FAILOVER_PEER || protocol == RS_PROTO_QUORUM ? 1 : 5, true,
+                         &sc->heartbeat) &&
+            raw_uint(r, RAW_DEAD_AFTER, 1, 1000, protocol == RS_PROTO_QUORUM ? 3 : 5, &dead_after) &&
             raw_duration(r, RAW_RESTART_DELAY, 30, false, &sc->restart_delay);
   if (!ok)
     return false;

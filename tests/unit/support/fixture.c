@@ -329,9 +329,12 @@ rs_node_id fixture_add_registry(fixture *f, bool quorum, uint32_t n, uint32_t nr
 {
   assert_int_equal(f->n_nodes, FX_REGISTRY);
   fx_node *node = add_node(f, FX_KIND_REGISTRY, "registry");
+  /* As the replicas' resend (fixture_set_resend): none unless a test turns it on; no start-up
+   * grace either, so clients wait for every replica. */
   node->spec = (rs_node_spec){.kind = RS_NODE_REGISTRY,
                               .registry = {.self = node->id, .quorum = quorum, .expected_replicas = n,
-                                           .read_quorum = nr, .write_quorum = nw}};
+                                           .read_quorum = nr, .write_quorum = nw,
+                                           .retry = f->resend > 0 ? f->resend : -1, .grace = -1}};
   boot(node);
   f->quorum = quorum;
   return node->id;
