@@ -11,6 +11,13 @@
 /* SimGrid's detach callback gets only the payload; one run per process makes this safe. */
 static sim_world *the_world;
 
+static void count_in_flight(sim_world *w, const sim_packet *p, int delta)
+{
+  w->in_flight += (uint64_t)(int64_t)delta;
+  if (!p->periodic)
+    w->in_flight_work += (uint64_t)(int64_t)delta;
+}
+
 /* Packets live on the wire list from their send until SimGrid gives them back (received or lost),
  * so the ones a crash or the end of the run strands can still be freed. Only those handed to
  * SimGrid and not yet known lost count as in flight: the run is quiet when none is. */
@@ -32,7 +39,7 @@ void sim_wire_remove(sim_world *w, sim_packet *p)
   if (p->next)
     p->next->prev = p->prev;
   if (p->started && !p->dead)
-    w->in_flight--;
+    count_in_flight(w, p, -1);
   g_free(p);
 }
 
@@ -48,7 +55,7 @@ void sim_drop(sim_world *w, sim_packet *p, const char *why)
   }
   if (!p->dead) {
     p->dead = true;
-    w->in_flight--;
+    count_in_flight(w, p, -1);
   }
 }
 
@@ -96,7 +103,7 @@ static void put_on_wire(sim_world *w, sim_packet *p)
     return;
   }
   p->started = true;
-  w->in_flight++;
+  count_in_flight(w, p, +1);
   sg_comm_t c = sg_mailbox_put_init(channel_open(w, p->from, dst)->mailbox, p, p->len);
   sg_comm_detach(c, packet_lost);
 }
@@ -225,11 +232,13 @@ static void deliver(sim_node *n, sim_packet *p)
     trace_refuse(w->trace, simgrid_get_clock(), n->name, from, "?", err);
 }
 
-/* A paused node handles nothing until its pause is over. */
+/* A paused node handles nothing until its pause is over. It waits on a semaphore nobody
+ * releases rather than sleeping: SimGrid 3.32 leaves behind a half-dead actor when the host of
+ * a sleeping actor is turned off (a paused node that crashes). */
 static void sleep_while_paused(sim_node *n)
 {
-  if (n->paused_until > simgrid_get_clock())
-    sg_actor_sleep_until(n->paused_until);
+  while (n->paused_until > simgrid_get_clock() + SIM_TIME_EPS)
+    sg_sem_acquire_timeout(n->pause_sem, n->paused_until - simgrid_get_clock());
 }
 
 /* Receives one channel's messages, for ever: each is decoded and handed to the receiving node's
@@ -306,6 +315,7 @@ static void timer_actor(int argc, char *argv[])
   sg_actor_daemonize(sg_actor_self());
   if (n->core)
     rs_node_start(n->core);
+  n->started = true;
   sim_flush(n);
   for (;;) {
     sleep_while_paused(n);
@@ -349,19 +359,42 @@ void sim_actors_forget_world(void)
 void sim_actors_spawn(sim_node *n)
 {
   the_world = n->world;
-  if (!n->timer_sem)
+  if (!n->timer_sem) {
     n->timer_sem = sg_sem_init(0);
+    n->pause_sem = sg_sem_init(0);
+  }
   n->timer_wait_until = INFINITY;
   sg_actor_t a = sg_actor_init(n->name, n->host);
   sg_actor_set_data(a, n);
   sg_actor_start(a, timer_actor, 0, NULL);
 }
 
-/* Whether the cluster is quiet: every client done, no message in flight, no node with work
- * outstanding. */
+/* Whether the cluster is quiet: the duration over (or none), every client done, no message in
+ * flight but heartbeats, and no node with work outstanding (rs_node_busy: an update not
+ * acknowledged, a state transfer not installed, a view change due). The scan over the nodes
+ * runs only once the cheap counters say so. */
 static bool quiet(const sim_world *w)
 {
-  return w->drivers_running == 0 && w->in_flight == 0;
+  if (!(w->settling || w->sc->duration <= 0) || w->drivers_running != 0 || w->in_flight_work != 0 ||
+      w->faults_left != 0)
+    return false;
+  for (guint i = 0; i < w->nodes->len; i++) {
+    const sim_node *n = g_ptr_array_index(w->nodes, i);
+    if (n->core && (!n->started || rs_node_busy(n->core)))
+      return false;
+  }
+  return true;
+}
+
+/* At the duration every client stops: nothing new starts from then on (the driver refuses to
+ * start anything at or after it anyway). */
+static void stop_clients(sim_world *w)
+{
+  for (guint i = 0; i < w->nodes->len; i++) {
+    sim_node *n = g_ptr_array_index(w->nodes, i);
+    if (n->core && n->up)
+      rs_node_stop(n->core);
+  }
 }
 
 /* Ends the run once the cluster is quiet, with a bound: the scenario's duration plus a settling
@@ -378,6 +411,9 @@ static void controller_actor(int argc, char *argv[])
     if (simgrid_get_clock() < w->sc->duration)
       sg_actor_sleep_until(w->sc->duration);
     bound = w->sc->duration + sim_settle_time(w->sc);
+    if (!w->settling)
+      stop_clients(w);
+    w->settling = true;
   }
   while (!quiet(w) && simgrid_get_clock() + SIM_TIME_EPS < bound) {
     w->controller_waiting = true;

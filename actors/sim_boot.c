@@ -9,6 +9,7 @@ void sim_node_boot(sim_node *n)
   sim_world *w = n->world;
   n->booted_once = true;
   n->up = true;
+  n->started = false;
   if (n->plan->replica && !n->store)
     n->store = rs_store_new(w->app);
   if (n->plan->client && n->driver_done)

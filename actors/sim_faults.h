@@ -14,8 +14,4 @@ bool sim_faults_next(const sim_faults *f, double *t);
 /* Applies every action due at `now` (called from outside the simulation, between slices). */
 void sim_faults_apply_due(sim_faults *f, double now);
 
-/* The end of the scenario's duration: every network fault still in force ends now (partitions,
- * loss, duplicates, link faults), so the cluster can settle before it is measured. */
-void sim_faults_heal(sim_faults *f);
-
 #endif

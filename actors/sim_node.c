@@ -61,6 +61,7 @@ static void host_send(void *ctx, rs_node_id to, const rs_msg *m)
   trace_send(w->trace, simgrid_get_clock(), n->name, sim_node_name(w, to), rs_msg_type_name(m->type), id,
              w->scratch->len);
   sim_packet *p = packet_new(w, n, to, m->type, id);
+  p->periodic = m->type == RS_MSG_HEARTBEAT || m->type == RS_MSG_PEER_HEARTBEAT;
   if (sim_is_cut(w, n->id, to)) {
     sim_drop(w, p, "partition");
     return;
@@ -73,6 +74,7 @@ static void host_send(void *ctx, rs_node_id to, const rs_msg *m)
   g_ptr_array_add(n->outbox, p);
   if (w->duplicate_rate > 0 && g_rand_double(w->net_rand) < w->duplicate_rate) {
     sim_packet *copy = packet_new(w, n, to, m->type, id);
+    copy->periodic = p->periodic;
     copy->jitter = draw_jitter(w);
     g_ptr_array_add(n->outbox, copy);
   }

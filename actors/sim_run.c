@@ -38,16 +38,6 @@ static void init_engine(const scenario *sc)
   simgrid_load_platform(sc->platform);
 }
 
-/* Stops every client that is up: nothing new starts from now on. */
-static void stop_clients(sim_world *w)
-{
-  for (guint i = 0; i < w->nodes->len; i++) {
-    sim_node *n = g_ptr_array_index(w->nodes, i);
-    if (n->core && n->up)
-      rs_node_stop(n->core);
-  }
-}
-
 static void spawn_all(sim_world *w)
 {
   for (guint i = 0; i < w->nodes->len; i++) {
@@ -138,8 +128,10 @@ static void world_free(sim_world *w)
     sim_wire_remove(w, w->wire);
   for (guint i = 0; i < w->nodes->len; i++) {
     sim_node *n = g_ptr_array_index(w->nodes, i);
-    if (n->timer_sem)
+    if (n->timer_sem) {
       sg_sem_destroy(n->timer_sem);
+      sg_sem_destroy(n->pause_sem);
+    }
   }
   for (gsize i = 0; w->channels && i < (gsize)w->channels_n * w->channels_n; i++)
     g_free(w->channels[i]);
@@ -158,6 +150,21 @@ static void world_free(sim_world *w)
     g_string_free(w->str[i], TRUE);
   g_free(w->dir);
   g_free(w);
+}
+
+/* SimGrid kills the node actors (daemons) once the controller ends under simgrid_run(), but not
+ * when it ended inside a simgrid_run_until() slice: then every host goes off, as in a crash,
+ * which ends every actor whatever it waits for, before their semaphores are destroyed. Nothing
+ * of it reaches the trace: the run is over. */
+static void end_node_actors(sim_world *w)
+{
+  sim_actors_forget_world();
+  for (guint i = 0; i < w->nodes->len; i++) {
+    sim_node *n = g_ptr_array_index(w->nodes, i);
+    if (sg_host_is_on(n->host))
+      sg_host_turn_off(n->host);
+  }
+  simgrid_run();
 }
 
 bool sim_run(const scenario *sc, const char *dir, sim_outcome *out, char **err)
@@ -183,22 +190,27 @@ bool sim_run(const scenario *sc, const char *dir, sim_outcome *out, char **err)
   sim_faults *faults = sim_faults_new(w);
   spawn_all(w);
 
-  /* The simulation runs in slices between fault times; faults apply at the slices' edges. */
+  /* The simulation runs in slices between fault times; faults apply at the slices' edges. At the
+   * duration (where every fault window was cut: sim_faults.c) the clients stop and the cluster
+   * settles; restarts planned after it still boot while it settles. */
+  double end = sc->duration > 0 ? sc->duration : INFINITY;
   double t;
-  while (!w->controller_done && sim_faults_next(faults, &t)) {
-    simgrid_run_until(t);
+  while (!w->controller_done && sim_faults_next(faults, &t) && t <= end) {
+    if (t > simgrid_get_clock())
+      simgrid_run_until(t);
     if (!w->controller_done)
       sim_faults_apply_due(faults, t);
   }
-  if (!w->controller_done && sc->duration > 0) {
-    /* At the duration the clients stop and the network heals; the controller then lets the
-     * cluster settle, so that what is measured is a quiet cluster (DESIGN.md, lost writes). */
-    simgrid_run_until(sc->duration);
-    stop_clients(w);
-    sim_faults_heal(faults);
+  while (!w->controller_done && sim_faults_next(faults, &t)) {
+    if (t > simgrid_get_clock())
+      simgrid_run_until(t);
+    if (!w->controller_done)
+      sim_faults_apply_due(faults, t);
   }
   if (!w->controller_done)
     simgrid_run();
+  else
+    end_node_actors(w);
   sim_faults_free(faults);
 
   out->end_time = simgrid_get_clock();

@@ -27,6 +27,7 @@ typedef struct sim_packet {
   rs_node_id to;
   uint32_t to_incarnation; /* the receiver's life it was sent to: a restarted node never gets it */
   bool started;            /* handed to SimGrid: counted in flight */
+  bool periodic;           /* a heartbeat: the cluster is quiet even while one is in flight */
   bool dead;               /* lost already (its receiver crashed): no longer counted */
   uint8_t type;            /* rs_msg_type, for the trace */
   double jitter;           /* extra delay the network adds (seconds, drawn when sent) */
@@ -89,6 +90,7 @@ typedef struct sim_node {
   bool up;                  /* its host is on and its actors run */
   bool joining;             /* added by a <join> fault: not started before it */
   bool booted_once;
+  bool started;             /* its core node of this life has started (its timer actor ran) */
   bool finished;            /* clients: not running (done, or down): drivers_running counts the others */
   bool driver_done;         /* clients: the driver ran everything it had (RS_EV_FINISHED) */
   uint32_t incarnation;     /* bumped at every crash */
@@ -96,6 +98,7 @@ typedef struct sim_node {
 
   sim_timer timers[SIM_MAX_TIMERS];
   sg_sem_t timer_sem;        /* released to wake the timer actor early */
+  sg_sem_t pause_sem;        /* never released: paused actors wait on it until the pause ends */
   double timer_wait_until;  /* when the timer actor will wake up next (INFINITY: never) */
   bool timer_kick;          /* an earlier timer was armed during a handler */
   bool timer_actor_waiting; /* the timer actor sleeps on timer_sem now */
@@ -129,6 +132,9 @@ struct sim_world {
   GString *str[4];          /* NUL-terminated copies of slices for the trace */
   uint64_t next_msg_id;
   uint64_t in_flight;       /* messages sent and not yet received */
+  uint64_t in_flight_work;  /* ...of them, those that are not periodic heartbeats */
+  bool settling;            /* the duration is over: the run ends once the cluster is quiet */
+  guint faults_left;        /* fault actions not applied yet (a restart still to boot) */
   sim_packet *wire;         /* those messages, so the ones left at the end can be freed */
   int drivers_running;
   sg_sem_t done_sem;        /* released when the cluster goes quiet while the controller waits */

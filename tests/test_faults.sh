@@ -35,4 +35,14 @@ n=$(jq -r 'select(.type=="invoke" and .process=="c1") | .t' "$tmp/cr/trace.jsonl
 check "a restarted client goes on with its workload" "$([ "$n" -gt 100 ] && echo yes)" "yes"
 n=$(jq -r 'select(.type=="ok") | .t' "$tmp/cr/trace.jsonl" | awk '$1>13.5' | wc -l)
 check "the run goes on after the registry host crashed and restarted" "$([ "$n" -gt 100 ] && echo yes)" "yes"
+"$replsim" run "$src/tests/repro/faults-past-the-duration.xml" --out "$tmp/pd" >/dev/null || { echo "FAIL: run"; exit 1; }
+n=$(jq -r 'select(.type=="invoke") | .t' "$tmp/pd/trace.jsonl" | awk '$1>=20' | wc -l)
+check "no operation is invoked at or after the duration" "$n" "0"
+end=$(jq '.simulated_time' "$tmp/pd/summary.json")
+check "the run ends within duration + settle (20 s + 5 s)" "$(awk -v e="$end" 'BEGIN{print (e>=20 && e<=25) ? "yes" : e}')" "yes"
+n=$(jq -r 'select(.type=="fault" and .phase=="start") | .t' "$tmp/pd/trace.jsonl" | awk '$1>20' | wc -l)
+check "no fault starts after the duration" "$n" "0"
+n=$(jq -r 'select(.type=="fault" and .fault=="restart" and .phase=="end" and .node=="r3") | .t' "$tmp/pd/trace.jsonl" | tail -1)
+check "a drawn crash whose restart fell after the duration restarts at it and boots while the run settles" "$n" "21"
+
 exit $fail
