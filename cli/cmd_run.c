@@ -6,6 +6,7 @@
 #include "outdir.h"
 
 #include <glib.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -14,6 +15,7 @@ typedef struct run_options {
   char **sets;
   char *out;
   double check_timeout;
+  double max_wall;
   char **args;
 } run_options;
 
@@ -26,6 +28,8 @@ static bool parse_options(int argc, char **argv, run_options *o)
       {"out", 0, 0, G_OPTION_ARG_FILENAME, &o->out, "Output folder (default out/<scenario name>)", "DIR"},
       {"check-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &o->check_timeout,
        "Seconds the linearizability check may take before it answers unknown (default 30)", "S"},
+      {"max-wall", 0, 0, G_OPTION_ARG_DOUBLE, &o->max_wall,
+       "Stop the simulation after S seconds of wall clock; its outputs say \"stopped\": \"wall-bound\" (exit 1)", "S"},
       {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &o->args, NULL, NULL},
       {NULL, 0, 0, 0, NULL, NULL, NULL}};
   g_set_prgname("replsim run");
@@ -40,6 +44,9 @@ static bool parse_options(int argc, char **argv, run_options *o)
     g_error_free(error);
   } else if (!o->args || !o->args[0] || o->args[1]) {
     fprintf(stderr, "replsim run: expected exactly one scenario file (see replsim run --help)\n");
+    ok = false;
+  } else if (!(o->max_wall >= 0) || isinf(o->max_wall)) {
+    fprintf(stderr, "replsim run: --max-wall must be a finite number of seconds, 0 or more\n");
     ok = false;
   }
   g_option_context_free(ctx);
@@ -78,6 +85,7 @@ static summary *summarize(const scenario *sc, sim_outcome *out, double wall, dou
   summary *s = summary_new(sc->name, rs_protocol_name(sc->protocol), sc->seed);
   summary_set_stats(s, stats_compute(out->history));
   s->sim_time = out->end_time;
+  s->stopped = g_strdup(out->stopped);
   s->wall_seconds = wall;
   s->messages_sent = out->messages_sent;
   s->messages_dropped = out->messages_dropped;
@@ -88,7 +96,7 @@ static summary *summarize(const scenario *sc, sim_outcome *out, double wall, dou
 }
 
 /* Runs the scenario into a staged folder, judges it, and publishes the folder whole. */
-static int run_scenario(const scenario *sc, const char *dir, double check_timeout)
+static int run_scenario(const scenario *sc, const char *dir, double check_timeout, double max_wall)
 {
   char *err = NULL;
   char *staged = outdir_stage(dir, &err);
@@ -99,7 +107,10 @@ static int run_scenario(const scenario *sc, const char *dir, double check_timeou
   }
   sim_outcome out;
   gint64 start = g_get_monotonic_time();
-  bool ran = sim_run(sc, staged, &out, &err);
+  sim_limits limits = {.max_wall = max_wall};
+  bool ran = sim_run(sc, staged, &limits, &out, &err);
+  if (ran && out.stop_report)
+    fprintf(stderr, "replsim run: stopped: %s\n", out.stop_report);
   double wall = (double)(g_get_monotonic_time() - start) / 1e6;
   int status = RS_EXIT_BAD_INPUT;
   summary *s = NULL;
@@ -155,7 +166,7 @@ int cmd_run(int argc, char **argv)
     g_free(err);
   } else {
     char *dir = o.out ? g_strdup(o.out) : g_build_filename("out", sc->name, NULL);
-    status = run_scenario(sc, dir, o.check_timeout);
+    status = run_scenario(sc, dir, o.check_timeout, o.max_wall);
     g_free(dir);
     scenario_free(sc);
   }
