@@ -22,11 +22,18 @@ typedef struct sim_outcome {
   history *history;         /* every client operation */
   GPtrArray *steps;         /* sim_step_check*: scripted steps that carried an expectation */
   int diverged;             /* replicas up at the end whose digest differs from the most common one */
+  char *stopped;            /* "livelock", "wall-bound" when the watchdog stopped the run, else NULL */
+  char *stop_report;        /* ...and what it saw (nodes, message types), for stderr */
 } sim_outcome;
+
+/* How a run may be bounded from the command line. */
+typedef struct sim_limits {
+  double max_wall;          /* seconds of wall clock before the run is stopped (0: none) */
+} sim_limits;
 
 /* Runs `sc` writing trace.jsonl and logs/ into `dir` (which must exist). False with *err set on a
  * failure of the run itself (not of an expectation). */
-bool sim_run(const scenario *sc, const char *dir, sim_outcome *out, char **err);
+bool sim_run(const scenario *sc, const char *dir, const sim_limits *limits, sim_outcome *out, char **err);
 void sim_outcome_clear(sim_outcome *out);
 
 #endif

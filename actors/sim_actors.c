@@ -84,9 +84,14 @@ static bool quiet(const sim_world *w);
 
 /* Wakes the controller when the cluster went quiet. A semaphore, not a condition: SimGrid 3.32's
  * thread contexts hang when an actor in a timed condition wait is killed (its host crashed). */
+static bool drained(const sim_world *w)
+{
+  return w->in_flight == 0 && w->held_back == 0;
+}
+
 static void notify_if_quiet(sim_world *w)
 {
-  if (w->controller_waiting && quiet(w)) {
+  if (w->controller_waiting && w->settling && (w->draining ? drained(w) : quiet(w))) {
     w->controller_waiting = false;
     sg_sem_release(w->done_sem);
   }
@@ -121,6 +126,7 @@ static void hold_back(sim_node *n, sim_packet *p)
 {
   p->due = simgrid_get_clock() + p->jitter;
   g_queue_insert_sorted(n->delayed, p, by_due, NULL);
+  n->world->held_back++;
   if (p->due < n->timer_wait_until && n->timer_actor_waiting) {
     n->timer_actor_waiting = false;
     sg_sem_release(n->timer_sem);
@@ -211,8 +217,8 @@ void sim_flush(sim_node *n)
 static void deliver(sim_node *n, sim_packet *p)
 {
   sim_world *w = n->world;
-  if (p->dead)
-    return;
+  if (p->dead || w->stopped)
+    return; /* after the watchdog stopped the run nothing more happens */
   if (p->to_incarnation != n->incarnation) {
     sim_drop(w, p, "crashed");
     return;
@@ -226,10 +232,11 @@ static void deliver(sim_node *n, sim_packet *p)
   bool ok = rs_msg_decode(p->bytes, p->len, &m, &err);
   const char *from = sim_node_name(w, p->from);
   trace_recv(w->trace, simgrid_get_clock(), from, n->name, ok ? rs_msg_type_name(m.type) : "?", p->id, p->len);
-  if (ok && n->core)
-    rs_node_handle(n->core, p->from, &m);
-  else
+  if (!ok)
     trace_refuse(w->trace, simgrid_get_clock(), n->name, from, "?", err);
+  else if (n->core)
+    rs_node_handle(n->core, p->from, &m);
+  sim_watchdog_tick(n, ok ? m.type : RS_MSG_NONE);
 }
 
 /* A paused node handles nothing until its pause is over. It waits on a semaphore nobody
@@ -252,7 +259,7 @@ static void channel_actor(int argc, char *argv[])
   /* Node actors never end by themselves: the run ends when the controller does. */
   sg_actor_daemonize(sg_actor_self());
   sg_mailbox_set_receiver(sg_mailbox_get_name(ch->mailbox));
-  for (;;) {
+  while (!n->world->stopped) {
     void *data = NULL;
     sg_comm_t c = sg_mailbox_get_async(ch->mailbox, &data);
     if (sg_comm_wait(c) != SG_OK || !data)
@@ -317,22 +324,27 @@ static void timer_actor(int argc, char *argv[])
     rs_node_start(n->core);
   n->started = true;
   sim_flush(n);
-  for (;;) {
+  while (!n->world->stopped) {
     sleep_while_paused(n);
     /* Anything due within SIM_TIME_EPS counts as due now: SimGrid does not advance its clock
      * for a wait shorter than its own precision, so waiting for it would spin for ever. */
     double now = simgrid_get_clock() + SIM_TIME_EPS;
     sim_packet *held = g_queue_peek_head(n->delayed);
     if (held && held->due <= now) {
+      n->world->held_back--;
       put_on_wire(n->world, g_queue_pop_head(n->delayed));
       continue;
     }
-    sim_timer *t = earliest_timer(n);
+    /* Once the cluster is quiet and draining, timers fire no more (no new heartbeat). */
+    sim_timer *t = n->world->draining ? NULL : earliest_timer(n);
+    if (n->world->stopped)
+      break;
     if (t && t->due <= now) {
       t->armed = false;
       n->timer_wait_until = simgrid_get_clock();
       if (n->core)
         rs_node_timer(n->core, t->id);
+      sim_watchdog_tick(n, RS_MSG__COUNT);
       n->timer_kick = false;
       sim_flush(n);
       continue;
@@ -407,15 +419,29 @@ static void controller_actor(int argc, char *argv[])
   (void)argv;
   sim_world *w = sg_actor_self_get_data();
   double bound = 86400;
+  if (w->sc->duration <= 0)
+    w->settling = true; /* no duration: the run ends as soon as the clients are done and it is quiet */
   if (w->sc->duration > 0) {
-    if (simgrid_get_clock() < w->sc->duration)
-      sg_actor_sleep_until(w->sc->duration);
+    /* Waits for the duration on the semaphore, so that the watchdog can wake it earlier. */
+    while (!w->stopped && simgrid_get_clock() + SIM_TIME_EPS < w->sc->duration) {
+      w->controller_waiting = true;
+      sg_sem_acquire_timeout(w->done_sem, w->sc->duration - simgrid_get_clock());
+      w->controller_waiting = false;
+    }
     bound = w->sc->duration + sim_settle_time(w->sc);
-    if (!w->settling)
+    if (!w->settling && !w->stopped)
       stop_clients(w);
     w->settling = true;
   }
-  while (!quiet(w) && simgrid_get_clock() + SIM_TIME_EPS < bound) {
+  while (!w->stopped && !quiet(w) && simgrid_get_clock() + SIM_TIME_EPS < bound) {
+    w->controller_waiting = true;
+    sg_sem_acquire_timeout(w->done_sem, bound - simgrid_get_clock());
+    w->controller_waiting = false;
+  }
+  /* Quiet but for heartbeats: no timer fires from now on, and the run ends once the last
+   * messages have arrived (SimGrid keeps a message still in flight at the end for ever). */
+  w->draining = true;
+  while (!w->stopped && !drained(w) && simgrid_get_clock() + SIM_TIME_EPS < bound) {
     w->controller_waiting = true;
     sg_sem_acquire_timeout(w->done_sem, bound - simgrid_get_clock());
     w->controller_waiting = false;

@@ -38,8 +38,10 @@ void sim_node_crash(sim_node *n)
     sim_drop(w, g_ptr_array_index(n->outbox, i), "crashed");
   g_ptr_array_set_size(n->outbox, 0);
   sim_packet *held;
-  while ((held = g_queue_pop_head(n->delayed)))
+  while ((held = g_queue_pop_head(n->delayed))) {
+    w->held_back--;
     sim_drop(w, held, "crashed");
+  }
   n->timer_actor_waiting = false;
   for (sim_packet *p = w->wire; p; p = p->next)
     if (p->to == n->id && p->started && !p->dead)

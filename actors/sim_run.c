@@ -142,6 +142,7 @@ static void world_free(sim_world *w)
   sg_sem_destroy(w->done_sem);
   g_ptr_array_free(w->digests, TRUE);
   g_free(w->log_error);
+  sim_watchdog_clear(w);
   g_hash_table_destroy(w->by_name);
   g_ptr_array_free(w->nodes, TRUE);
   deploy_free(w->plan);
@@ -167,7 +168,7 @@ static void end_node_actors(sim_world *w)
   simgrid_run();
 }
 
-bool sim_run(const scenario *sc, const char *dir, sim_outcome *out, char **err)
+bool sim_run(const scenario *sc, const char *dir, const sim_limits *limits, sim_outcome *out, char **err)
 {
   memset(out, 0, sizeof *out);
   out->history = history_new();
@@ -188,6 +189,7 @@ bool sim_run(const scenario *sc, const char *dir, sim_outcome *out, char **err)
       w->drivers_running++;
   }
   sim_faults *faults = sim_faults_new(w);
+  sim_watchdog_init(w, limits ? limits->max_wall : 0);
   spawn_all(w);
 
   /* The simulation runs in slices between fault times; faults apply at the slices' edges. At the
@@ -213,7 +215,11 @@ bool sim_run(const scenario *sc, const char *dir, sim_outcome *out, char **err)
     end_node_actors(w);
   sim_faults_free(faults);
 
-  out->end_time = simgrid_get_clock();
+  out->end_time = w->stopped ? w->stop_time : simgrid_get_clock();
+  if (w->stopped) {
+    out->stopped = g_strdup(w->stopped);
+    out->stop_report = g_strdup(w->watchdog.report);
+  }
   report_replicas(w);
   for (guint i = 0; i < w->nodes->len; i++)
     sim_log_flush(g_ptr_array_index(w->nodes, i));
@@ -246,5 +252,7 @@ void sim_outcome_clear(sim_outcome *out)
     g_ptr_array_set_free_func(out->steps, free_check);
     g_ptr_array_free(out->steps, TRUE);
   }
+  g_free(out->stopped);
+  g_free(out->stop_report);
   memset(out, 0, sizeof *out);
 }

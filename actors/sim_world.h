@@ -120,6 +120,19 @@ typedef struct sim_channel {
   uint32_t incarnation;  /* ...which is this one */
 } sim_channel;
 
+/* sim_watchdog.c's state. */
+typedef struct sim_watchdog {
+  double max_wall;          /* seconds of wall clock the run may take (0: no bound) */
+  gint64 wall_start;
+  double instant;           /* start of the current window of simulated time */
+  uint64_t events;          /* handler calls in it */
+  uint64_t *by_node;        /* ...per node */
+  uint64_t by_type[RS_MSG__COUNT + 1]; /* ...per message type, timers last */
+  guint top[5];
+  uint64_t since_wall;
+  char *report;             /* what stopped the run, for stderr */
+} sim_watchdog;
+
 struct sim_world {
   const scenario *sc;
   deploy *plan;             /* the nodes the scenario deploys, in id order */
@@ -134,7 +147,12 @@ struct sim_world {
   uint64_t in_flight;       /* messages sent and not yet received */
   uint64_t in_flight_work;  /* ...of them, those that are not periodic heartbeats */
   bool settling;            /* the duration is over: the run ends once the cluster is quiet */
+  bool draining;            /* quiet: no timer fires any more, the last messages arrive */
+  uint64_t held_back;       /* jittered messages waiting to leave (not in flight yet) */
   guint faults_left;        /* fault actions not applied yet (a restart still to boot) */
+  const char *stopped;      /* "livelock", "wall-bound": the watchdog stopped the run */
+  double stop_time;         /* ...at this simulated time: the run's end */
+  sim_watchdog watchdog;
   sim_packet *wire;         /* those messages, so the ones left at the end can be freed */
   int drivers_running;
   sg_sem_t done_sem;        /* released when the cluster goes quiet while the controller waits */
@@ -178,6 +196,11 @@ void sim_drop(sim_world *w, sim_packet *p, const char *why);
 bool sim_is_cut(const sim_world *w, rs_node_id from, rs_node_id to);
 void sim_controller_spawn(sim_world *w);
 double sim_settle_time(const scenario *sc);
+
+/* sim_watchdog.c */
+void sim_watchdog_init(sim_world *w, double max_wall);
+void sim_watchdog_clear(sim_world *w);
+void sim_watchdog_tick(sim_node *n, int type);
 
 /* sim_events.c */
 void sim_trace_event(sim_node *n, const rs_event *ev);

@@ -60,6 +60,7 @@ void summary_free(summary *s)
     return;
   g_free(s->scenario);
   g_free(s->protocol);
+  g_free(s->stopped);
   stats_free(s->stats);
   g_array_free(s->expectations, TRUE);
   g_array_free(s->fault_windows, TRUE);
@@ -96,6 +97,8 @@ void summary_expect(summary *s, const char *name, const char *expected, const ch
 
 bool summary_all_held(const summary *s)
 {
+  if (s->stopped)
+    return false; /* a run stopped before its end held nothing it promised */
   for (guint i = 0; i < s->expectations->len; i++)
     if (!g_array_index(s->expectations, summary_expectation, i).held)
       return false;
@@ -287,6 +290,8 @@ char *summary_to_json(const summary *s)
     jw_str(&w, "protocol", s->protocol);
   jw_u64(&w, "seed", s->seed);
   jw_double(&w, "simulated_time", s->sim_time);
+  if (s->stopped)
+    jw_str(&w, "stopped", s->stopped);
   jw_u64(&w, "ops", st->ops);
   jw_u64(&w, "ok", st->ok);
   jw_u64(&w, "fail", st->fail);
@@ -430,6 +435,8 @@ static void print_run(const summary *s, const stats *st, FILE *out)
   int prec = s->sim_time < 1.0 ? 6 : 3;
   line(out, "%s", "");
   line(out, "%-14s%.1f ops/s (simulated)", "Throughput", st->throughput);
+  if (s->stopped)
+    line(out, "%-14sthe run was stopped (%s): what follows covers it up to then", "STOPPED", s->stopped);
   if (s->wall_seconds > 0)
     line(out, "%-14s%.*f s simulated, %.3f s wall (%.1fx real time)", "Time", prec, s->sim_time,
          s->wall_seconds, s->sim_time / s->wall_seconds);

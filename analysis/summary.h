@@ -44,6 +44,7 @@ typedef struct summary {
   char *protocol;          /* may be NULL */
   uint64_t seed;
   double sim_time;         /* simulated end time, seconds */
+  char *stopped;           /* why the run was stopped before its end ("livelock", "wall-bound"); NULL: it ended */
   double wall_seconds;     /* printed only: never in summary.json */
   uint64_t messages_sent, messages_dropped;
   stats *stats;            /* owned; NULL reads as an empty history */
