@@ -70,6 +70,7 @@ static const char *const type_names[RS_MSG__COUNT] = {
     [RS_MSG_STATE] = "STATE",
     [RS_MSG_STATE_ACK] = "STATE_ACK",
     [RS_MSG_PEER_HEARTBEAT] = "PEER_HEARTBEAT",
+    [RS_MSG_STATE_REQUEST] = "STATE_REQUEST",
 };
 
 const char *rs_msg_type_name(rs_msg_type t)

@@ -54,6 +54,7 @@ typedef enum rs_persist_kind {
                       * application; a refused one, or a read under the read barrier, changed
                       * only the at-most-once table or the index */
   RS_PERSIST_STATE,  /* the whole store was replaced by a state transfer */
+  RS_PERSIST_EPOCH,  /* the store's epoch changed (a new primary) */
 } rs_persist_kind;
 
 struct rs_store;

@@ -29,6 +29,7 @@ typedef enum rs_msg_type {
   RS_MSG_STATE,             /* primary -> new backup: the whole state (`blob`) as of update `index` */
   RS_MSG_STATE_ACK,         /* new backup -> primary: installed the state as of `index` */
   RS_MSG_PEER_HEARTBEAT,    /* replica -> replica (peer, ordered): alive, in `view`, primary `node` */
+  RS_MSG_STATE_REQUEST,     /* joining quorum replica -> replica: send me your state (STATE) */
   RS_MSG__COUNT
 } rs_msg_type;
 
@@ -40,6 +41,13 @@ typedef enum rs_service {
   RS_SERVICE_PRIMARY = 1,
   RS_SERVICE_BACKUP = 2,
 } rs_service;
+
+/* What a quorum replica's REGISTER says in `which` (0: an ordinary member). */
+typedef enum rs_quorum_join {
+  RS_QUORUM_MEMBER = 0,
+  RS_QUORUM_JOINING,   /* added to a running cluster: in write quorums only, until it caught up */
+  RS_QUORUM_CAUGHT_UP, /* it merged the states of a read quorum: a full member now */
+} rs_quorum_join;
 
 /* Which replicas a client asks the registry for. */
 typedef enum rs_which {

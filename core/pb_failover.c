@@ -161,14 +161,20 @@ static bool holds_stream(const pb_replica *r)
   return r->role == PB_ROLE_PRIMARY || (r->role == PB_ROLE_BACKUP && r->installed);
 }
 
+/* Whether this replica holds a complete state: ordered, synced; peer, the primary's stream. */
+static bool complete(const pb_replica *r)
+{
+  return is_mode(r, RS_FAILOVER_CORE_ORDERED) ? r->synced : holds_stream(r);
+}
+
 static void beat_one(pb_replica *r, rs_node_id to)
 {
-  bool complete = is_mode(r, RS_FAILOVER_CORE_ORDERED) ? r->synced : holds_stream(r);
   rs_msg m = {.type = RS_MSG_PEER_HEARTBEAT, .view = r->view, .node = r->primary,
               .which = r->role == PB_ROLE_PRIMARY ? RS_SERVICE_PRIMARY
-                       : complete                 ? RS_SERVICE_BACKUP
+                       : complete(r)              ? RS_SERVICE_BACKUP
                                                   : RS_SERVICE_NONE,
-              .seq = holds_stream(r) ? 1 : 0};
+              .seq = holds_stream(r) ? 1 : 0, .index = LAST_INDEX(r)};
+  m.res.version = r->store->epoch;
   rs_send(&r->host, to, &m);
 }
 
@@ -177,6 +183,18 @@ static void beat_peers(pb_replica *r)
   for (uint32_t i = 0; i < r->cfg.n_peers; i++)
     if (r->cfg.peers[i] != r->cfg.self)
       beat_one(r, r->cfg.peers[i]);
+}
+
+/* A replica that heartbeats without being in the list joined the cluster (seed 003's extra
+ * credit, seed 002's join protocol): it becomes a peer, at the end of the list. */
+static peer_state *learn_peer(pb_replica *r, rs_node_id id)
+{
+  if (r->cfg.n_peers >= RS_MAX_NODES)
+    return NULL;
+  uint32_t i = r->cfg.n_peers++;
+  r->cfg.peers[i] = id;
+  r->peers[i] = (peer_state){.id = id};
+  return &r->peers[i];
 }
 
 /* The primary's side of the join protocol, driven by heartbeats: a peer it does not count gets
@@ -190,6 +208,56 @@ static void join_if_lacking(pb_replica *r, rs_node_id from, const rs_msg *m)
     pb_join_backup(r, from);
   else if (!holds_mine && b->confirmed)
     pb_send_state(r, b);
+}
+
+/* The epoch a new primary takes: above every epoch this replica has seen (its own, its store's,
+ * its peers'), so that it outranks every earlier primary. */
+static uint64_t next_epoch(const pb_replica *r)
+{
+  uint64_t e = MAX(r->view, r->store->epoch);
+  for (uint32_t i = 0; i < r->cfg.n_peers; i++)
+    if (r->cfg.peers[i] != r->cfg.self && r->peers[i].heard)
+      e = MAX(e, MAX(r->peers[i].view, r->peers[i].store_epoch));
+  return e + 1;
+}
+
+/* Whether the store of (epoch a, index a) at list position pa is more up to date than b's: a
+ * newer epoch, or the same and further in it; at a tie, the earlier in the list. */
+static bool fresher(uint64_t ea, uint64_t ia, int pa, uint64_t eb, uint64_t ib, int pb)
+{
+  if (ea != eb)
+    return ea > eb;
+  if (ia != ib)
+    return ia > ib;
+  return pa < pb;
+}
+
+/* Recovery without a primary (every replica restarted, or a primary that restarted with its
+ * backup still up): the most up-to-date store must lead, or acknowledged updates would vanish.
+ * True when this replica has heard every peer of the list since it started (a peer not heard
+ * may hold newer updates: waiting for it is the price of never losing one) and its store is
+ * fresher than each of theirs. A replica added by <join> never leads this way: it holds nothing. */
+static bool freshest_of_all(const pb_replica *r)
+{
+  if (r->cfg.joining)
+    return false;
+  int self = pb_peer_pos(r, r->cfg.self);
+  for (uint32_t i = 0; i < r->cfg.n_peers; i++) {
+    const peer_state *p = &r->peers[i];
+    if (r->cfg.peers[i] == r->cfg.self)
+      continue;
+    if (!p->heard)
+      return false;
+    if (fresher(p->store_epoch, p->index, (int)i, r->store->epoch, LAST_INDEX(r), self))
+      return false;
+  }
+  return true;
+}
+
+static void persist_epoch(pb_replica *r)
+{
+  rs_persist rec = {.kind = RS_PERSIST_EPOCH, .store = r->store};
+  rs_gate_persist(&r->gate, &rec);
 }
 
 /* ---- peer (seed 002) ---- */
@@ -210,6 +278,7 @@ static bool outranks(const pb_replica *r, rs_node_id from, uint64_t epoch)
 
 static void follow(pb_replica *r, rs_node_id primary, uint64_t epoch)
 {
+  r->recovering = false;
   become_follower(r, PB_ROLE_BACKUP, primary, epoch);
   beat_one(r, primary);
 }
@@ -220,6 +289,17 @@ void pb_peer_follow_newer(pb_replica *r, rs_node_id from, uint64_t epoch)
     follow(r, from, epoch);
 }
 
+/* Takes over as primary of a new epoch, says so to every peer and tells the clients. */
+static void take_over(pb_replica *r)
+{
+  r->recovering = false;
+  become_primary(r, next_epoch(r));
+  r->store->epoch = r->view;
+  persist_epoch(r);
+  beat_peers(r);
+  tell_clients(r);
+}
+
 /* A backup whose primary is dead takes over, unless a live backup comes before it in the list. */
 static void maybe_promote(pb_replica *r)
 {
@@ -227,12 +307,10 @@ static void maybe_promote(pb_replica *r)
     rs_node_id id = r->cfg.peers[i];
     if (id == r->cfg.self)
       break;
-    if (id != r->primary && alive(r, &r->peers[i]))
+    if (id != r->primary && alive(r, &r->peers[i]) && r->peers[i].holds_state)
       return;
   }
-  become_primary(r, r->view + 1);
-  beat_peers(r);
-  tell_clients(r);
+  take_over(r);
 }
 
 /* The primary drops its dead backups (a blocking primary stops waiting for them), asks the host
@@ -256,25 +334,40 @@ static void drop_dead_backups(pb_replica *r, bool restart)
     tell_clients(r);
 }
 
+/* Whether the primary this backup follows has lost its state: its heartbeat says it is no
+ * primary any more (it restarted, or stepped down without a successor). */
+static bool primary_gone(pb_replica *r)
+{
+  peer_state *p = find_peer(r, r->primary);
+  return p && p->heard && !p->is_primary;
+}
+
 static void peer_tick(pb_replica *r)
 {
   if (r->role == PB_ROLE_BACKUP && r->installed) {
     peer_state *p = find_peer(r, r->primary);
     if (p && !alive(r, p))
-      maybe_promote(r);
+      maybe_promote(r); /* seed 002: dead after dead_after missed beats */
+    else if (primary_gone(r) && freshest_of_all(r))
+      take_over(r);     /* it restarted quickly: the freshest store leads, without waiting */
   } else if (r->role == PB_ROLE_PRIMARY) {
     drop_dead_backups(r, true);
+  } else if (r->recovering && freshest_of_all(r)) {
+    take_over(r);
   }
 }
 
 static void peer_on_beat(pb_replica *r, rs_node_id from, const rs_msg *m)
 {
-  if (m->node == from && outranks(r, from, m->view)) {
+  if (m->node == from && m->which == RS_SERVICE_PRIMARY && (r->recovering || outranks(r, from, m->view))) {
     follow(r, from, m->view);
     return;
   }
   if (r->role == PB_ROLE_PRIMARY)
     join_if_lacking(r, from, m);
+  else if ((r->recovering || (r->role == PB_ROLE_BACKUP && r->installed && primary_gone(r))) &&
+           freshest_of_all(r))
+    take_over(r);
 }
 
 /* ---- ordered (seed 003) ---- */
@@ -302,7 +395,9 @@ static void ordered_decide(pb_replica *r)
   if (leader == r->cfg.self) {
     if (r->role == PB_ROLE_PRIMARY)
       return;
-    become_primary(r, r->view + 1);
+    become_primary(r, next_epoch(r));
+    r->store->epoch = r->view;
+    persist_epoch(r);
     beat_peers(r);
     for (uint32_t i = 0; i < r->cfg.n_peers; i++)
       if (r->cfg.peers[i] != r->cfg.self && r->peers[i].heard && alive(r, &r->peers[i]))
@@ -310,37 +405,56 @@ static void ordered_decide(pb_replica *r)
     return;
   }
   pb_role role = leader == RS_NO_NODE ? PB_ROLE_IDLE : PB_ROLE_BACKUP;
+  uint64_t epoch = r->view;
+  for (uint32_t i = 0; i < r->cfg.n_peers; i++)
+    if (r->cfg.peers[i] == leader)
+      epoch = r->peers[i].view;
   if (r->role != role || r->primary != leader)
-    become_follower(r, role, leader, r->view + 1);
+    become_follower(r, role, leader, epoch);
 }
 
-/* A cold start: every replica heard is as new as this one, so all hold the same (empty or
- * recovered) state and the list decides. */
-static void finish_cold_start(pb_replica *r)
+/* Whether some live peer holds a complete state: then this replica waits for the leader's STATE
+ * instead of starting cold. */
+static bool a_peer_holds_state(const pb_replica *r)
 {
-  r->probing = false;
-  r->synced = true;
   for (uint32_t i = 0; i < r->cfg.n_peers; i++)
-    if (r->peers[i].heard)
-      r->peers[i].holds_state = true;
+    if (r->cfg.peers[i] != r->cfg.self && r->peers[i].heard && alive(r, &r->peers[i]) && r->peers[i].holds_state)
+      return true;
+  return false;
 }
 
-static bool every_peer_heard(const pb_replica *r)
+/* Whether every peer heard so far holds nothing yet (a fresh cluster at its first start). */
+static bool every_heard_peer_fresh(const pb_replica *r)
 {
-  for (uint32_t i = 0; i < r->cfg.n_peers; i++)
-    if (r->cfg.peers[i] != r->cfg.self && !r->peers[i].heard)
+  for (uint32_t i = 0; i < r->cfg.n_peers; i++) {
+    const peer_state *p = &r->peers[i];
+    if (r->cfg.peers[i] != r->cfg.self && p->heard && (p->store_epoch || p->index))
       return false;
+  }
   return true;
 }
 
-static void ordered_on_beat(pb_replica *r, rs_node_id from, const rs_msg *m, peer_state *p)
+/* A replica holds a complete state after a state transfer, or without one when nobody can hold
+ * a newer one: when it has heard every peer and its store is the freshest (freshest_of_all), or,
+ * at the very first start of a fresh cluster, once a heartbeat interval has passed and every peer
+ * it heard is fresh too. A restarted replica never assumes its store is current (issue 12: it
+ * served its pre-crash store one heartbeat after booting). */
+static void ordered_try_cold_start(pb_replica *r, bool interval_passed)
 {
-  if (r->probing && p->holds_state)
-    r->probing = false; /* someone holds a state: this replica came back and waits for it */
-  else if (r->probing && every_peer_heard(r))
-    finish_cold_start(r);
+  if (r->synced || a_peer_holds_state(r))
+    return;
+  bool first_start = !r->cfg.restarted && !r->cfg.joining && !r->store->epoch && !LAST_INDEX(r);
+  if (freshest_of_all(r) || (first_start && interval_passed && every_heard_peer_fresh(r))) {
+    r->synced = true;
+    beat_peers(r);
+  }
+}
+
+static void ordered_on_beat(pb_replica *r, rs_node_id from, const rs_msg *m)
+{
+  ordered_try_cold_start(r, false);
   ordered_decide(r);
-  if (r->synced && m->which == RS_SERVICE_NONE)
+  if (m->which == RS_SERVICE_NONE)
     beat_one(r, from); /* answer a replica that just started, so it learns who holds a state */
   if (r->role == PB_ROLE_PRIMARY)
     join_if_lacking(r, from, m);
@@ -348,8 +462,7 @@ static void ordered_on_beat(pb_replica *r, rs_node_id from, const rs_msg *m, pee
 
 static void ordered_tick(pb_replica *r)
 {
-  if (r->probing)
-    finish_cold_start(r); /* a whole interval and nobody with a state answered */
+  ordered_try_cold_start(r, true);
   if (r->role == PB_ROLE_PRIMARY)
     drop_dead_backups(r, false);
   ordered_decide(r);
@@ -362,7 +475,9 @@ void pb_failover_start(pb_replica *r)
   if (is_mode(r, RS_FAILOVER_CORE_VIEW_SERVICE)) {
     vs_beat(r);
   } else {
-    r->probing = is_mode(r, RS_FAILOVER_CORE_ORDERED);
+    /* Peer: a restarted or joining replica does not take the registry's word for the primary:
+     * it recovers from its peers (the freshest store leads) or follows the primary it hears. */
+    r->recovering = is_mode(r, RS_FAILOVER_CORE_PEER) && (r->cfg.restarted || r->cfg.joining);
     beat_peers(r);
   }
   arm_heartbeat(r);
@@ -392,20 +507,26 @@ void pb_on_heartbeat_timer(pb_replica *r)
 /* A peer's heartbeat: it is alive, says whether it holds a state, and whom it follows. */
 void pb_on_peer_heartbeat(pb_replica *r, rs_node_id from, const rs_msg *m)
 {
-  peer_state *p = find_peer(r, from);
   bool peers_mode = is_mode(r, RS_FAILOVER_CORE_PEER) || is_mode(r, RS_FAILOVER_CORE_ORDERED);
-  if (!peers_mode || !p) {
+  peer_state *p = peers_mode && from != r->cfg.self ? find_peer(r, from) : NULL;
+  if (peers_mode && !p && from != r->cfg.self)
+    p = learn_peer(r, from);
+  if (!p) {
     pb_refuse(r, from, m, "not a peer");
     return;
   }
   p->missed = 0;
   p->heard = true;
   p->holds_state = m->which != RS_SERVICE_NONE;
+  p->is_primary = m->which == RS_SERVICE_PRIMARY;
+  p->view = m->view;
+  p->store_epoch = m->res.version;
+  p->index = m->index;
   p->restart_asked = false;
   if (is_mode(r, RS_FAILOVER_CORE_PEER))
     peer_on_beat(r, from, m);
   else
-    ordered_on_beat(r, from, m, p);
+    ordered_on_beat(r, from, m);
 }
 
 /* A state transfer completed here. Ordered: this replica now holds a complete state, says so at
@@ -416,7 +537,6 @@ void pb_after_state_installed(pb_replica *r)
     return;
   bool was = r->synced;
   r->synced = true;
-  r->probing = false;
   if (!was) {
     beat_peers(r);
     ordered_decide(r);

@@ -52,6 +52,9 @@ typedef struct peer_state {
   uint32_t missed;    /* ticks since its latest heartbeat */
   bool heard;         /* a heartbeat came since this replica started */
   bool holds_state;   /* its latest heartbeat said it holds a complete state */
+  bool is_primary;    /* ...and that it is a primary */
+  uint64_t view;      /* ...its epoch */
+  uint64_t store_epoch, index; /* ...and how up to date its store is */
   bool restart_asked; /* peer: the host was asked to restart it since it was last heard */
 } peer_state;
 
@@ -73,7 +76,7 @@ struct pb_replica {
   vs_view known;         /* view-service: the latest view received */
   peer_state peers[RS_MAX_NODES]; /* peer, ordered: cfg.peers in order (self included, unused) */
   bool synced;           /* ordered: holds a complete state (cold start or a transfer) */
-  bool probing;          /* ordered: just started, listening for a peer that holds a state */
+  bool recovering;       /* peer: restarted or joined, holds no primary's stream yet */
   GArray *clients;       /* rs_node_id: clients that sent requests (peer: told of changes) */
   rs_gate gate;          /* acknowledgements and answers leave once the store change is durable */
   uint64_t nonce;        /* names this life of the replica to the registry (REGISTER seq) */

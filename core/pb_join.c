@@ -16,7 +16,7 @@ void pb_on_register_reply(pb_replica *r, const rs_msg *m)
   if (r->cfg.failover == RS_FAILOVER_CORE_VIEW_SERVICE || r->cfg.failover == RS_FAILOVER_CORE_ORDERED)
     return;
   if (r->cfg.failover == RS_FAILOVER_CORE_PEER) {
-    if (r->view > 0 || m->node == RS_NO_NODE)
+    if (r->view > 0 || m->node == RS_NO_NODE || r->recovering)
       return;
     r->view = 1;
   }

@@ -90,6 +90,8 @@ typedef struct pb_config {
   /* Retransmission: seconds between resends of unacknowledged REPLICATE and STATE messages
    * (0: PB_DEFAULT_RESEND; negative: never resend, as when every link is reliable). */
   double resend;
+  bool restarted;           /* this life follows a crash: the store may be stale */
+  bool joining;             /* added to a running cluster (<join>): the store holds nothing */
   uint32_t n_peers;         /* peer, ordered: every replica, self included, in order */
   rs_node_id peers[RS_MAX_NODES];
 } pb_config;

@@ -13,6 +13,13 @@ struct quorum_replica {
   rs_store *store;
   rs_app *app;
   rs_gate gate;     /* answers leave once what they answer is durable */
+  uint8_t join;     /* rs_quorum_join: where its join stands */
+  double join_delay;
+  uint32_t read_quorum;
+  uint64_t round;   /* joining: the read quorum asked for now (its GET_REPLICAS seq) */
+  uint32_t n_asked, n_merged;
+  rs_node_id asked[RS_MAX_NODES];
+  uint64_t merged;  /* bit i: asked[i]'s state is merged */
 };
 
 quorum_replica *quorum_replica_new(const quorum_config *cfg, const rs_host *host, rs_store *store)
@@ -21,6 +28,9 @@ quorum_replica *quorum_replica_new(const quorum_config *cfg, const rs_host *host
   q->self = cfg->self;
   q->registry = cfg->registry;
   q->heartbeat = cfg->heartbeat > 0 ? cfg->heartbeat : QUORUM_DEFAULT_HEARTBEAT;
+  q->join = cfg->joining ? RS_QUORUM_JOINING : RS_QUORUM_MEMBER;
+  q->join_delay = cfg->join_delay > 0 ? cfg->join_delay : 5.0;
+  q->read_quorum = cfg->read_quorum ? cfg->read_quorum : 1;
   q->host = *host;
   q->store = store;
   q->app = store->app;
@@ -36,22 +46,98 @@ void quorum_replica_free(quorum_replica *q)
   g_free(q);
 }
 
-/* REGISTER once at start: the registry answers it and counts the replica live from now on. */
+/* REGISTER once at start: the registry answers it and counts the replica live from now on. A
+ * joining replica says so, and starts catching up after join_delay. */
 void quorum_replica_start(quorum_replica *q)
 {
-  rs_msg m = {.type = RS_MSG_REGISTER, .node = q->self};
+  rs_msg m = {.type = RS_MSG_REGISTER, .node = q->self, .which = q->join};
+  rs_send(&q->host, q->registry, &m);
+  q->host.timer_arm(q->host.ctx, QUORUM_TIMER_HEARTBEAT, q->heartbeat);
+  if (q->join == RS_QUORUM_JOINING)
+    q->host.timer_arm(q->host.ctx, QUORUM_TIMER_JOIN, q->join_delay);
+}
+
+/* A joining replica asks for a read quorum of the members; asked again every join_delay until it
+ * has merged enough states (a member may be down, or messages lost). */
+static void ask_read_quorum(quorum_replica *q)
+{
+  q->round++;
+  q->n_asked = q->n_merged = 0;
+  q->merged = 0;
+  rs_msg m = {.type = RS_MSG_GET_REPLICAS, .which = RS_WHICH_READ, .seq = q->round};
+  rs_send(&q->host, q->registry, &m);
+  q->host.timer_arm(q->host.ctx, QUORUM_TIMER_JOIN, q->join_delay);
+}
+
+/* Keeps the replica live at the registry (a HEARTBEAT is one small unanswered message that also
+ * says where its join stands); a joining replica's other timer starts a round of catching up. */
+void quorum_replica_timer(quorum_replica *q, int timer)
+{
+  if (timer == QUORUM_TIMER_JOIN && q->join == RS_QUORUM_JOINING) {
+    ask_read_quorum(q);
+    return;
+  }
+  if (timer != QUORUM_TIMER_HEARTBEAT)
+    return;
+  rs_msg m = {.type = RS_MSG_HEARTBEAT, .which = q->join, .node = q->self};
   rs_send(&q->host, q->registry, &m);
   q->host.timer_arm(q->host.ctx, QUORUM_TIMER_HEARTBEAT, q->heartbeat);
 }
 
-/* Keeps the replica live at the registry; a HEARTBEAT is one small unanswered message. */
-void quorum_replica_timer(quorum_replica *q, int timer)
+static void on_replicas(quorum_replica *q, const rs_msg *m)
 {
-  if (timer != QUORUM_TIMER_HEARTBEAT)
+  if (q->join != RS_QUORUM_JOINING || m->seq != q->round || q->n_asked)
     return;
-  rs_msg m = {.type = RS_MSG_HEARTBEAT, .which = RS_SERVICE_NONE, .node = q->self};
-  rs_send(&q->host, q->registry, &m);
-  q->host.timer_arm(q->host.ctx, QUORUM_TIMER_HEARTBEAT, q->heartbeat);
+  for (uint32_t i = 0; i < m->n_nodes && q->n_asked < RS_MAX_NODES; i++) {
+    if (m->nodes[i] == q->self)
+      continue;
+    q->asked[q->n_asked++] = m->nodes[i];
+    rs_msg ask = {.type = RS_MSG_STATE_REQUEST, .seq = q->round};
+    rs_send(&q->host, m->nodes[i], &ask);
+  }
+}
+
+/* A member's state, for a joining replica: replays it under the quorum rule (newest wins). */
+static void merge_one(void *arg, const rs_op *op, uint64_t version)
+{
+  quorum_replica *q = arg;
+  rs_result res;
+  q->app->ops->execute(q->app->state, op, version, RS_APPLY_QUORUM, &res);
+}
+
+static void on_state(quorum_replica *q, rs_node_id from, const rs_msg *m)
+{
+  if (q->join != RS_QUORUM_JOINING || m->seq != q->round)
+    return;
+  uint32_t i = 0;
+  while (i < q->n_asked && (q->asked[i] != from || (q->merged >> i) & 1u))
+    i++;
+  if (i == q->n_asked)
+    return;
+  if (!q->app->ops->replay((const uint8_t *)m->blob.ptr, m->blob.len, merge_one, q)) {
+    rs_event ev = {.type = RS_EV_REFUSE, .from = from, .msg_type = m->type, .why = "malformed state"};
+    rs_emit(&q->host, &ev);
+    return;
+  }
+  q->merged |= 1ull << i;
+  if (++q->n_merged < q->read_quorum)
+    return;
+  rs_persist rec = {.kind = RS_PERSIST_STATE, .store = q->store};
+  rs_gate_persist(&q->gate, &rec);
+  q->join = RS_QUORUM_CAUGHT_UP;
+  q->host.timer_cancel(q->host.ctx, QUORUM_TIMER_JOIN);
+  rs_msg done = {.type = RS_MSG_REGISTER, .node = q->self, .which = q->join};
+  rs_gate_send(&q->gate, q->registry, &done);
+}
+
+/* A joining replica's request: this replica's application state as it is now. */
+static void on_state_request(quorum_replica *q, rs_node_id from, const rs_msg *m)
+{
+  GByteArray *snapshot = g_byte_array_new();
+  q->app->ops->snapshot(q->app->state, snapshot);
+  rs_msg state = {.type = RS_MSG_STATE, .seq = m->seq, .blob = {(const char *)snapshot->data, snapshot->len}};
+  rs_gate_send(&q->gate, from, &state);
+  g_byte_array_free(snapshot, TRUE);
 }
 
 /* Runs one operation the coordinator sent; writes carry the version the coordinator chose. */
@@ -78,6 +164,15 @@ void quorum_replica_handle(quorum_replica *q, rs_node_id from, const rs_msg *m)
   case RS_MSG_QUORUM_REQUEST:
     on_quorum_request(q, from, m);
     break;
+  case RS_MSG_REPLICAS:
+    on_replicas(q, m);
+    break;
+  case RS_MSG_STATE:
+    on_state(q, from, m);
+    break;
+  case RS_MSG_STATE_REQUEST:
+    on_state_request(q, from, m);
+    break;
   case RS_MSG_REGISTER_REPLY: {
     rs_event ev = {.type = RS_EV_ROLE, .role = "replica", .view = 0};
     rs_emit(&q->host, &ev);
@@ -94,7 +189,11 @@ static void node_start(void *impl) { quorum_replica_start(impl); }
 static void node_handle(void *impl, rs_node_id from, const rs_msg *m) { quorum_replica_handle(impl, from, m); }
 static void node_timer(void *impl, int timer) { quorum_replica_timer(impl, timer); }
 static void node_durable(void *impl, uint64_t upto) { rs_gate_durable(&((quorum_replica *)impl)->gate, upto); }
-static bool node_busy(const void *impl) { return rs_gate_waiting(&((const quorum_replica *)impl)->gate); }
+static bool node_busy(const void *impl)
+{
+  const quorum_replica *q = impl;
+  return rs_gate_waiting(&q->gate) || q->join == RS_QUORUM_JOINING;
+}
 static void node_free(void *impl) { quorum_replica_free(impl); }
 
 const rs_node_ops quorum_node_ops = {.kind = "quorum-replica", .start = node_start, .handle = node_handle,

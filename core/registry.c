@@ -11,6 +11,7 @@ struct rs_registry {
   GArray *known;          /* gboolean per replica: the primary confirmed it knows this backup */
   GArray *heard;          /* double per replica: when it last registered or heartbeat (quorum) */
   GArray *nonce;          /* guint64 per replica: the life it registered with */
+  GArray *joining;        /* gboolean per replica (quorum): in write quorums only, catching up */
   bool grace_over;        /* the start-up grace has passed: clients need not wait for every replica */
   bool retry_armed;
   rs_node_id primary;
@@ -52,6 +53,7 @@ rs_registry *rs_registry_new(const rs_registry_config *cfg, const rs_host *host)
   r->known = g_array_new(FALSE, FALSE, sizeof(gboolean));
   r->heard = g_array_new(FALSE, FALSE, sizeof(double));
   r->nonce = g_array_new(FALSE, FALSE, sizeof(guint64));
+  r->joining = g_array_new(FALSE, FALSE, sizeof(gboolean));
   r->primary = RS_NO_NODE;
   r->waiting = g_array_new(FALSE, FALSE, sizeof(rs_msg));
   r->waiting_from = g_array_new(FALSE, FALSE, sizeof(rs_node_id));
@@ -66,6 +68,7 @@ void rs_registry_free(rs_registry *r)
   g_array_free(r->known, TRUE);
   g_array_free(r->heard, TRUE);
   g_array_free(r->nonce, TRUE);
+  g_array_free(r->joining, TRUE);
   g_array_free(r->waiting, TRUE);
   g_array_free(r->waiting_from, TRUE);
   g_free(r);
@@ -99,15 +102,21 @@ static bool replica_live(const rs_registry *r, guint pos)
   return silent <= r->cfg.dead_after * r->cfg.heartbeat;
 }
 
-/* Picks k distinct live replicas at random (a partial Fisher-Yates shuffle on the run's generator
+static bool is_joining(const rs_registry *r, guint pos)
+{
+  return g_array_index(r->joining, gboolean, pos);
+}
+
+/* Picks k distinct live members at random (a partial Fisher-Yates shuffle on the run's generator
  * over the live ones in registration order), or none at all, drawing nothing, if fewer than k are
- * live: a partial quorum would only fail later, or hang. O(N) per request. */
+ * live: a partial quorum would only fail later, or hang. Replicas still joining are no members.
+ * O(N) per request. */
 static uint32_t pick_random(rs_registry *r, uint32_t k, rs_node_id *out)
 {
   rs_node_id pool[RS_MAX_NODES];
   uint32_t n = 0;
   for (guint i = 0; i < r->replicas->len && n < RS_MAX_NODES; i++)
-    if (replica_live(r, i))
+    if (replica_live(r, i) && !is_joining(r, i))
       pool[n++] = g_array_index(r->replicas, rs_node_id, i);
   if (k > n)
     return 0;
@@ -127,7 +136,12 @@ static void answer(rs_registry *r, rs_node_id to, const rs_msg *req)
   if (req->which == RS_WHICH_READ && r->cfg.quorum) {
     m.n_nodes = pick_random(r, r->cfg.read_quorum, m.nodes);
   } else if (req->which == RS_WHICH_WRITE && r->cfg.quorum) {
+    /* A write reaches every live replica that is joining too, so that from its join on it
+     * misses no write (core/quorum_replica.h). */
     m.n_nodes = pick_random(r, r->cfg.write_quorum, m.nodes);
+    for (guint i = 0; m.n_nodes && i < r->replicas->len && m.n_nodes < RS_MAX_NODES; i++)
+      if (is_joining(r, i) && replica_live(r, i))
+        m.nodes[m.n_nodes++] = g_array_index(r->replicas, rs_node_id, i);
   } else {
     for (guint i = 0; i < r->replicas->len && i < RS_MAX_NODES; i++)
       m.nodes[m.n_nodes++] = g_array_index(r->replicas, rs_node_id, i);
@@ -172,7 +186,21 @@ static void update_retry(rs_registry *r)
  * the primary is told about them. A replica registering again keeps its place: with the same
  * nonce it is a retry (it only hears the answer again), with a new one it restarted (the
  * primary is told again, or, if the primary restarted, hears of every backup again). */
-static void on_register(rs_registry *r, rs_node_id from, uint64_t nonce)
+/* A joining quorum replica caught up: it is a member, and the quorums grow if they must to stay
+ * valid for the new N (Nw > N/2, then Nr + Nw > N). */
+static void admit(rs_registry *r, guint pos)
+{
+  g_array_index(r->joining, gboolean, pos) = FALSE;
+  uint32_t n = 0;
+  for (guint i = 0; i < r->replicas->len; i++)
+    n += !is_joining(r, i);
+  if (2 * r->cfg.write_quorum <= n)
+    r->cfg.write_quorum = n / 2 + 1;
+  if (r->cfg.read_quorum + r->cfg.write_quorum <= n)
+    r->cfg.read_quorum = n - r->cfg.write_quorum + 1;
+}
+
+static void on_register(rs_registry *r, rs_node_id from, uint64_t nonce, uint8_t join)
 {
   int pos = replica_pos(r, from);
   bool retry = pos >= 0 && nonce && g_array_index(r->nonce, guint64, pos) == nonce;
@@ -182,10 +210,14 @@ static void on_register(rs_registry *r, rs_node_id from, uint64_t nonce)
     g_array_append_val(r->known, known);
     g_array_set_size(r->heard, r->replicas->len);
     g_array_set_size(r->nonce, r->replicas->len);
+    gboolean joining = r->cfg.quorum && join == RS_QUORUM_JOINING;
+    g_array_append_val(r->joining, joining);
     if (!r->cfg.quorum && r->primary == RS_NO_NODE)
       r->primary = from;
   }
   guint at = (guint)replica_pos(r, from);
+  if (r->cfg.quorum && join == RS_QUORUM_CAUGHT_UP && is_joining(r, at))
+    admit(r, at);
   g_array_index(r->heard, double, at) = rs_now(&r->host);
   g_array_index(r->nonce, guint64, at) = nonce;
   rs_msg reply = {.type = RS_MSG_REGISTER_REPLY, .node = r->cfg.quorum ? RS_NO_NODE : r->primary};
@@ -209,11 +241,11 @@ static void on_register(rs_registry *r, rs_node_id from, uint64_t nonce)
 
 /* Quorum: a live replica's periodic sign of life. One from a replica this registry does not know
  * (it restarted and forgot) registers it. */
-static void on_heartbeat(rs_registry *r, rs_node_id from)
+static void on_heartbeat(rs_registry *r, rs_node_id from, uint8_t join)
 {
   int pos = replica_pos(r, from);
-  if (pos < 0) {
-    on_register(r, from, 0);
+  if (pos < 0 || (join == RS_QUORUM_CAUGHT_UP && is_joining(r, (guint)pos))) {
+    on_register(r, from, 0, join);
     return;
   }
   g_array_index(r->heard, double, pos) = rs_now(&r->host);
@@ -256,11 +288,11 @@ void rs_registry_handle(rs_registry *r, rs_node_id from, const rs_msg *m)
 {
   switch (m->type) {
   case RS_MSG_REGISTER:
-    on_register(r, from, m->seq);
+    on_register(r, from, m->seq, m->which);
     break;
   case RS_MSG_HEARTBEAT:
     if (r->cfg.quorum)
-      on_heartbeat(r, from);
+      on_heartbeat(r, from, m->which);
     else
       refuse(r, from, m); /* primary-backup replicas heartbeat the view service, not us */
     break;

@@ -1,6 +1,7 @@
-/* The replica store and its snapshot: app bytes, update index and at-most-once table together,
- * so a state transfer moves all three at once. Format: u64 last_index, u32 app length, app
- * snapshot, then the dedup table (rs_dedup's own format). Little-endian, bounds-checked. */
+/* The replica store and its snapshot: app bytes, update index, epoch and at-most-once table
+ * together, so a state transfer moves them at once. Format: u64 last_index, u64 epoch, u64 app
+ * length, app snapshot, then the dedup table (rs_dedup's own format). Little-endian,
+ * bounds-checked. */
 #include "store.h"
 
 #include <string.h>
@@ -41,6 +42,7 @@ static uint64_t get_u64(const uint8_t *p)
 void rs_store_snapshot(const rs_store *s, GByteArray *out)
 {
   put_u64(out, s->last_index);
+  put_u64(out, s->epoch);
   guint at = out->len;
   put_u64(out, 0); /* the app's length, known once it is written */
   s->app->ops->snapshot(s->app->state, out);
@@ -52,22 +54,24 @@ void rs_store_snapshot(const rs_store *s, GByteArray *out)
 
 bool rs_store_restore(rs_store *s, const uint8_t *buf, size_t len)
 {
-  if (len < 16)
+  if (len < 24)
     return false;
   uint64_t index = get_u64(buf);
-  uint64_t app_len = get_u64(buf + 8);
-  if (app_len > len - 16)
+  uint64_t epoch = get_u64(buf + 8);
+  uint64_t app_len = get_u64(buf + 16);
+  if (app_len > len - 24)
     return false;
   rs_dedup *dedup = rs_dedup_new();
-  const uint8_t *tail = buf + 16 + app_len;
-  if (!rs_dedup_restore(dedup, tail, len - 16 - app_len) ||
-      !s->app->ops->restore(s->app->state, buf + 16, app_len)) {
+  const uint8_t *tail = buf + 24 + app_len;
+  if (!rs_dedup_restore(dedup, tail, len - 24 - app_len) ||
+      !s->app->ops->restore(s->app->state, buf + 24, app_len)) {
     rs_dedup_free(dedup);
     return false;
   }
   rs_dedup_free(s->dedup);
   s->dedup = dedup;
   s->last_index = index;
+  s->epoch = epoch;
   return true;
 }
 

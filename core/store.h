@@ -10,6 +10,8 @@
 typedef struct rs_store {
   rs_app *app;
   uint64_t last_index; /* the last update of the primary's order applied (or issued, as primary) */
+  uint64_t epoch;      /* the epoch (peer, ordered) of the primary whose order that is: with
+                        * last_index it says how up to date the store is after a restart */
   rs_dedup *dedup;
 } rs_store;
 

@@ -69,7 +69,13 @@ static void fill_replica_specs(deploy *d, const scenario *sc)
     if (!n->replica)
       continue;
     if (n->spec.kind == RS_NODE_QUORUM_REPLICA) {
-      n->spec.quorum = (quorum_config){.self = n->id, .registry = d->registry, .heartbeat = sc->heartbeat};
+      /* A joiner takes the members' states once every operation that got its quorum before it
+       * joined is over: a client gives up after its attempts. */
+      double timeout = sc->workload.present ? sc->workload.timeout : 1.0;
+      int attempts = sc->workload.present && sc->workload.retries > 0 ? sc->workload.retries : 3;
+      n->spec.quorum = (quorum_config){.self = n->id, .registry = d->registry, .heartbeat = sc->heartbeat,
+                                       .joining = n->joining, .join_delay = timeout * attempts + 1,
+                                       .read_quorum = (uint32_t)sc->read_quorum};
       continue;
     }
     pb_config *cfg = &n->spec.pb;
@@ -78,6 +84,7 @@ static void fill_replica_specs(deploy *d, const scenario *sc)
                        .view_service = d->view_service, .heartbeat = sc->heartbeat,
                        .dead_after = (uint32_t)sc->dead_after, .restart_delay = sc->restart_delay};
     cfg->n_peers = n_peers;
+    cfg->joining = n->joining;
     memcpy(cfg->peers, peers, n_peers * sizeof *peers);
     if (n->joining && cfg->n_peers < RS_MAX_NODES)
       cfg->peers[cfg->n_peers++] = n->id; /* a joiner knows the fixed list, and itself at its end */
@@ -218,6 +225,8 @@ void deploy_free(deploy *d)
 rs_node_spec deploy_spec_for_life(const dp_node *n, uint32_t life, long done)
 {
   rs_node_spec spec = n->spec;
+  if (spec.kind == RS_NODE_PB_REPLICA)
+    spec.pb.restarted = life > 0;
   if (n->client) {
     spec.client.client.seq_base = (uint64_t)life << 40;
     spec.client.driver.start_at = done;

@@ -31,6 +31,11 @@ typedef struct rs_app_ops {
   uint64_t (*digest)(void *state);
   /* Merges quorum answers to a read: true when `a` is newer than `b` (latest version wins). */
   bool (*newer)(const rs_result *a, const rs_result *b);
+  /* Calls `fn` once per entry of a snapshot, in key order, with the update that makes that entry
+   * (a write or put of its value, a delete for a tombstone) and its version, so that a state can
+   * take in another's by running them under RS_APPLY_QUORUM (newest version wins): a quorum
+   * replica that joins merges the states of a read quorum. False when the bytes are malformed. */
+  bool (*replay)(const uint8_t *buf, size_t len, void (*fn)(void *arg, const rs_op *op, uint64_t version), void *arg);
 } rs_app_ops;
 
 /* An instance: the ops and the state they act on. */

@@ -126,9 +126,9 @@ static gint app_cmp_pairs(gconstpointer a, gconstpointer b)
   return app_cmp_bytes(*x->key, *y->key);
 }
 
-/* Collects the table's entries, sorts them by key (O(n log n); snapshots are rare: state transfer,
- * divergence checks), then writes the header and each entry. */
-void app_put_snapshot(GByteArray *out, GHashTable *table, uint8_t magic, uint8_t version, app_put_entry_fn put_entry)
+/* Collects the table's entries and sorts them by key: O(n log n), for the rare moments the whole
+ * state is walked (state transfer, merges, divergence checks). */
+static GArray *sorted_pairs(GHashTable *table)
 {
   GArray *all = g_array_sized_new(FALSE, FALSE, sizeof(app_pair), g_hash_table_size(table));
   GHashTableIter it;
@@ -139,6 +139,23 @@ void app_put_snapshot(GByteArray *out, GHashTable *table, uint8_t magic, uint8_t
     g_array_append_val(all, pair);
   }
   g_array_sort(all, app_cmp_pairs);
+  return all;
+}
+
+GPtrArray *app_sorted_values(GHashTable *table)
+{
+  GArray *all = sorted_pairs(table);
+  GPtrArray *values = g_ptr_array_sized_new(all->len);
+  for (guint i = 0; i < all->len; i++)
+    g_ptr_array_add(values, g_array_index(all, app_pair, i).value);
+  g_array_free(all, TRUE);
+  return values;
+}
+
+/* Writes the header, then each entry in key order. */
+void app_put_snapshot(GByteArray *out, GHashTable *table, uint8_t magic, uint8_t version, app_put_entry_fn put_entry)
+{
+  GArray *all = sorted_pairs(table);
   const uint8_t head[2] = {magic, version};
   g_byte_array_append(out, head, 2);
   app_put_varint(out, all->len);

@@ -59,6 +59,9 @@ typedef void (*app_put_entry_fn)(GByteArray *out, gconstpointer value);
  * what put_entry writes. The same table contents always give the same bytes. */
 void app_put_snapshot(GByteArray *out, GHashTable *table, uint8_t magic, uint8_t version, app_put_entry_fn put_entry);
 
+/* The values of a table keyed by slices, in the keys' byte order (free the array, not the values). */
+GPtrArray *app_sorted_values(GHashTable *table);
+
 /* Reads one entry's fields after its key and adds the entry to `into`; false when they are malformed. */
 typedef bool (*app_get_entry_fn)(app_reader *r, void *into, rs_bytes key);
 

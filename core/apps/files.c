@@ -288,6 +288,29 @@ static bool files_restore(void *state, const uint8_t *buf, size_t len)
   return true;
 }
 
+/* Replays a snapshot as the writes and deletes that make it, in key order. */
+static bool files_replay(const uint8_t *buf, size_t len, void (*fn)(void *arg, const rs_op *op, uint64_t version),
+                         void *arg)
+{
+  files_state other;
+  files_tables(&other);
+  bool ok = app_get_snapshot(buf, len, FILES_SNAPSHOT_MAGIC, FILES_SNAPSHOT_VERSION, &other, files_get_entry);
+  GPtrArray *entries = ok ? app_sorted_values(other.by_key) : NULL;
+  for (guint i = 0; entries && i < entries->len; i++) {
+    const files_entry *e = g_ptr_array_index(entries, i);
+    rs_op op = {.kind = e->deleted ? RS_OP_DELETE : RS_OP_WRITE, .key = e->key};
+    if (!e->deleted) {
+      op.name = e->name;
+      op.value = (rs_bytes){e->content->str, (uint32_t)e->content->len};
+    }
+    fn(arg, &op, e->version);
+  }
+  if (entries)
+    g_ptr_array_free(entries, TRUE);
+  files_drop_tables(&other);
+  return ok;
+}
+
 /* ---- digest and merge ---- */
 
 static uint64_t files_entry_hash(gconstpointer p)
@@ -338,4 +361,5 @@ const rs_app_ops rs_app_files = {
     .restore = files_restore,
     .digest = files_digest,
     .newer = files_newer,
+    .replay = files_replay,
 };

@@ -208,6 +208,24 @@ static bool kv_restore(void *state, const uint8_t *buf, size_t len)
   return true;
 }
 
+/* Replays a snapshot as the puts that make it, in key order. */
+static bool kv_replay(const uint8_t *buf, size_t len, void (*fn)(void *arg, const rs_op *op, uint64_t version),
+                      void *arg)
+{
+  kv_state other = {kv_table()};
+  bool ok = app_get_snapshot(buf, len, KV_SNAPSHOT_MAGIC, KV_SNAPSHOT_VERSION, &other, kv_get_entry);
+  GPtrArray *entries = ok ? app_sorted_values(other.by_key) : NULL;
+  for (guint i = 0; entries && i < entries->len; i++) {
+    const kv_entry *e = g_ptr_array_index(entries, i);
+    rs_op put = {.kind = RS_OP_PUT, .key = e->key, .value = kv_view(e->value)};
+    fn(arg, &put, e->version);
+  }
+  if (entries)
+    g_ptr_array_free(entries, TRUE);
+  g_hash_table_destroy(other.by_key);
+  return ok;
+}
+
 /* ---- digest and merge ---- */
 
 static uint64_t kv_entry_hash(gconstpointer p)
@@ -245,4 +263,5 @@ const rs_app_ops rs_app_kv = {
     .restore = kv_restore,
     .digest = kv_digest,
     .newer = kv_newer,
+    .replay = kv_replay,
 };

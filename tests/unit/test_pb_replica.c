@@ -33,6 +33,41 @@ static uint64_t digest(fixture *f, rs_node_id r)
 
 /* ---- the write path ---- */
 
+/* Issue 12: an answer computed from the primary's state must not depend on an update a failover
+ * could still undo. An append waits for its backups; a cas that the append makes fail, and a read
+ * that would see it, are answered only once the append is committed. */
+static void test_blocking_primary_answers_nothing_that_depends_on_an_uncommitted_update(void **state)
+{
+  (void)state;
+  rs_node_id c1;
+  fixture *f = ready_cluster(BLOCKING, true, &rs_app_kv, &c1);
+  rs_node_id c2 = fixture_add_client(f, "c2", 1.0, 3);
+  rs_node_id c3 = fixture_add_client(f, "c3", 1.0, 3);
+  fixture_run_op(f, c1, fx_put("k", "a"), FX_R1);
+  fixture_hold(f, FX_R1, FX_R2); /* the append reaches r3 but not r2 */
+  size_t mark = fixture_mark(f);
+  fixture_submit(f, c1, fx_append("k", "b"), FX_R1);
+  fixture_run_until(f, 0.1 + fixture_now(f));
+  rs_op cas = {.kind = RS_OP_CAS, .key = rs_bytes_str("k"), .expected = rs_bytes_str("a"), .value = rs_bytes_str("c")};
+  fixture_submit(f, c2, cas, FX_R1);
+  fixture_submit(f, c3, fx_get("k"), FX_R1);
+  fixture_run_until(f, 0.2 + fixture_now(f));
+  assert_int_equal(fixture_sent(f, mark, FX_R1, c2, RS_MSG_REPLY), 0);
+  assert_int_equal(fixture_sent(f, mark, FX_R1, c3, RS_MSG_REPLY), 0);
+  assert_int_equal(fixture_sent(f, mark, FX_R1, c1, RS_MSG_REPLY), 0);
+
+  fixture_release(f, FX_R1, FX_R2);
+  fixture_run_until_idle(f);
+  fixture_assert_outcome(fixture_event_nth(f, c1, RS_EV_COMPLETE, -1), RS_OUT_OK, RS_ST_SUCCESS);
+  fixture_assert_outcome(fixture_event_nth(f, c2, RS_EV_COMPLETE, -1), RS_OUT_OK, RS_ST_CAS_MISMATCH);
+  const fx_event *got = fixture_event_nth(f, c3, RS_EV_COMPLETE, -1);
+  fixture_assert_outcome(got, RS_OUT_OK, RS_ST_SUCCESS);
+  assert_string_equal(got->value, "ab");
+  /* The cas answer left only after the append's acknowledgements came back. */
+  assert_true(fixture_event_nth(f, c2, RS_EV_COMPLETE, -1)->t >= fixture_event_nth(f, c1, RS_EV_COMPLETE, -1)->t);
+  fixture_free(f);
+}
+
 static void test_blocking_primary_waits_for_every_ack(void **state)
 {
   (void)state;
@@ -466,6 +501,7 @@ int main(void)
 {
   const struct CMUnitTest tests[] = {
       FX_TEST(test_blocking_primary_waits_for_every_ack),
+      FX_TEST(test_blocking_primary_answers_nothing_that_depends_on_an_uncommitted_update),
       FX_TEST(test_nonblocking_primary_confirms_before_backups_ack),
       FX_TEST(test_write_sent_to_a_backup_is_forwarded_and_answered_through_that_backup),
       FX_TEST(test_updates_reach_backups_in_primary_order_when_delivered_out_of_order),
