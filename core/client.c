@@ -8,6 +8,7 @@ typedef enum client_phase {
   PHASE_IDLE = 0,
   PHASE_WAIT_REPLY,   /* primary-backup: waiting for the replica's answer */
   PHASE_WAIT_QUORUM,  /* quorum: waiting for the registry to name the quorum */
+  PHASE_QUERY,        /* quorum update: waiting for every member's version of the key */
   PHASE_COLLECT,      /* quorum: waiting for every replica of the quorum */
   PHASE_WAIT_VIEW,    /* view-service: waiting for the service to name the primary */
 } client_phase;
@@ -29,6 +30,8 @@ struct rs_client {
   rs_node_id primary;     /* failover: the primary as last heard (RS_NO_NODE: unknown) */
   uint64_t view;          /* failover: the view or epoch that named it */
   uint64_t version;       /* quorum writes: the version this write carries */
+  uint64_t round;         /* quorum: tags the requests of one phase of one attempt (echoed in
+                           * `index`), so a late answer to an earlier one is never taken */
 
   uint32_t n_asked;       /* quorum members asked and which have answered */
   rs_node_id asked[RS_MAX_NODES];
@@ -155,9 +158,34 @@ static void send_pb_request_to(rs_client *c, rs_node_id to)
 
 static void send_quorum_request(rs_client *c, rs_node_id to)
 {
-  rs_msg m = {.type = RS_MSG_QUORUM_REQUEST, .client = c->cfg.self, .seq = c->seq, .op = *c->op};
-  m.res.version = c->version;
+  rs_msg m = {.type = RS_MSG_QUORUM_REQUEST, .client = c->cfg.self, .seq = c->seq, .index = c->round, .op = *c->op};
+  if (c->phase == PHASE_QUERY)
+    m.op = (rs_op){.kind = c->cfg.app->read_kind, .key = c->op->key}; /* what version is there? */
+  else
+    m.res.version = c->version;
   rs_send(&c->host, to, &m);
+}
+
+/* Sends the phase's request to every member of the quorum: an update first asks each member
+ * for its version of the key (no clock decides the order: the new version is one above the
+ * newest any member of a write quorum holds, which meets every earlier write quorum), then
+ * writes; a read reads. */
+static void send_phase(rs_client *c, client_phase phase, uint64_t version)
+{
+  c->phase = phase;
+  c->round++;
+  c->answered = 0;
+  g_free(c->best);
+  c->best = NULL;
+  c->best_from = RS_NO_NODE;
+  c->version = version;
+  for (uint32_t i = 0; i < c->n_asked; i++)
+    send_quorum_request(c, c->asked[i]);
+}
+
+static client_phase first_quorum_phase(const rs_client *c)
+{
+  return rs_op_is_update(c->op->kind) ? PHASE_QUERY : PHASE_COLLECT;
 }
 
 static void ask_quorum(rs_client *c)
@@ -169,8 +197,7 @@ static void ask_quorum(rs_client *c)
   c->best_from = RS_NO_NODE;
   if (c->pinned != RS_NO_NODE) {
     c->asked[c->n_asked++] = c->pinned;
-    c->phase = PHASE_COLLECT;
-    send_quorum_request(c, c->pinned);
+    send_phase(c, first_quorum_phase(c), 0);
   } else {
     c->phase = PHASE_WAIT_QUORUM;
     rs_msg m = {.type = RS_MSG_GET_REPLICAS, .seq = c->seq,
@@ -230,9 +257,6 @@ void rs_client_submit(rs_client *c, const rs_op *op, rs_node_id replica)
   c->maybe_applied = false;
   emit_invoke(c);
   if (c->cfg.quorum) {
-    /* Microseconds of the coordinator's clock, with the low bits naming the writer, so two
-     * clients never give two different writes the same version. */
-    c->version = ((uint64_t)(rs_now(&c->host) * 1e6) << 10) | (c->cfg.self & 1023u);
     ask_quorum(c);
     return;
   }
@@ -292,12 +316,10 @@ static void on_replicas(rs_client *c, const rs_msg *m)
     finish_status(c, c->maybe_applied ? RS_OUT_INFO : RS_OUT_FAIL, RS_ST_NO_QUORUM);
     return;
   }
-  c->phase = PHASE_COLLECT;
   c->n_asked = m->n_nodes;
-  for (uint32_t i = 0; i < m->n_nodes; i++) {
+  for (uint32_t i = 0; i < m->n_nodes; i++)
     c->asked[i] = m->nodes[i];
-    send_quorum_request(c, m->nodes[i]);
-  }
+  send_phase(c, first_quorum_phase(c), 0);
 }
 
 static void on_reply(rs_client *c, rs_node_id from, const rs_msg *m)
@@ -350,9 +372,17 @@ static void merge_answer(rs_client *c, rs_node_id from, const rs_result *res)
   }
 }
 
+/* The version an update takes once the members said theirs: a counter one above the newest,
+ * with the low bits naming the writer, so two coordinators never give two writes one version. */
+static uint64_t next_version(const rs_client *c, uint64_t newest)
+{
+  return (((newest >> RS_VERSION_WRITER_BITS) + 1) << RS_VERSION_WRITER_BITS) |
+         (c->cfg.self & ((1u << RS_VERSION_WRITER_BITS) - 1));
+}
+
 static void on_quorum_reply(rs_client *c, rs_node_id from, const rs_msg *m)
 {
-  if (c->phase != PHASE_COLLECT || m->seq != c->seq)
+  if ((c->phase != PHASE_COLLECT && c->phase != PHASE_QUERY) || m->seq != c->seq || m->index != c->round)
     return;
   uint32_t i = 0;
   while (i < c->n_asked && (c->asked[i] != from || (c->answered >> i) & 1u))
@@ -360,6 +390,14 @@ static void on_quorum_reply(rs_client *c, rs_node_id from, const rs_msg *m)
   if (i == c->n_asked)
     return;
   c->answered |= 1ull << i;
+  if (c->phase == PHASE_QUERY) {
+    if (m->res.version > c->version)
+      c->version = m->res.version;
+    if ((uint32_t)__builtin_popcountll(c->answered) < c->n_asked)
+      return;
+    send_phase(c, PHASE_COLLECT, next_version(c, c->version));
+    return;
+  }
   merge_answer(c, from, &m->res);
   if ((uint32_t)__builtin_popcountll(c->answered) < c->n_asked)
     return;

@@ -6,6 +6,9 @@
 #include "failover.h"
 #include "host.h"
 
+/* Quorum versions: a counter above the low bits that name the writer (its node id). */
+#define RS_VERSION_WRITER_BITS 20
+
 /* Timers this node arms; a driver on the same host uses numbers from RS_DRIVER_TIMER_BASE. */
 enum { RS_CLIENT_TIMER_ATTEMPT = 0, RS_CLIENT_TIMER_READY = 1 };
 

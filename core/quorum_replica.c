@@ -154,7 +154,7 @@ static void on_quorum_request(quorum_replica *q, rs_node_id from, const rs_msg *
                       .index = q->store->last_index, .client = m->client, .seq = m->seq};
     rs_gate_persist(&q->gate, &rec);
   }
-  rs_msg reply = {.type = RS_MSG_QUORUM_REPLY, .client = m->client, .seq = m->seq, .res = res};
+  rs_msg reply = {.type = RS_MSG_QUORUM_REPLY, .client = m->client, .seq = m->seq, .index = m->index, .res = res};
   rs_gate_send(&q->gate, from, &reply);
 }
 

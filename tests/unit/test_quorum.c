@@ -149,15 +149,22 @@ static void test_write_goes_to_exactly_the_nw_replicas_the_registry_picked(void 
   assert_int_equal(fixture_sent_msg(f, mark, c, FX_REGISTRY, RS_MSG_GET_REPLICAS, 0).which, RS_WHICH_WRITE);
   rs_msg picked = fixture_sent_msg(f, mark, FX_REGISTRY, c, RS_MSG_REPLICAS, 0);
   assert_int_equal(picked.n_nodes, 3);
+  /* First the version query, a read of the key, to each member; the write once all answered. */
   assert_int_equal(fixture_sent(f, mark, c, FX_ANY, RS_MSG_QUORUM_REQUEST), 3);
-  uint64_t version = fixture_sent_msg(f, mark, c, FX_ANY, RS_MSG_QUORUM_REQUEST, 0).res.version;
+  assert_int_equal(fixture_sent_msg(f, mark, c, FX_ANY, RS_MSG_QUORUM_REQUEST, 0).op.kind, RS_OP_READ);
+  for (uint32_t i = 0; i < picked.n_nodes; i++)
+    assert_true(fixture_deliver_one(f, picked.nodes[i], c, RS_MSG_QUORUM_REPLY));
+  assert_int_equal(fixture_sent(f, mark, c, FX_ANY, RS_MSG_QUORUM_REQUEST), 6);
+  uint64_t version = fixture_sent_msg(f, mark, c, FX_ANY, RS_MSG_QUORUM_REQUEST, 3).res.version;
   assert_true(version > 0);
   uint32_t in_quorum = 0;
   for (uint32_t i = 0; i < picked.n_nodes; i++) {
-    rs_msg req = fixture_sent_msg(f, mark, c, picked.nodes[i], RS_MSG_QUORUM_REQUEST, 0);
+    rs_msg req = fixture_sent_msg(f, mark, c, picked.nodes[i], RS_MSG_QUORUM_REQUEST, 1);
+    assert_int_equal(req.op.kind, RS_OP_WRITE);
     assert_int_equal(req.res.version, version);
     in_quorum |= 1u << picked.nodes[i];
   }
+  fixture_run_until(f, fixture_now(f) + 0.1);
   for (rs_node_id r = FX_R1; r <= FX_R5; r++) {
     bool picked_r = (in_quorum >> r) & 1u;
     assert_int_equal(fixture_count_events(f, r, RS_EV_APPLY), picked_r ? 1 : 0);
@@ -176,6 +183,9 @@ static void test_write_completes_only_after_every_picked_replica_answered(void *
   fixture_submit(f, c, fx_write("u1", "F1", "hello"), RS_NO_NODE);
   fixture_run_until(f, fixture_now(f) + 0.1);
   rs_msg picked = fixture_sent_msg(f, mark, FX_REGISTRY, c, RS_MSG_REPLICAS, 0);
+  for (uint32_t i = 0; i < picked.n_nodes; i++) /* the version query */
+    assert_true(fixture_deliver_one(f, picked.nodes[i], c, RS_MSG_QUORUM_REPLY));
+  fixture_run_until(f, fixture_now(f) + 0.1);
   for (uint32_t i = 0; i < picked.n_nodes; i++) {
     assert_int_equal(fixture_count_events(f, c, RS_EV_COMPLETE), 0);
     assert_true(fixture_deliver_one(f, picked.nodes[i], c, RS_MSG_QUORUM_REPLY));
@@ -232,6 +242,26 @@ static void test_read_after_write_sees_the_write_whichever_quorums_are_picked(vo
   fixture_free(f);
 }
 
+
+/* No clock orders writes (DESIGN.md): a write takes a version one above the newest its quorum
+ * holds, so a write that starts after another ended always has the higher version, whoever the
+ * writers are and whatever their clocks say. */
+static void test_write_version_is_one_above_the_newest_its_quorum_holds(void **state)
+{
+  (void)state;
+  rs_node_id c;
+  fixture *f = quorum_cluster(3, 2, 2, &c);
+  rs_node_id d = fixture_add_client(f, "c2", 1.0, 3);
+  fixture_run_until_idle(f);
+  const fx_event *w1 = fixture_run_op(f, d, fx_write("u1", "F1", "a"), RS_NO_NODE);
+  const fx_event *w2 = fixture_run_op(f, c, fx_write("u1", "F1", "b"), RS_NO_NODE);
+  fixture_assert_outcome(w2, RS_OUT_OK, RS_ST_SUCCESS);
+  assert_int_equal(w1->version >> RS_VERSION_WRITER_BITS, 1);
+  assert_int_equal(w2->version >> RS_VERSION_WRITER_BITS, 2);
+  assert_int_equal(w2->version & ((1u << RS_VERSION_WRITER_BITS) - 1), c);
+  fixture_free(f);
+}
+
 /* ---- pinned steps ---- */
 
 static void test_step_pinned_to_one_replica_talks_to_that_replica_alone(void **state)
@@ -244,8 +274,8 @@ static void test_step_pinned_to_one_replica_talks_to_that_replica_alone(void **s
   fixture_assert_outcome(w, RS_OUT_OK, RS_ST_SUCCESS);
   assert_int_equal(w->replica, FX_R2);
   assert_int_equal(fixture_sent(f, mark, c, FX_REGISTRY, FX_ANY_MSG), 0);
-  assert_int_equal(fixture_sent(f, mark, c, FX_ANY, RS_MSG_QUORUM_REQUEST), 1);
-  assert_int_equal(fixture_sent(f, mark, c, FX_R2, RS_MSG_QUORUM_REQUEST), 1);
+  assert_int_equal(fixture_sent(f, mark, c, FX_ANY, RS_MSG_QUORUM_REQUEST), 2); /* its version, then the write */
+  assert_int_equal(fixture_sent(f, mark, c, FX_R2, RS_MSG_QUORUM_REQUEST), 2);
   assert_int_equal(fixture_count_events(f, FX_ANY, RS_EV_APPLY), 1);
 
   /* Seed 004's read-from-every-replica script: only r2 has the file. */
@@ -288,6 +318,7 @@ int main(void)
       FX_TEST(test_read_asks_exactly_nr_replicas),
       FX_TEST(test_write_refused_by_one_member_reports_the_refusal),
       FX_TEST(test_read_after_write_sees_the_write_whichever_quorums_are_picked),
+      FX_TEST(test_write_version_is_one_above_the_newest_its_quorum_holds),
       FX_TEST(test_step_pinned_to_one_replica_talks_to_that_replica_alone),
       FX_TEST(test_quorum_parameters_follow_seed_004s_rule),
   };
