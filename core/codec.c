@@ -1,5 +1,6 @@
 /* The one message codec: rs_msg to compact bytes and back, bounds-checked and allocation-free. */
 #include "msg.h"
+#include "wire.h"
 
 #include <stddef.h>
 #include <string.h>
@@ -45,7 +46,7 @@ enum {
 _Static_assert(RS_ST__COUNT <= 16, "res.status shares a byte with op.kind: bump RS_WIRE_MAGIC");
 _Static_assert(RS_MSG__COUNT <= 256, "the type is one byte");
 
-#define VARINT_MAX 10 /* bytes of a 64-bit LEB128 varint */
+#define VARINT_MAX RS_VARINT_MAX
 #define HEADER_LEN 4
 
 static const char *const type_names[RS_MSG__COUNT] = {
@@ -82,12 +83,7 @@ const char *rs_msg_type_name(rs_msg_type t)
 
 static inline uint8_t *put_varint(uint8_t *p, uint64_t v)
 {
-  while (v >= 0x80) {
-    *p++ = (uint8_t)(v | 0x80);
-    v >>= 7;
-  }
-  *p++ = (uint8_t)v;
-  return p;
+  return rs_varint_at(p, v);
 }
 
 static inline uint8_t *put_bytes(uint8_t *p, rs_bytes b)
@@ -197,42 +193,40 @@ size_t rs_msg_encode(const rs_msg *m, GByteArray *out)
 
 /* ---- decoding ---- */
 
-/* A read cursor over the input. Every read checks `p < end` first; nothing reads past it. */
-typedef struct reader {
-  const uint8_t *p;
-  const uint8_t *end;
-  const char *err;
-} reader;
+/* The reader of core/wire.h; codec errors say where they come from. */
+typedef rs_reader reader;
 
 static inline bool fail(reader *r, const char *why)
 {
-  if (!r->err)
-    r->err = why;
-  return false;
+  return rs_fail(r, why);
 }
 
-/* Reads a minimal LEB128 varint no wider than `max`. Rejects truncation, more than ten bytes,
- * bits beyond 64 or beyond `max`, and non-minimal forms (a last byte of zero after the first). */
+/* The wire reader's reasons, as the codec reports them. */
+static const char *codec_reason(const char *why)
+{
+  static const char *const known[][2] = {
+      {"truncated varint", "codec: truncated varint"},
+      {"varint overflows 64 bits", "codec: varint overflows 64 bits"},
+      {"non-minimal varint", "codec: non-minimal varint"},
+      {"varint overflows its field", "codec: varint overflows its field"},
+      {"varint longer than 10 bytes", "codec: varint longer than 10 bytes"},
+      {"truncated bytes", "codec: truncated bytes"},
+      {"truncated integer", "codec: truncated integer"},
+  };
+  for (size_t i = 0; i < G_N_ELEMENTS(known); i++)
+    if (why && strcmp(why, known[i][0]) == 0)
+      return known[i][1];
+  return why;
+}
+
 static bool get_varint(reader *r, uint64_t max, uint64_t *v)
 {
-  uint64_t x = 0;
-  for (unsigned i = 0; i < VARINT_MAX; i++) {
-    if (r->p >= r->end)
-      return fail(r, "codec: truncated varint");
-    uint8_t b = *r->p++;
-    if (i == VARINT_MAX - 1 && b > 1)
-      return fail(r, "codec: varint overflows 64 bits");
-    x |= (uint64_t)(b & 0x7f) << (7 * i);
-    if (!(b & 0x80)) {
-      if (b == 0 && i > 0)
-        return fail(r, "codec: non-minimal varint");
-      if (x > max)
-        return fail(r, "codec: varint overflows its field");
-      *v = x;
-      return true;
-    }
-  }
-  return fail(r, "codec: varint longer than 10 bytes");
+  const char *before = r->err;
+  if (rs_get_varint(r, max, v))
+    return true;
+  if (!before)
+    r->err = codec_reason(r->err);
+  return false;
 }
 
 static bool get_u32(reader *r, uint32_t *v)

@@ -1,6 +1,7 @@
 /* At-most-once execution: one entry per client holding its latest sequence number and answer.
  * A client runs one request at a time, so the latest one is all a replica needs to remember. */
 #include "dedup.h"
+#include "wire.h"
 #include "owned.h"
 
 #include <glib.h>
@@ -83,14 +84,6 @@ void rs_dedup_finish(rs_dedup *d, rs_node_id client, uint64_t seq, const rs_resu
 /* Entries sorted by client id: u32 count, then per entry u32 client, u64 seq, u8 status,
  * u64 version, and the result's value as u32 length (0xffffffff: none) and bytes. A request
  * still awaiting confirmation travels as done: the state sent already contains its update. */
-static void put_le(GByteArray *out, uint64_t v, int bytes)
-{
-  uint8_t b[8];
-  for (int i = 0; i < bytes; i++)
-    b[i] = (uint8_t)(v >> (8 * i));
-  g_byte_array_append(out, b, (guint)bytes);
-}
-
 static gint cmp_u32(gconstpointer a, gconstpointer b)
 {
   guint x = GPOINTER_TO_UINT(*(gconstpointer const *)a), y = GPOINTER_TO_UINT(*(gconstpointer const *)b);
@@ -107,50 +100,39 @@ void rs_dedup_snapshot(const rs_dedup *d, GByteArray *out)
     if (((const entry *)value)->res)
       g_ptr_array_add(clients, key);
   g_ptr_array_sort(clients, cmp_u32);
-  put_le(out, clients->len, 4);
+  rs_put_le(out, clients->len, 4);
   for (guint i = 0; i < clients->len; i++) {
     const entry *e = g_hash_table_lookup(d->by_client, g_ptr_array_index(clients, i));
-    put_le(out, GPOINTER_TO_UINT(g_ptr_array_index(clients, i)), 4);
-    put_le(out, e->seq, 8);
-    put_le(out, e->res->status, 1);
-    put_le(out, e->res->version, 8);
-    put_le(out, e->res->value.ptr ? e->res->value.len : 0xffffffffu, 4);
+    rs_put_le(out, GPOINTER_TO_UINT(g_ptr_array_index(clients, i)), 4);
+    rs_put_le(out, e->seq, 8);
+    rs_put_le(out, e->res->status, 1);
+    rs_put_le(out, e->res->version, 8);
+    rs_put_le(out, e->res->value.ptr ? e->res->value.len : 0xffffffffu, 4);
     if (e->res->value.ptr)
       g_byte_array_append(out, (const guint8 *)e->res->value.ptr, e->res->value.len);
   }
   g_ptr_array_free(clients, TRUE);
 }
 
-static bool get_le(const uint8_t **p, const uint8_t *end, int bytes, uint64_t *v)
-{
-  if (end - *p < bytes)
-    return false;
-  *v = 0;
-  for (int i = 0; i < bytes; i++)
-    *v |= (uint64_t)(*p)[i] << (8 * i);
-  *p += bytes;
-  return true;
-}
-
 bool rs_dedup_restore(rs_dedup *d, const uint8_t *buf, size_t len)
 {
-  const uint8_t *p = buf, *end = buf + len;
+  rs_reader r = rs_reader_of(buf, len);
   uint64_t count;
-  if (!get_le(&p, end, 4, &count))
+  if (!rs_get_le(&r, 4, &count))
     return false;
   for (uint64_t i = 0; i < count; i++) {
     uint64_t client, seq, status, version, vlen;
-    if (!get_le(&p, end, 4, &client) || !get_le(&p, end, 8, &seq) || !get_le(&p, end, 1, &status) ||
-        !get_le(&p, end, 8, &version) || !get_le(&p, end, 4, &vlen) || status >= RS_ST__COUNT)
+    if (!rs_get_le(&r, 4, &client) || !rs_get_le(&r, 8, &seq) || !rs_get_le(&r, 1, &status) ||
+        !rs_get_le(&r, 8, &version) || !rs_get_le(&r, 4, &vlen) || status >= RS_ST__COUNT)
       return false;
     rs_result res = {.status = (uint8_t)status, .version = version};
+    const uint8_t *value;
     if (vlen != 0xffffffffu) {
-      if ((uint64_t)(end - p) < vlen)
+      if (!rs_get_raw(&r, (size_t)vlen, &value))
         return false;
-      res.value = (rs_bytes){(const char *)p, (uint32_t)vlen};
-      p += vlen;
+      res.value = (rs_bytes){(const char *)value, (uint32_t)vlen};
     }
     rs_dedup_finish(d, (rs_node_id)client, seq, &res);
   }
-  return p == end;
+  return r.p == r.end;
 }

@@ -3,6 +3,7 @@
  * length, app snapshot, then the dedup table (rs_dedup's own format). Little-endian,
  * bounds-checked. */
 #include "store.h"
+#include "wire.h"
 
 #include <string.h>
 
@@ -23,28 +24,12 @@ void rs_store_free(rs_store *s)
   g_free(s);
 }
 
-static void put_u64(GByteArray *out, uint64_t v)
-{
-  uint8_t b[8];
-  for (int i = 0; i < 8; i++)
-    b[i] = (uint8_t)(v >> (8 * i));
-  g_byte_array_append(out, b, 8);
-}
-
-static uint64_t get_u64(const uint8_t *p)
-{
-  uint64_t v = 0;
-  for (int i = 0; i < 8; i++)
-    v |= (uint64_t)p[i] << (8 * i);
-  return v;
-}
-
 void rs_store_snapshot(const rs_store *s, GByteArray *out)
 {
-  put_u64(out, s->last_index);
-  put_u64(out, s->epoch);
+  rs_put_le(out, s->last_index, 8);
+  rs_put_le(out, s->epoch, 8);
   guint at = out->len;
-  put_u64(out, 0); /* the app's length, known once it is written */
+  rs_put_le(out, 0, 8); /* the app's length, known once it is written */
   s->app->ops->snapshot(s->app->state, out);
   uint64_t app_len = out->len - at - 8;
   for (int i = 0; i < 8; i++)
@@ -54,17 +39,14 @@ void rs_store_snapshot(const rs_store *s, GByteArray *out)
 
 bool rs_store_restore(rs_store *s, const uint8_t *buf, size_t len)
 {
-  if (len < 24)
-    return false;
-  uint64_t index = get_u64(buf);
-  uint64_t epoch = get_u64(buf + 8);
-  uint64_t app_len = get_u64(buf + 16);
-  if (app_len > len - 24)
+  rs_reader r = rs_reader_of(buf, len);
+  uint64_t index, epoch, app_len;
+  const uint8_t *app;
+  if (!rs_get_le(&r, 8, &index) || !rs_get_le(&r, 8, &epoch) || !rs_get_le(&r, 8, &app_len) ||
+      !rs_get_raw(&r, (size_t)app_len, &app))
     return false;
   rs_dedup *dedup = rs_dedup_new();
-  const uint8_t *tail = buf + 24 + app_len;
-  if (!rs_dedup_restore(dedup, tail, len - 24 - app_len) ||
-      !s->app->ops->restore(s->app->state, buf + 24, app_len)) {
+  if (!rs_dedup_restore(dedup, r.p, (size_t)(r.end - r.p)) || !s->app->ops->restore(s->app->state, app, app_len)) {
     rs_dedup_free(dedup);
     return false;
   }

@@ -52,27 +52,6 @@ gpointer app_lookup(GHashTable *table, rs_bytes key)
   return g_hash_table_lookup(table, &k);
 }
 
-/* Writes at most 10 bytes, the most a 64-bit value needs. */
-void app_put_varint(GByteArray *out, uint64_t v)
-{
-  uint8_t buf[10];
-  size_t n = 0;
-  while (v >= 0x80) {
-    buf[n++] = (uint8_t)(v | 0x80);
-    v >>= 7;
-  }
-  buf[n++] = (uint8_t)v;
-  g_byte_array_append(out, buf, (guint)n);
-}
-
-/* The length first, then the bytes; an empty string is just a zero length (p may then be NULL). */
-void app_put_bytes(GByteArray *out, const char *p, size_t len)
-{
-  app_put_varint(out, len);
-  if (len)
-    g_byte_array_append(out, (const guint8 *)p, (guint)len);
-}
-
 /* Compares the common prefix byte by byte; when that ties, the shorter slice comes first. */
 gint app_cmp_bytes(rs_bytes a, rs_bytes b)
 {
@@ -81,36 +60,6 @@ gint app_cmp_bytes(rs_bytes a, rs_bytes b)
   if (c)
     return c;
   return a.len < b.len ? -1 : a.len > b.len;
-}
-
-/* Takes up to 10 bytes; the tenth may carry only the top bit of a 64-bit value. */
-bool app_get_varint(app_reader *r, uint64_t *v)
-{
-  uint64_t x = 0;
-  for (unsigned i = 0; i < 10; i++) {
-    if (r->p >= r->end)
-      return false;
-    uint8_t b = *r->p++;
-    if (i == 9 && b > 1)
-      return false;
-    x |= (uint64_t)(b & 0x7f) << (7 * i);
-    if (!(b & 0x80)) {
-      *v = x;
-      return true;
-    }
-  }
-  return false;
-}
-
-/* Reads the length, checks that many bytes remain, and points the slice at them without copying. */
-bool app_get_bytes(app_reader *r, rs_bytes *b)
-{
-  uint64_t len;
-  if (!app_get_varint(r, &len) || len > (uint64_t)(r->end - r->p))
-    return false;
-  *b = (rs_bytes){(const char *)r->p, (uint32_t)len};
-  r->p += len;
-  return true;
 }
 
 /* A table entry with its key, so entries can be sorted by key. */
@@ -158,10 +107,10 @@ void app_put_snapshot(GByteArray *out, GHashTable *table, uint8_t magic, uint8_t
   GArray *all = sorted_pairs(table);
   const uint8_t head[2] = {magic, version};
   g_byte_array_append(out, head, 2);
-  app_put_varint(out, all->len);
+  rs_put_varint(out, all->len);
   for (guint i = 0; i < all->len; i++) {
     const app_pair *pair = &g_array_index(all, app_pair, i);
-    app_put_bytes(out, pair->key->ptr, pair->key->len);
+    rs_put_bytes(out, pair->key->ptr, pair->key->len);
     put_entry(out, pair->value);
   }
   g_array_free(all, TRUE);
@@ -174,14 +123,14 @@ bool app_get_snapshot(const uint8_t *buf, size_t len, uint8_t magic, uint8_t ver
 {
   if (!buf || len < 2 || buf[0] != magic || buf[1] != version)
     return false;
-  app_reader r = {buf + 2, buf + len};
+  rs_reader r = rs_reader_of(buf + 2, len - 2);
   uint64_t count;
-  if (!app_get_varint(&r, &count))
+  if (!rs_get_varint(&r, UINT64_MAX, &count))
     return false;
   rs_bytes prev = RS_BYTES_NULL;
   for (uint64_t i = 0; i < count; i++) {
     rs_bytes key;
-    if (!app_get_bytes(&r, &key) || (i > 0 && app_cmp_bytes(prev, key) >= 0) || !get_entry(&r, into, key))
+    if (!rs_get_bytes(&r, &key) || (i > 0 && app_cmp_bytes(prev, key) >= 0) || !get_entry(&r, into, key))
       return false;
     prev = key;
   }

@@ -3,6 +3,7 @@
 #define RS_APP_UTIL_H
 
 #include "../types.h"
+#include "../wire.h"
 
 #include <glib.h>
 
@@ -30,26 +31,8 @@ rs_bytes app_text(rs_bytes b);
  * looks up the empty string. NULL when absent. */
 gpointer app_lookup(GHashTable *table, rs_bytes key);
 
-/* Appends an unsigned integer as a varint: 7 bits a byte, low bits first, high bit set on all but
- * the last byte. */
-void app_put_varint(GByteArray *out, uint64_t v);
-
-/* Appends a string as its length (a varint) followed by its bytes. */
-void app_put_bytes(GByteArray *out, const char *p, size_t len);
-
 /* Orders two slices by their bytes, then by length (a prefix comes first). */
 gint app_cmp_bytes(rs_bytes a, rs_bytes b);
-
-/* A bounds-checked cursor over a snapshot: reads move p towards end and never past it. */
-typedef struct app_reader {
-  const uint8_t *p, *end;
-} app_reader;
-
-/* Reads a varint written by app_put_varint; false when the bytes run out or it overflows 64 bits. */
-bool app_get_varint(app_reader *r, uint64_t *v);
-
-/* Reads a string written by app_put_bytes as a slice into the snapshot itself; false when it is cut short. */
-bool app_get_bytes(app_reader *r, rs_bytes *b);
 
 /* Writes one table value's fields after its key, for app_put_snapshot. */
 typedef void (*app_put_entry_fn)(GByteArray *out, gconstpointer value);
@@ -63,7 +46,7 @@ void app_put_snapshot(GByteArray *out, GHashTable *table, uint8_t magic, uint8_t
 GPtrArray *app_sorted_values(GHashTable *table);
 
 /* Reads one entry's fields after its key and adds the entry to `into`; false when they are malformed. */
-typedef bool (*app_get_entry_fn)(app_reader *r, void *into, rs_bytes key);
+typedef bool (*app_get_entry_fn)(rs_reader *r, void *into, rs_bytes key);
 
 /* Reads a snapshot written by app_put_snapshot into `into`, one get_entry call per entry. False when
  * the buffer is missing or of another kind, an entry is malformed, keys are not strictly ascending

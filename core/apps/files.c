@@ -234,10 +234,10 @@ static void files_destroy(void *state)
 static void files_put_entry(GByteArray *out, gconstpointer p)
 {
   const files_entry *e = p;
-  app_put_varint(out, e->deleted ? 1 : 0);
-  app_put_varint(out, e->version);
-  app_put_bytes(out, e->name.ptr, e->name.len);
-  app_put_bytes(out, e->content ? e->content->str : NULL, e->content ? e->content->len : 0);
+  rs_put_varint(out, e->deleted ? 1 : 0);
+  rs_put_varint(out, e->version);
+  rs_put_bytes(out, e->name.ptr, e->name.len);
+  rs_put_bytes(out, e->content ? e->content->str : NULL, e->content ? e->content->len : 0);
 }
 
 /* Format: 'F', 1, count, then per entry in key order: key, flags (1: deleted), version, name,
@@ -250,13 +250,13 @@ static void files_snapshot(void *state, GByteArray *out)
 
 /* Reads one entry's fields after its key and checks them: tombstones without name or content, live
  * names unique (app_get_snapshot checks that keys ascend strictly, so there are no duplicates). */
-static bool files_get_entry(app_reader *r, void *into, rs_bytes key)
+static bool files_get_entry(rs_reader *r, void *into, rs_bytes key)
 {
   files_state *s = into;
   rs_bytes name, content;
   uint64_t flags, version;
-  if (!app_get_varint(r, &flags) || !app_get_varint(r, &version) || !app_get_bytes(r, &name) ||
-      !app_get_bytes(r, &content))
+  if (!rs_get_varint(r, UINT64_MAX, &flags) || !rs_get_varint(r, UINT64_MAX, &version) || !rs_get_bytes(r, &name) ||
+      !rs_get_bytes(r, &content))
     return false;
   if (flags > 1)
     return false;

@@ -170,8 +170,8 @@ static void kv_destroy(void *state)
 static void kv_put_entry(GByteArray *out, gconstpointer p)
 {
   const kv_entry *e = p;
-  app_put_varint(out, e->version);
-  app_put_bytes(out, e->value->str, e->value->len);
+  rs_put_varint(out, e->version);
+  rs_put_bytes(out, e->value->str, e->value->len);
 }
 
 /* Format: 'K', 1, count, then per entry in key order: key, version, value (strings as varint
@@ -183,11 +183,11 @@ static void kv_snapshot(void *state, GByteArray *out)
 }
 
 /* Reads one entry's fields after its key into `into` (app_get_snapshot checks the key order). */
-static bool kv_get_entry(app_reader *r, void *into, rs_bytes key)
+static bool kv_get_entry(rs_reader *r, void *into, rs_bytes key)
 {
   rs_bytes value;
   uint64_t version;
-  if (!app_get_varint(r, &version) || !app_get_bytes(r, &value))
+  if (!rs_get_varint(r, UINT64_MAX, &version) || !rs_get_bytes(r, &value))
     return false;
   kv_set(kv_touch(into, key), value, version);
   return true;
