@@ -123,6 +123,9 @@ typedef struct scenario {
   GPtrArray *clients;  /* sc_client* */
   GPtrArray *faults;   /* sc_fault* */
   GPtrArray *expects;  /* sc_expect* */
+
+  /* Set by the command line, never by the file. */
+  double max_wall;     /* --max-wall: wall-clock seconds the run may take; 0 means no bound */
 } scenario;
 
 /* Parses and validates `path`, applying `overrides` ("key=value" strings for cluster attributes,
