@@ -32,6 +32,11 @@ const char *rs_failover_name(rs_failover f)
   return "unknown";
 }
 
+const char *rs_engine_name(rs_engine e)
+{
+  return e == RS_ENGINE_FAST ? "fast" : "simgrid";
+}
+
 bool rd_fail(sc_reader *r, int line, const char *fmt, ...)
 {
   if (r->err != NULL)
