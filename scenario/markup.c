@@ -549,61 +549,6 @@ static void on_text(GMarkupParseContext *ctx, const char *text, gsize len, gpoin
   g_set_error_literal(error, G_MARKUP_ERROR, G_MARKUP_ERROR_INVALID_CONTENT, r->err);
 }
 
-/* Moves `i` past the first `end` at or after it, counting lines; to the end of text if none. */
-static size_t skip_past(const char *t, size_t n, size_t i, const char *end, int *line)
-{
-  size_t m = strlen(end);
-  for (; i < n; i++) {
-    if (i + m <= n && memcmp(t + i, end, m) == 0)
-      return i + m;
-    if (t[i] == '\n')
-      (*line)++;
-  }
-  return n;
-}
-
-/* Moves `i` past the '>' closing a tag, skipping quoted attribute values and counting lines. */
-static size_t skip_tag(const char *t, size_t n, size_t i, int *line)
-{
-  char quote = 0;
-  for (; i < n; i++) {
-    if (t[i] == '\n')
-      (*line)++;
-    if (quote) {
-      quote = t[i] == quote ? 0 : quote;
-    } else if (t[i] == '"' || t[i] == '\'') {
-      quote = t[i];
-    } else if (t[i] == '>') {
-      return i + 1;
-    }
-  }
-  return n;
-}
-
-/* GMarkup reports a start tag where it ends; this finds the line of each start tag's '<'. */
-static void scan_tag_lines(const char *t, size_t n, GArray *lines)
-{
-  int line = 1;
-  size_t i = 0;
-  while (i < n) {
-    if (t[i] != '<') {
-      line += t[i] == '\n';
-      i++;
-    } else if (n - i >= 4 && memcmp(t + i, "<!--", 4) == 0) {
-      i = skip_past(t, n, i + 4, "-->", &line);
-    } else if (n - i >= 9 && memcmp(t + i, "<![CDATA[", 9) == 0) {
-      i = skip_past(t, n, i + 9, "]]>", &line);
-    } else if (n - i >= 2 && memcmp(t + i, "<?", 2) == 0) {
-      i = skip_past(t, n, i + 2, "?>", &line);
-    } else if (n - i >= 2 && (t[i + 1] == '!' || t[i + 1] == '/')) {
-      i = skip_tag(t, n, i + 2, &line);
-    } else {
-      g_array_append_val(lines, line);
-      i = skip_tag(t, n, i + 1, &line);
-    }
-  }
-}
-
 bool rd_parse_markup(sc_reader *r, const char *text, size_t len)
 {
   int nul = sv_nul_line(text, len);
@@ -612,7 +557,7 @@ bool rd_parse_markup(sc_reader *r, const char *text, size_t len)
   GMarkupParser parser = {on_start, NULL, on_text, NULL, NULL};
   GMarkupParseContext *ctx = g_markup_parse_context_new(&parser, 0, r, NULL);
   GError *error = NULL;
-  scan_tag_lines(text, len, r->tag_lines);
+  sv_scan_tag_lines(text, len, r->tag_lines);
   if (!g_markup_parse_context_parse(ctx, text, (gssize)len, &error) ||
       !g_markup_parse_context_end_parse(ctx, &error)) {
     int line = 0, col = 0;

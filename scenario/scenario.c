@@ -1,5 +1,6 @@
 /* The scenario loader's entry points: read a file, apply overrides, validate; and free the result. */
 #include "scenario_internal.h"
+#include "platform_model.h"
 
 #include <stdarg.h>
 #include <string.h>
@@ -190,6 +191,7 @@ static void reader_clear(sc_reader *r)
   g_hash_table_unref(r->links);
   g_hash_table_unref(r->nodes);
   g_hash_table_unref(r->replica_ids);
+  platform_free(r->pf);
   g_free(r->mix);
   g_free(r->platform_file);
   g_free(r->view_service_host);

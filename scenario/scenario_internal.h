@@ -55,6 +55,7 @@ typedef struct sc_reader {
   char *mix;                /* the workload's mix as written, NULL for the app's default */
   bool think_given;         /* the workload has think= (which rate= would make meaningless) */
 
+  struct platform *pf;       /* the platform file, read and checked (platform_model.h) */
   GHashTable *hosts, *links; /* sets over sc->platform_hosts / platform_links */
   GHashTable *nodes;         /* node id -> line where it was defined */
   GHashTable *replica_ids;   /* ids a step may name: replicas, and nodes added by <join> */
@@ -95,6 +96,9 @@ GPtrArray *sv_split_words(const char *text); /* char*: whitespace-separated word
 bool sv_read_file(const char *path, char **text, size_t *len, char **why);
 const char *sv_network_model(const char *text); /* SimGrid's spelling, NULL if unknown */
 const char *sv_markup_what(const char *message);  /* a GMarkup error without its position */
+/* GMarkup reports a start tag where it ends; this appends the line of each start tag's '<' (int),
+ * in document order, skipping comments, CDATA, processing instructions and declarations. */
+void sv_scan_tag_lines(const char *text, size_t len, GArray *lines);
 
 /* Operations of an application, RS_OP_NONE-terminated; NULL if the app is unknown. */
 const rs_op_kind *sv_app_ops(const char *app);

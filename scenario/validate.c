@@ -1,6 +1,6 @@
 /* After the markup: --set overrides, the cluster's values, and every check that needs the whole file. */
 #include "scenario_internal.h"
-#include "platform_scan.h"
+#include "platform_model.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -278,23 +278,112 @@ static bool check_quorum(sc_reader *r)
   return true;
 }
 
-/* Reads the platform file (relative to the scenario's folder) for its host and link names. */
+/* Reads and checks the platform file (relative to the scenario's folder): its host and link names
+ * go to the scenario. Under the Constant network model SimGrid refuses any link. */
 static bool load_platform(sc_reader *r)
 {
   scenario *sc = r->sc;
   char *why = NULL;
   sc->platform = g_path_is_absolute(r->platform_file) ? g_strdup(r->platform_file)
                                                        : g_build_filename(sc->dir, r->platform_file, NULL);
-  if (!platform_scan(sc->platform, sc->platform_hosts, sc->platform_links, &why)) {
+  r->pf = platform_load(sc->platform, &why);
+  if (r->pf == NULL) {
     rd_fail(r, sc->platform_line, "platform file %s", why);
     g_free(why);
     return false;
   }
+  if (strcmp(sc->network_model, "Constant") == 0 && r->pf->first_link_line)
+    return rd_fail(r, sc->platform_line, "platform file %s:%d: %s: the Constant network model has no links, and "
+                   "SimGrid aborts on any (remove them, with routing=\"None\", or pick another <network model>)",
+                   sc->platform, r->pf->first_link_line, r->pf->first_link);
+  for (guint i = 0; i < r->pf->host_names->len; i++)
+    g_ptr_array_add(sc->platform_hosts, g_strdup(r->pf->host_names->pdata[i]));
+  for (guint i = 0; i < r->pf->link_names->len; i++)
+    g_ptr_array_add(sc->platform_links, g_strdup(r->pf->link_names->pdata[i]));
   for (guint i = 0; i < sc->platform_hosts->len; i++)
     g_hash_table_add(r->hosts, g_ptr_array_index(sc->platform_hosts, i));
   for (guint i = 0; i < sc->platform_links->len; i++)
     g_hash_table_add(r->links, g_ptr_array_index(sc->platform_links, i));
   return true;
+}
+
+/* The hosts a scenario uses, in its order, with what runs on each (for messages). */
+typedef struct host_uses {
+  GArray *uses;          /* pf_use */
+  GPtrArray *whats;      /* GString*, parallel to uses */
+  GHashTable *by_host;   /* host -> index + 1 */
+} host_uses;
+
+/* One more node on `host` ("replica r1"); the first three are named, the rest counted. */
+static void use_host(host_uses *h, const char *host, const char *what, bool server)
+{
+  guint i = GPOINTER_TO_UINT(g_hash_table_lookup(h->by_host, host));
+  if (i == 0) {
+    pf_use u = {host, NULL, false, 0};
+    g_array_append_val(h->uses, u);
+    g_ptr_array_add(h->whats, g_string_new(NULL));
+    i = h->uses->len;
+    g_hash_table_insert(h->by_host, (gpointer)host, GUINT_TO_POINTER(i));
+  }
+  pf_use *u = &g_array_index(h->uses, pf_use, i - 1);
+  GString *s = h->whats->pdata[i - 1];
+  if (u->count < 3)
+    g_string_append_printf(s, "%s%s", u->count ? ", " : "", what);
+  else if (u->count == 3)
+    g_string_append(s, ", ...");
+  u->count++;
+  u->server = u->server || server;
+}
+
+/* The same with a name made from `fmt` and `id`. */
+static void use_host_named(host_uses *h, const char *host, const char *fmt, const char *id, bool server)
+{
+  char *what = g_strdup_printf(fmt, id);
+  use_host(h, host, what, server);
+  g_free(what);
+}
+
+/* Every message the scenario can send has a route SimGrid finds: between the servers (registry,
+ * view service, replicas and joins) and between each client host and each server. The Constant
+ * network model needs none. */
+static bool check_routes(sc_reader *r)
+{
+  scenario *sc = r->sc;
+  if (strcmp(sc->network_model, "Constant") == 0)
+    return true;
+  host_uses h = {g_array_new(FALSE, FALSE, sizeof(pf_use)), g_ptr_array_new(),
+                 g_hash_table_new(g_str_hash, g_str_equal)};
+  use_host(&h, sc->registry_host, "the registry", true);
+  if (sc->view_service_host)
+    use_host(&h, sc->view_service_host, "the view service", true);
+  for (guint i = 0; i < sc->replicas->len; i++) {
+    sc_replica *rep = g_ptr_array_index(sc->replicas, i);
+    use_host_named(&h, rep->host, "replica %s", rep->id, true);
+  }
+  for (guint i = 0; i < sc->faults->len; i++) {
+    sc_fault *f = g_ptr_array_index(sc->faults, i);
+    if (strcmp(f->kind, "join") == 0)
+      use_host_named(&h, f->host, "replica %s, joining", f->node, true);
+  }
+  for (guint i = 0; sc->workload.present && i < sc->workload.hosts->len; i++)
+    use_host(&h, g_ptr_array_index(sc->workload.hosts, i), "workload clients", false);
+  for (guint i = 0; i < sc->clients->len; i++) {
+    sc_client *c = g_ptr_array_index(sc->clients, i);
+    use_host_named(&h, c->host, "client %s", c->id, false);
+  }
+  for (guint i = 0; i < h.uses->len; i++)
+    g_array_index(h.uses, pf_use, i).what = ((GString *)h.whats->pdata[i])->str;
+  char *why = NULL;
+  bool ok = platform_check_routes(r->pf, (const pf_use *)(void *)h.uses->data, h.uses->len, &why);
+  if (!ok)
+    rd_fail(r, sc->platform_line, "platform file %s", why);
+  g_free(why);
+  for (guint i = 0; i < h.whats->len; i++)
+    g_string_free(h.whats->pdata[i], TRUE);
+  g_ptr_array_unref(h.whats);
+  g_array_unref(h.uses);
+  g_hash_table_unref(h.by_host);
+  return ok;
 }
 
 /* A host named by the scenario must be one the platform defines. */
@@ -607,7 +696,8 @@ static bool check_workload(sc_reader *r)
 bool rd_validate(sc_reader *r)
 {
   if (!read_settings(r) || !build_replicas(r) || !check_quorum(r) || !load_platform(r) ||
-      !check_hosts(r) || !register_nodes(r) || !read_mix(r) || !check_workload(r) || !check_steps(r))
+      !check_hosts(r) || !register_nodes(r) || !check_routes(r) || !read_mix(r) || !check_workload(r) ||
+      !check_steps(r))
     return false;
   for (guint i = 0; i < r->sc->faults->len; i++)
     if (!check_fault(r, g_ptr_array_index(r->sc->faults, i)))

@@ -259,3 +259,57 @@ const char *sv_markup_what(const char *message)
   const char *colon = g_str_has_prefix(message, "Error on line ") ? strstr(message, ": ") : NULL;
   return colon ? colon + 2 : message;
 }
+
+/* Moves `i` past the first `end` at or after it, counting lines; to the end of text if none. */
+static size_t skip_past(const char *t, size_t n, size_t i, const char *end, int *line)
+{
+  size_t m = strlen(end);
+  for (; i < n; i++) {
+    if (i + m <= n && memcmp(t + i, end, m) == 0)
+      return i + m;
+    if (t[i] == '\n')
+      (*line)++;
+  }
+  return n;
+}
+
+/* Moves `i` past the '>' closing a tag, skipping quoted attribute values and counting lines. */
+static size_t skip_tag(const char *t, size_t n, size_t i, int *line)
+{
+  char quote = 0;
+  for (; i < n; i++) {
+    if (t[i] == '\n')
+      (*line)++;
+    if (quote) {
+      quote = t[i] == quote ? 0 : quote;
+    } else if (t[i] == '"' || t[i] == '\'') {
+      quote = t[i];
+    } else if (t[i] == '>') {
+      return i + 1;
+    }
+  }
+  return n;
+}
+
+void sv_scan_tag_lines(const char *t, size_t n, GArray *lines)
+{
+  int line = 1;
+  size_t i = 0;
+  while (i < n) {
+    if (t[i] != '<') {
+      line += t[i] == '\n';
+      i++;
+    } else if (n - i >= 4 && memcmp(t + i, "<!--", 4) == 0) {
+      i = skip_past(t, n, i + 4, "-->", &line);
+    } else if (n - i >= 9 && memcmp(t + i, "<![CDATA[", 9) == 0) {
+      i = skip_past(t, n, i + 9, "]]>", &line);
+    } else if (n - i >= 2 && memcmp(t + i, "<?", 2) == 0) {
+      i = skip_past(t, n, i + 2, "?>", &line);
+    } else if (n - i >= 2 && (t[i + 1] == '!' || t[i + 1] == '/')) {
+      i = skip_tag(t, n, i + 2, &line);
+    } else {
+      g_array_append_val(lines, line);
+      i = skip_tag(t, n, i + 1, &line);
+    }
+  }
+}

@@ -352,7 +352,8 @@ static void test_platform_names_hosts_and_links_as_simgrid_does(void **state)
   static const char *const links[] = {
       "c_link_1",          "c_link_2",      "c_link_3",         "c_link_7",          "c_backbone",
       "d_link_0_UP",       "d_link_0_DOWN", "d_link_0_loopback", "d_link_0_limiter", "d_link_1_UP",
-      "d_link_1_DOWN",     "d_link_1_loopback", "d_link_1_limiter", "registry-link", "sd_UP", "sd_DOWN"};
+      "d_link_1_DOWN",     "d_link_1_loopback", "d_link_1_limiter", "registry-link", "sd_UP", "sd_DOWN",
+      "client-1-link"};
   char *path = src_path("tests/scenarios-parse/platform-cluster.xml");
   GPtrArray *h = g_ptr_array_new_with_free_func(g_free), *l = g_ptr_array_new_with_free_func(g_free);
   char *err = NULL;
