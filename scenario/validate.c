@@ -576,10 +576,10 @@ static bool check_steps(sc_reader *r)
       }
       if (st->replica && !g_hash_table_contains(r->replica_ids, st->replica))
         return rd_fail(r, st->line, "unknown replica '%s' in <%s>", st->replica, op);
-      if (sc->duration > 0 && st->at >= sc->duration) {
+      if (sc->duration > 0 && st->at > sc->duration) {
         char *prefix = set_prefix(r, BIT(RAW_DURATION));
-        rd_fail(r, st->line, "%s<%s> at %gs would start when the run has ended (duration %gs): a step must "
-                "start before the duration", prefix, op, st->at, sc->duration);
+        rd_fail(r, st->line, "%s<%s> at %gs comes after the scenario's duration (%gs): the step would never "
+                "start", prefix, op, st->at, sc->duration);
         g_free(prefix);
         return false;
       }

@@ -432,6 +432,14 @@ static void test_workload_without_ops_runs_until_the_duration_open_loop(void **s
   scenario_free(sc);
 }
 
+static void test_overlaps_only_the_run_can_judge_are_accepted(void **state)
+{
+  (void)state;
+  scenario *sc = load_ok("tests/scenarios-parse/good-overlapping-faults.xml", NULL);
+  assert_int_equal(sc->faults->len, 10);
+  scenario_free(sc);
+}
+
 static void test_options_default_to_simgrid_no_repair_no_fsync(void **state)
 {
   (void)state;
@@ -884,6 +892,7 @@ int main(void)
       cmocka_unit_test(test_protocol_names_match_the_file_format),
       cmocka_unit_test(test_workload_without_ops_runs_until_the_duration_open_loop),
       cmocka_unit_test(test_options_default_to_simgrid_no_repair_no_fsync),
+      cmocka_unit_test(test_overlaps_only_the_run_can_judge_are_accepted),
       cmocka_unit_test(test_engine_read_repair_and_fsync_can_be_overridden),
       cmocka_unit_test(test_bad_options_name_their_line),
       cmocka_unit_test(test_rates_take_per_second_millisecond_and_minute),
