@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* Sets *err (replacing an earlier one) and returns false. */
 static bool od_fail(char **err, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 static bool od_fail(char **err, const char *fmt, ...)
 {
@@ -74,11 +75,13 @@ static bool is_protected(const char *dir, char **err)
   return protected;
 }
 
+/* strcmp for g_ptr_array_sort. */
 static gint compare_strings(gconstpointer a, gconstpointer b)
 {
   return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* Whether the folder open as `fd` has no entry. */
 static bool folder_is_empty(int fd)
 {
   int copy = dup(fd);

@@ -49,6 +49,7 @@ static void note_ignored(void)
   }
 }
 
+/* Whether `sig` was ignored when the process started. */
 static bool was_ignored(int sig)
 {
   for (int i = 0; i < N_GUARD_SIGNALS; i++)
@@ -69,6 +70,7 @@ static void die_by(int sig)
   _exit(128 + sig);
 }
 
+/* The handler (OUTDIR_SPAWNS): remove the guarded folder, then die of the signal. */
 static void on_signal(int sig)
 {
   if (guard_armed)
@@ -112,6 +114,7 @@ static void start_waiter(void)
   }
 }
 
+/* Installs on_signal for the guarded signals that were not ignored. */
 static void install_handlers(void)
 {
   if (handlers_installed)
@@ -135,6 +138,7 @@ static void guard_enter(sigset_t *old)
   pthread_mutex_lock(&guard_lock);
 }
 
+/* Undoes guard_enter. */
 static void guard_leave(const sigset_t *old)
 {
   pthread_mutex_unlock(&guard_lock);

@@ -16,6 +16,7 @@
 
 #define MARKER_MAX (16 << 20) /* a marker lists a run's files: megabytes would be a forgery */
 
+/* Sets *err unless an error is already there; returns false. */
 static bool ot_fail(char **err, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 static bool ot_fail(char **err, const char *fmt, ...)
 {
@@ -28,11 +29,13 @@ static bool ot_fail(char **err, const char *fmt, ...)
   return false;
 }
 
+/* strcmp for g_ptr_array_sort. */
 static gint compare_strings(gconstpointer a, gconstpointer b)
 {
   return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* Opens a folder under `dirfd`, never through a symbolic link. */
 static int open_dir_at(int dirfd, const char *name)
 {
   return openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -261,6 +264,7 @@ static bool has_marker(int dirfd)
   return fstatat(dirfd, OUTDIR_MARKER, &st, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
+/* The marker lines for one folder and what is under it (list_at's recursion). */
 static void list_at(int dirfd, const char *prefix, GPtrArray *lines)
 {
   GPtrArray *names = names_in(dirfd);
@@ -323,6 +327,7 @@ struct ot_dirent64 {
   char d_name[];
 };
 
+/* "." and "..", tested without strcmp (for signal handlers). */
 static bool is_dot_or_dotdot(const char *n)
 {
   return n[0] == '.' && (n[1] == '\0' || (n[1] == '.' && n[2] == '\0'));

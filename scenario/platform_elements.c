@@ -12,46 +12,50 @@
 
 /* --- values ---------------------------------------------------------------------------------- */
 
-static bool bad_value(pf_reader *r, const char *element, const char *attr, const char *text, const char *why)
+bool pe_bad_value(pf_reader *r, const char *element, const char *attr, const char *text, const char *why)
 {
   return pr_fail(r, r->line, "bad %s '%s' on <%s>: %s", attr, text, element, why);
 }
 
-static bool speed_list(pf_reader *r, const char *element, const char *text, guint pstate, guint *n)
+/* A speed per pstate (the starting one above 0). */
+bool pe_speed_list(pf_reader *r, const char *element, const char *text, guint pstate, guint *n)
 {
   const char *why = NULL;
   return pf_speeds(text, pstate, n, &why) ||
-         bad_value(r, element, "speed", text, why ? why : "not a speed (e.g. 1Gf, or a list 1Gf,500Mf)");
+         pe_bad_value(r, element, "speed", text, why ? why : "not a speed (e.g. 1Gf, or a list 1Gf,500Mf)");
 }
 
-static bool bandwidth(pf_reader *r, const char *element, const char *attr, const char *text)
+/* A bandwidth above 0, or no attribute at all. */
+bool pe_bandwidth(pf_reader *r, const char *element, const char *attr, const char *text)
 {
   double v;
   const char *why = NULL;
-  return text == NULL || pf_bandwidth(text, &v, &why) || bad_value(r, element, attr, text, why);
+  return text == NULL || pf_bandwidth(text, &v, &why) || pe_bad_value(r, element, attr, text, why);
 }
 
 /* A bandwidth attribute whose value decides whether SimGrid makes a link (bb_bw, loopback_bw,
  * limiter_link): *v is 0 when it is absent. */
-static bool optional_bandwidth(pf_reader *r, const char *element, const char *attr, const char *text, double *v)
+bool pe_optional_bandwidth(pf_reader *r, const char *element, const char *attr, const char *text, double *v)
 {
   const char *why = NULL;
   *v = 0;
-  return text == NULL || pf_bandwidth(text, v, &why) || bad_value(r, element, attr, text, why);
+  return text == NULL || pf_bandwidth(text, v, &why) || pe_bad_value(r, element, attr, text, why);
 }
 
-static bool latency(pf_reader *r, const char *element, const char *attr, const char *text, double *v)
+/* A latency of 0 or more (*v 0 when absent). */
+bool pe_latency(pf_reader *r, const char *element, const char *attr, const char *text, double *v)
 {
   const char *why = NULL;
   *v = 0;
-  return text == NULL || pf_time(text, v, &why) || bad_value(r, element, attr, text, why);
+  return text == NULL || pf_time(text, v, &why) || pe_bad_value(r, element, attr, text, why);
 }
 
-static bool core(pf_reader *r, const char *element, const char *text)
+/* A core count of 1 or more (SimGrid aborts on 0). */
+bool pe_core(pf_reader *r, const char *element, const char *text)
 {
   long n;
   return text == NULL || pf_whole(text, 1, 1000000, &n) ||
-         bad_value(r, element, "core", text, "expected a whole number of cores, 1 or more");
+         pe_bad_value(r, element, "core", text, "expected a whole number of cores, 1 or more");
 }
 
 /* speed_file, state_file and the like: SimGrid profiles, which would turn hosts and links off
@@ -66,8 +70,8 @@ static bool no_profiles(pf_reader *r, const char *element, const char **names, c
 }
 
 /* One of `choices` (space-separated), exactly as written or without regard to case. */
-static bool one_of(pf_reader *r, const char *element, const char *attr, const char *text, const char *choices,
-                   bool any_case)
+bool pe_one_of(pf_reader *r, const char *element, const char *attr, const char *text, const char *choices,
+               bool any_case)
 {
   if (text == NULL)
     return true;
@@ -81,14 +85,15 @@ static bool one_of(pf_reader *r, const char *element, const char *attr, const ch
   return found;
 }
 
+/* Coordinates, when given, as three numbers: SimGrid asserts that of any it reads. */
 static bool coordinates(pf_reader *r, const char *element, const char *text)
 {
   return text == NULL || text[0] == '\0' || pf_coordinates(text) ||
-         bad_value(r, element, "coordinates", text, "expected three numbers, e.g. \"12.5 -3 0.8\"");
+         pe_bad_value(r, element, "coordinates", text, "expected three numbers, e.g. \"12.5 -3 0.8\"");
 }
 
 /* The zone an element must stand in, by routing kind. */
-static pf_zone *zone_of_kind(pf_reader *r, const char *element, pf_routing kind, const char *what)
+pf_zone *pe_zone_of_kind(pf_reader *r, const char *element, pf_routing kind, const char *what)
 {
   pf_zone *z = pr_zone(r);
   if (z == NULL || z->routing != kind) {
@@ -119,7 +124,7 @@ bool pe_platform(pf_reader *r, const char **names, const char **values)
 }
 
 /* A zone's record, placed under the zone open now (or as the root). */
-static pf_zone *new_zone(pf_reader *r, const char *id, pf_routing routing)
+pf_zone *pe_new_zone(pf_reader *r, const char *id, pf_routing routing)
 {
   pf_zone *parent = pr_zone(r);
   if (parent == NULL && r->top_zones++ > 0) {
@@ -148,6 +153,7 @@ static pf_zone *new_zone(pf_reader *r, const char *id, pf_routing routing)
   return z;
 }
 
+/* <zone>/<AS>: a new zone of a known routing, opened until its end tag. */
 bool pe_zone(pf_reader *r, const char **names, const char **values)
 {
   static const struct {
@@ -159,7 +165,7 @@ bool pe_zone(pf_reader *r, const char **names, const char **values)
   const char *routing = ATTR("routing");
   for (size_t i = 0; i < G_N_ELEMENTS(kinds); i++)
     if (g_ascii_strcasecmp(routing, kinds[i].name) == 0) {
-      pf_zone *z = new_zone(r, ATTR("id"), kinds[i].routing);
+      pf_zone *z = pe_new_zone(r, ATTR("id"), kinds[i].routing);
       if (z)
         g_ptr_array_add(r->zone_stack, z);
       return z != NULL;
@@ -188,6 +194,7 @@ static bool resolve_host_link(pf_reader *r, pf_zone *z, pf_host_link *hl)
   return true;
 }
 
+/* Frees a pending <host_link> once its zone is read. */
 static void host_link_free(pf_host_link *hl)
 {
   g_free(hl->host);
@@ -196,6 +203,7 @@ static void host_link_free(pf_host_link *hl)
   g_free(hl);
 }
 
+/* The end of a zone: its host links are resolved against its hosts, and it closes. */
 bool pe_zone_end(pf_reader *r)
 {
   pf_zone *z = pr_zone(r);
@@ -211,195 +219,18 @@ bool pe_zone_end(pf_reader *r)
   return ok;
 }
 
-/* --- clusters -------------------------------------------------------------------------------- */
-
-/* The positive whole numbers of a topo_parameters group ("2,3,4"); false if any is not one. */
-static bool topo_numbers(const char *text, GArray *out)
-{
-  char **parts = g_strsplit(text, ",", -1);
-  bool ok = parts[0] != NULL;
-  for (char **p = parts; ok && *p; p++) {
-    long v;
-    ok = pf_whole(g_strstrip(*p), 1, 1000000, &v);
-    if (ok) {
-      int n = (int)v;
-      g_array_append_val(out, n);
-    }
-  }
-  g_strfreev(parts);
-  return ok;
-}
-
-/* How many hosts a TORUS, FAT_TREE or DRAGONFLY topology has, or 0 if its parameters are not of
- * the form SimGrid reads ("X,Y,Z"; "L;d1,..;u1,..;p1,.."; "g,b;c,k;r,w;n"). */
-static long topology_hosts(const char *topology, const char *params)
-{
-  char **groups = g_strsplit(params, ";", -1);
-  guint n = g_strv_length(groups);
-  GArray *nums = g_array_new(FALSE, FALSE, sizeof(int));
-  long hosts = 0;
-  if (strcmp(topology, "TORUS") == 0 && n == 1 && topo_numbers(groups[0], nums)) {
-    hosts = 1;
-    for (guint i = 0; i < nums->len && hosts <= 1000000; i++)
-      hosts *= g_array_index(nums, int, i);
-  } else if (strcmp(topology, "FAT_TREE") == 0 && n == 4 && topo_numbers(groups[0], nums) && nums->len == 1) {
-    int levels = g_array_index(nums, int, 0);
-    hosts = 1;
-    for (guint g = 1; g < 4 && hosts; g++) {
-      g_array_set_size(nums, 0);
-      if (!topo_numbers(groups[g], nums) || (int)nums->len != levels)
-        hosts = 0;
-      for (guint i = 0; g == 1 && hosts && i < nums->len && hosts <= 1000000; i++)
-        hosts *= g_array_index(nums, int, i);
-    }
-  } else if (strcmp(topology, "DRAGONFLY") == 0 && n == 4) {
-    hosts = 1;
-    for (guint g = 0; g < 4 && hosts; g++) {
-      g_array_set_size(nums, 0);
-      if (!topo_numbers(groups[g], nums) || nums->len != (g < 3 ? 2u : 1u))
-        hosts = 0;
-      else
-        hosts *= g_array_index(nums, int, 0);
-    }
-  }
-  g_array_unref(nums);
-  g_strfreev(groups);
-  return hosts > 1000000 ? 0 : hosts;
-}
-
-/* The link names a flat cluster makes for its host N (SimGrid 3.32's sg_platf_new_cluster_flat). */
-static bool flat_cluster_links(pf_reader *r, const char *id, int n, bool split, bool loopback, bool limiter)
-{
-  char *link = g_strdup_printf("%s_link_%d", id, n);
-  char *loop = g_strconcat(link, "_loopback", NULL), *lim = g_strconcat(link, "_limiter", NULL);
-  bool ok = (!loopback || pr_add_link(r, loop, false)) && (!limiter || pr_add_link(r, lim, false)) &&
-            pr_add_link(r, link, split);
-  g_free(link);
-  g_free(loop);
-  g_free(lim);
-  return ok;
-}
-
-/* The values of a <cluster>; the link-making ones are returned for its construction. */
-static bool cluster_values(pf_reader *r, const char **names, const char **values, double *bb, double *loop_bw,
-                           double *loop_lat, double *limiter)
-{
-  guint n_speeds;
-  double v, bb_lat;
-  const char *topology = ATTR("topology") ? ATTR("topology") : "FLAT";
-  bool ok = speed_list(r, "cluster", ATTR("speed"), 0, &n_speeds) && core(r, "cluster", ATTR("core")) &&
-            bandwidth(r, "cluster", "bw", ATTR("bw")) && latency(r, "cluster", "lat", ATTR("lat"), &v) &&
-            optional_bandwidth(r, "cluster", "bb_bw", ATTR("bb_bw"), bb) &&
-            latency(r, "cluster", "bb_lat", ATTR("bb_lat"), &bb_lat) &&
-            optional_bandwidth(r, "cluster", "loopback_bw", ATTR("loopback_bw"), loop_bw) &&
-            latency(r, "cluster", "loopback_lat", ATTR("loopback_lat"), loop_lat) &&
-            optional_bandwidth(r, "cluster", "limiter_link", ATTR("limiter_link"), limiter) &&
-            one_of(r, "cluster", "sharing_policy", ATTR("sharing_policy"), "SHARED SPLITDUPLEX FULLDUPLEX FATPIPE",
-                   false) &&
-            one_of(r, "cluster", "topology", topology, "FLAT TORUS FAT_TREE DRAGONFLY", false) &&
-            one_of(r, "cluster", "bb_sharing_policy", ATTR("bb_sharing_policy"), "SHARED FATPIPE", false);
-  if (ok && bb_lat > 0 && *bb == 0)
-    ok = pr_fail(r, r->line, "<cluster> has bb_lat but no bb_bw: SimGrid would make a backbone of bandwidth 0");
-  if (ok && *loop_lat > 0 && *loop_bw == 0)
-    ok = pr_fail(r, r->line, "<cluster> has loopback_lat but no loopback_bw: SimGrid would make loopback links "
-                 "of bandwidth 0");
-  return ok;
-}
-
-bool pe_cluster(pf_reader *r, const char **names, const char **values)
-{
-  const char *id = ATTR("id"), *prefix = ATTR("prefix"), *suffix = ATTR("suffix");
-  const char *topology = ATTR("topology") ? ATTR("topology") : "FLAT";
-  const char *policy = ATTR("sharing_policy") ? ATTR("sharing_policy") : "SPLITDUPLEX";
-  double bb = 0, loop_bw = 0, loop_lat = 0, limiter = 0;
-  GArray *ns = g_array_new(FALSE, FALSE, sizeof(int));
-  bool ok = cluster_values(r, names, values, &bb, &loop_bw, &loop_lat, &limiter);
-  if (ok && !platform_expand_radical(ATTR("radical"), ns))
-    ok = pr_fail(r, r->line, "bad radical '%s' on <cluster> (expected a list like \"1-8,10\")", ATTR("radical"));
-  bool flat = strcmp(topology, "FLAT") == 0;
-  long expected = flat ? 0 : topology_hosts(topology, ATTR("topo_parameters") ? ATTR("topo_parameters") : "");
-  if (ok && !flat && expected == 0)
-    ok = pr_fail(r, r->line, "bad topo_parameters '%s' for a %s <cluster>", ATTR("topo_parameters") ?
-                 ATTR("topo_parameters") : "", topology);
-  if (ok && !flat && expected != (long)ns->len)
-    ok = pr_fail(r, r->line, "the %s topology '%s' has %ld hosts but the radical '%s' names %u", topology,
-                 ATTR("topo_parameters"), expected, ATTR("radical"), ns->len);
-  pf_zone *z = ok ? new_zone(r, id, flat ? PF_STAR : strcmp(topology, "TORUS") == 0 ? PF_TORUS
-                                    : strcmp(topology, "FAT_TREE") == 0                ? PF_FAT_TREE
-                                                                                       : PF_DRAGONFLY)
-                  : NULL;
-  ok = z != NULL;
-  if (ok && r->pf->first_link_line == 0) {
-    r->pf->first_link_line = r->line;
-    r->pf->first_link = g_strdup_printf("%s's links", id);
-  }
-  bool split = strcmp(policy, "SPLITDUPLEX") == 0 || strcmp(policy, "FULLDUPLEX") == 0;
-  for (guint i = 0; ok && i < ns->len; i++) {
-    int n = g_array_index(ns, int, i);
-    char *host = g_strdup_printf("%s%d%s", prefix, n, suffix);
-    pf_point *p = pr_add_point(r, z, host, PF_HOST);
-    g_free(host);
-    ok = p != NULL && (!flat || flat_cluster_links(r, id, n, split, loop_bw > 0 || loop_lat > 0, limiter > 0));
-    if (p) {
-      p->up = p->down = true;
-      p->loopback = loop_bw > 0 || loop_lat > 0;
-    }
-  }
-  if (ok && flat && bb > 0) {
-    char *backbone = g_strconcat(id, "_backbone", NULL);
-    ok = pr_add_link(r, backbone, false);
-    g_free(backbone);
-  }
-  if (ok && flat) {
-    char *router = ATTR("router_id") && ATTR("router_id")[0] ? g_strdup(ATTR("router_id"))
-                                                             : g_strconcat(prefix, id, "_router", suffix, NULL);
-    pf_point *p = pr_add_point(r, z, router, PF_ROUTER);
-    g_free(router);
-    ok = p != NULL;
-    if (p)
-      p->up = p->down = true;
-  }
-  g_array_unref(ns);
-  return ok;
-}
-
-bool pe_cabinet(pf_reader *r, const char **names, const char **values)
-{
-  pf_zone *z = zone_of_kind(r, "cabinet", PF_CLUSTER, "routing=\"Cluster\"");
-  double speed, lat;
-  const char *why = NULL;
-  GArray *ns = g_array_new(FALSE, FALSE, sizeof(int));
-  bool ok = z && (pf_speed(ATTR("speed"), &speed, &why) || bad_value(r, "cabinet", "speed", ATTR("speed"), why)) &&
-            bandwidth(r, "cabinet", "bw", ATTR("bw")) && latency(r, "cabinet", "lat", ATTR("lat"), &lat);
-  if (ok && !platform_expand_radical(ATTR("radical"), ns))
-    ok = pr_fail(r, r->line, "bad radical '%s' on <cabinet> (expected a list like \"1-8,10\")", ATTR("radical"));
-  for (guint i = 0; ok && i < ns->len; i++) {
-    char *host = g_strdup_printf("%s%d%s", ATTR("prefix"), g_array_index(ns, int, i), ATTR("suffix"));
-    char *up = g_strconcat("link_", host, "_UP", NULL), *down = g_strconcat("link_", host, "_DOWN", NULL);
-    pf_point *p = pr_add_point(r, z, host, PF_HOST);
-    ok = p && pr_add_link(r, up, false) && pr_add_link(r, down, false);
-    if (p)
-      p->up = p->down = true;
-    g_free(host);
-    g_free(up);
-    g_free(down);
-  }
-  g_array_unref(ns);
-  return ok;
-}
-
 /* --- hosts, routers, links ------------------------------------------------------------------- */
 
 bool pe_peer(pf_reader *r, const char **names, const char **values)
 {
-  pf_zone *z = zone_of_kind(r, "peer", PF_VIVALDI, "Vivaldi");
+  pf_zone *z = pe_zone_of_kind(r, "peer", PF_VIVALDI, "Vivaldi");
   double speed, lat;
   const char *why = NULL;
   const char *coords = ATTR("coordinates");
   bool ok = z && no_profiles(r, "peer", names, values) &&
-            (pf_speed(ATTR("speed"), &speed, &why) || bad_value(r, "peer", "speed", ATTR("speed"), why)) &&
-            bandwidth(r, "peer", "bw_in", ATTR("bw_in")) && bandwidth(r, "peer", "bw_out", ATTR("bw_out")) &&
-            latency(r, "peer", "lat", ATTR("lat"), &lat) && coordinates(r, "peer", coords);
+            (pf_speed(ATTR("speed"), &speed, &why) || pe_bad_value(r, "peer", "speed", ATTR("speed"), why)) &&
+            pe_bandwidth(r, "peer", "bw_in", ATTR("bw_in")) && pe_bandwidth(r, "peer", "bw_out", ATTR("bw_out")) &&
+            pe_latency(r, "peer", "lat", ATTR("lat"), &lat) && coordinates(r, "peer", coords);
   if (ok && (coords == NULL || coords[0] == '\0'))
     ok = pr_fail(r, r->line, "<peer> '%s' has no coordinates, which a Vivaldi zone needs", ATTR("id"));
   pf_point *p = ok ? pr_add_point(r, z, ATTR("id"), PF_HOST) : NULL;
@@ -413,6 +244,7 @@ bool pe_peer(pf_reader *r, const char **names, const char **values)
   return ok;
 }
 
+/* <host>: speeds per pstate, cores, coordinates; no profiles. */
 bool pe_host(pf_reader *r, const char **names, const char **values)
 {
   guint n_speeds = 0;
@@ -420,19 +252,21 @@ bool pe_host(pf_reader *r, const char **names, const char **values)
   double p = 0;
   if (pstate && (!sv_number(pstate, &p) || p < 0 || p != floor(p) || p > 1000))
     return pr_fail(r, r->line, "bad pstate '%s' on <host>: expected the index of one of its speeds", pstate);
-  bool ok = no_profiles(r, "host", names, values) && speed_list(r, "host", ATTR("speed"), (guint)p, &n_speeds) &&
-            core(r, "host", ATTR("core")) && coordinates(r, "host", coords);
+  bool ok = no_profiles(r, "host", names, values) && pe_speed_list(r, "host", ATTR("speed"), (guint)p, &n_speeds) &&
+            pe_core(r, "host", ATTR("core")) && coordinates(r, "host", coords);
   pf_point *pt = ok ? pr_add_point(r, pr_zone(r), ATTR("id"), PF_HOST) : NULL;
   if (pt)
     pt->coords = coords && coords[0];
   return pt != NULL;
 }
 
+/* <disk> of a host: two bandwidths. */
 bool pe_disk(pf_reader *r, const char **names, const char **values)
 {
-  return bandwidth(r, "disk", "read_bw", ATTR("read_bw")) && bandwidth(r, "disk", "write_bw", ATTR("write_bw"));
+  return pe_bandwidth(r, "disk", "read_bw", ATTR("read_bw")) && pe_bandwidth(r, "disk", "write_bw", ATTR("write_bw"));
 }
 
+/* <router>: a netpoint that is not a host. */
 bool pe_router(pf_reader *r, const char **names, const char **values)
 {
   const char *coords = ATTR("coordinates");
@@ -442,13 +276,15 @@ bool pe_router(pf_reader *r, const char **names, const char **values)
   return p != NULL;
 }
 
+/* <link>: one bandwidth above 0, a latency (required in practice), a sharing policy; a
+ * SPLITDUPLEX link is known as X_UP and X_DOWN. */
 bool pe_link(pf_reader *r, const char **names, const char **values)
 {
   const char *policy = ATTR("sharing_policy") ? ATTR("sharing_policy") : "SHARED";
   const char *bw = ATTR("bandwidth");
   double lat;
   if (!no_profiles(r, "link", names, values) ||
-      !one_of(r, "link", "sharing_policy", policy, "SHARED SPLITDUPLEX FULLDUPLEX FATPIPE WIFI", false))
+      !pe_one_of(r, "link", "sharing_policy", policy, "SHARED SPLITDUPLEX FULLDUPLEX FATPIPE WIFI", false))
     return false;
   if (strcmp(policy, "WIFI") == 0)
     return pr_fail(r, r->line, "WIFI links belong to Wifi zones, whose routes replsim cannot check; use a SHARED "
@@ -458,13 +294,14 @@ bool pe_link(pf_reader *r, const char **names, const char **values)
   if (ATTR("latency") == NULL)
     return pr_fail(r, r->line, "missing attribute 'latency' on <link> (SimGrid 3.32 refuses a link without one, "
                    "whatever its DTD says; write latency=\"0\" for none)");
-  return bandwidth(r, "link", "bandwidth", bw) && latency(r, "link", "latency", ATTR("latency"), &lat) &&
+  return pe_bandwidth(r, "link", "bandwidth", bw) && pe_latency(r, "link", "latency", ATTR("latency"), &lat) &&
          pr_add_link(r, ATTR("id"), strcmp(policy, "SPLITDUPLEX") == 0 || strcmp(policy, "FULLDUPLEX") == 0);
 }
 
+/* <backbone>: the shared link of a routing="Cluster" zone (SimGrid ignores it elsewhere). */
 bool pe_backbone(pf_reader *r, const char **names, const char **values)
 {
-  pf_zone *z = zone_of_kind(r, "backbone", PF_CLUSTER, "routing=\"Cluster\"");
+  pf_zone *z = pe_zone_of_kind(r, "backbone", PF_CLUSTER, "routing=\"Cluster\"");
   double lat;
   if (z == NULL)
     return false;
@@ -472,13 +309,14 @@ bool pe_backbone(pf_reader *r, const char **names, const char **values)
     return pr_fail(r, r->line, "zone '%s' has a second <backbone> (the first is on line %d)", z->id,
                    z->backbone_line);
   z->backbone_line = r->line;
-  return bandwidth(r, "backbone", "bandwidth", ATTR("bandwidth")) &&
-         latency(r, "backbone", "latency", ATTR("latency"), &lat) && pr_add_link(r, ATTR("id"), false);
+  return pe_bandwidth(r, "backbone", "bandwidth", ATTR("bandwidth")) &&
+         pe_latency(r, "backbone", "latency", ATTR("latency"), &lat) && pr_add_link(r, ATTR("id"), false);
 }
 
+/* <host_link>: kept until the Cluster zone ends, when its host and links are all known. */
 bool pe_host_link(pf_reader *r, const char **names, const char **values)
 {
-  pf_zone *z = zone_of_kind(r, "host_link", PF_CLUSTER, "routing=\"Cluster\"");
+  pf_zone *z = pe_zone_of_kind(r, "host_link", PF_CLUSTER, "routing=\"Cluster\"");
   if (z == NULL)
     return false;
   pf_host_link *hl = g_new0(pf_host_link, 1);
@@ -490,6 +328,7 @@ bool pe_host_link(pf_reader *r, const char **names, const char **values)
   return true;
 }
 
+/* <prop>: a property; nothing in it matters to routing. */
 bool pe_prop(pf_reader *r, const char **names, const char **values)
 {
   (void)r;
@@ -546,6 +385,7 @@ static bool inside(const pf_point *p, const pf_zone *z)
   return false;
 }
 
+/* A zoneRoute gateway: a host or router inside the zone it stands for, at any depth. */
 static pf_point *gateway(pf_reader *r, const char *element, const char *attr, const char *name, pf_point *side)
 {
   pf_point *p = g_hash_table_lookup(r->pf->points, name);
@@ -560,18 +400,21 @@ static pf_point *gateway(pf_reader *r, const char *element, const char *attr, co
   return p;
 }
 
+/* symmetrical="YES|NO" (any case), YES when absent. */
 static bool symmetrical(pf_reader *r, const char *element, const char **names, const char **values, bool *out)
 {
   const char *s = ATTR("symmetrical");
   *out = s == NULL || g_ascii_strcasecmp(s, "YES") == 0;
-  return one_of(r, element, "symmetrical", s, "YES NO yes no", false);
+  return pe_one_of(r, element, "symmetrical", s, "YES NO yes no", false);
 }
 
+/* Starts collecting a route's <link_ctn> children. */
 static void begin_route(pf_reader *r, const char *element, pf_point *src, pf_point *dst, bool sym, bool bypass)
 {
   r->route = (pf_pending_route){true, element, src, dst, NULL, NULL, sym, bypass, 0, r->line};
 }
 
+/* <route> between two hosts or routers of the zone. */
 bool pe_route(pf_reader *r, const char **names, const char **values)
 {
   pf_zone *z = routed_zone(r, "route");
@@ -584,6 +427,7 @@ bool pe_route(pf_reader *r, const char **names, const char **values)
   return true;
 }
 
+/* <zoneRoute>/<ASroute> between two sub-zones, through a gateway inside each. */
 bool pe_zone_route(pf_reader *r, const char **names, const char **values)
 {
   pf_zone *z = routed_zone(r, "zoneRoute");
@@ -603,6 +447,7 @@ bool pe_zone_route(pf_reader *r, const char **names, const char **values)
   return true;
 }
 
+/* <bypassRoute>: a direct route between two points of the zone, used before any other. */
 bool pe_bypass_route(pf_reader *r, const char **names, const char **values)
 {
   pf_zone *z = pr_zone(r);
@@ -614,10 +459,11 @@ bool pe_bypass_route(pf_reader *r, const char **names, const char **values)
   return true;
 }
 
+/* <link_ctn>: a link defined before, named with its direction if SPLITDUPLEX. */
 bool pe_link_ctn(pf_reader *r, const char **names, const char **values)
 {
   const char *id = ATTR("id"), *dir = ATTR("direction") ? ATTR("direction") : "NONE";
-  if (!one_of(r, "link_ctn", "direction", dir, "UP DOWN NONE", false))
+  if (!pe_one_of(r, "link_ctn", "direction", dir, "UP DOWN NONE", false))
     return false;
   bool split = g_hash_table_contains(r->pf->split, id);
   if (strcmp(dir, "NONE") == 0 && split)

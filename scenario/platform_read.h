@@ -69,4 +69,18 @@ bool pe_zone_end(pf_reader *r);
 
 const char *pr_attr(const char **names, const char **values, const char *name);
 
+/* Checked values, shared by the element handlers: each records the error and returns false. */
+bool pe_bad_value(pf_reader *r, const char *element, const char *attr, const char *text, const char *why);
+bool pe_speed_list(pf_reader *r, const char *element, const char *text, guint pstate, guint *n);
+bool pe_bandwidth(pf_reader *r, const char *element, const char *attr, const char *text); /* NULL passes */
+bool pe_optional_bandwidth(pf_reader *r, const char *element, const char *attr, const char *text, double *v);
+bool pe_latency(pf_reader *r, const char *element, const char *attr, const char *text, double *v);
+bool pe_core(pf_reader *r, const char *element, const char *text);
+bool pe_one_of(pf_reader *r, const char *element, const char *attr, const char *text, const char *choices,
+               bool any_case);
+/* The zone open now, if its routing is `kind` (else an error naming `what`). */
+pf_zone *pe_zone_of_kind(pf_reader *r, const char *element, pf_routing kind, const char *what);
+/* A zone's record, placed under the zone open now (or as the root). */
+pf_zone *pe_new_zone(pf_reader *r, const char *id, pf_routing routing);
+
 #endif

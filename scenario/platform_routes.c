@@ -28,6 +28,7 @@ typedef struct rt_ctx {
   int depth;
 } rt_ctx;
 
+/* A routing kind as messages name it. */
 static const char *routing_name(pf_routing r)
 {
   static const char *const names[] = {"Full", "Floyd", "Dijkstra", "DijkstraCache", "None", "Vivaldi", "Wifi",
@@ -37,6 +38,7 @@ static const char *routing_name(pf_routing r)
 }
 
 static bool missing(rt_ctx *c, int line, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+/* Records the innermost reason a route is missing (the first one found); returns false. */
 static bool missing(rt_ctx *c, int line, const char *fmt, ...)
 {
   if (c->why == NULL) {
@@ -257,6 +259,7 @@ static bool reach_uncached(rt_ctx *c, pf_point *src, pf_point *dst)
   return (gw_src == src || reach(c, src, gw_src)) && (gw_dst == dst || reach(c, gw_dst, dst));
 }
 
+/* reach_uncached, remembered per pair (gateways are asked about many times). */
 static bool reach(rt_ctx *c, pf_point *src, pf_point *dst)
 {
   char *key = g_strconcat(src->name, "\n", dst->name, NULL);

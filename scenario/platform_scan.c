@@ -165,6 +165,7 @@ bool pr_add_link(pf_reader *r, const char *name, bool split)
   return add_link_name(r, g_strconcat(name, "_UP", NULL)) && add_link_name(r, g_strconcat(name, "_DOWN", NULL));
 }
 
+/* Whether `word` is one of the space-separated words of `list`. */
 static bool word_in(const char *word, const char *list)
 {
   size_t n = strlen(word);
@@ -232,6 +233,7 @@ static bool check_place(pf_reader *r, const pr_rule *rule, const char *parent)
   return true;
 }
 
+/* The rule of an element name, or NULL for an unknown one. */
 static const pr_rule *find_rule(const char *name)
 {
   for (size_t i = 0; i < G_N_ELEMENTS(rules); i++)
@@ -251,6 +253,7 @@ static int start_tag_line(pf_reader *r, GMarkupParseContext *ctx)
   return line;
 }
 
+/* One start tag: refused, unknown or misplaced elements first, then attributes, order, handler. */
 static void start_element(pf_reader *r, const char *element, const char *parent, const char **names,
                           const char **values)
 {
@@ -280,6 +283,7 @@ static void start_element(pf_reader *r, const char *element, const char *parent,
     rule->start(r, names, values);
 }
 
+/* GMarkup's start tag: the element's line, then start_element. */
 static void on_start(GMarkupParseContext *ctx, const char *element, const char **names, const char **values,
                      gpointer data, GError **error)
 {
@@ -295,6 +299,7 @@ static void on_start(GMarkupParseContext *ctx, const char *element, const char *
     g_set_error_literal(error, G_MARKUP_ERROR, G_MARKUP_ERROR_INVALID_CONTENT, r->err);
 }
 
+/* GMarkup's end tag: routes and zones finish there. */
 static void on_end(GMarkupParseContext *ctx, const char *element, gpointer data, GError **error)
 {
   pf_reader *r = data;
@@ -326,6 +331,7 @@ static void on_text(GMarkupParseContext *ctx, const char *text, gsize len, gpoin
   g_set_error_literal(error, G_MARKUP_ERROR, G_MARKUP_ERROR_INVALID_CONTENT, r->err);
 }
 
+/* Frees a zone record (its points belong to the platform). */
 static void zone_free(gpointer p)
 {
   pf_zone *z = p;
@@ -338,6 +344,7 @@ static void zone_free(gpointer p)
   g_free(z);
 }
 
+/* Frees a netpoint record. */
 static void point_free(gpointer p)
 {
   pf_point *pt = p;
@@ -361,6 +368,7 @@ void platform_free(platform *pf)
   g_free(pf);
 }
 
+/* An empty platform record for `path`. */
 static platform *platform_new(const char *path)
 {
   platform *pf = g_new0(platform, 1);

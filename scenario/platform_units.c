@@ -97,11 +97,13 @@ static bool value_with_unit(const char *text, bool (*unit_scale)(const char *, d
   return true;
 }
 
+/* Speed units: f with decimal prefixes, or flops with long ones (kiloflops...). */
 static bool speed_scale(const char *unit, double *scale)
 {
   return prefixed_scale(unit, "f", false, false, scale) || prefixed_scale(unit, "flops", false, true, scale);
 }
 
+/* Bandwidth units: Bps and bps (an eighth), decimal and binary prefixes. */
 static bool bandwidth_scale(const char *unit, double *scale)
 {
   if (prefixed_scale(unit, "Bps", false, false, scale) || prefixed_scale(unit, "Bps", true, false, scale))
@@ -113,6 +115,7 @@ static bool bandwidth_scale(const char *unit, double *scale)
   return false;
 }
 
+/* Time units: w d h m s ms us ns ps. */
 static bool time_scale(const char *unit, double *scale)
 {
   for (size_t i = 0; i < G_N_ELEMENTS(time_units); i++)

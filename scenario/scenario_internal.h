@@ -77,6 +77,9 @@ bool rd_parse_markup(sc_reader *r, const char *text, size_t len);
 bool rd_apply_overrides(sc_reader *r, char *const *overrides);
 bool rd_validate(sc_reader *r);
 
+/* validate_routes.c: SimGrid routes every message between the hosts the scenario uses. */
+bool rd_check_routes(sc_reader *r);
+
 /* timeline.c: crashes, restarts and pauses of each node make sense in time order. */
 bool rd_check_timeline(sc_reader *r);
 

@@ -25,11 +25,13 @@ typedef struct tl_node {
   const sc_fault *join;
 } tl_node;
 
+/* Whether a fault is of element `kind`. */
 static bool is(const sc_fault *f, const char *kind)
 {
   return strcmp(f->kind, kind) == 0;
 }
 
+/* Frees one node's record. */
 static void tl_node_free(gpointer p)
 {
   tl_node *n = p;
@@ -39,6 +41,7 @@ static void tl_node_free(gpointer p)
   g_free(n);
 }
 
+/* The record of node `id`, made on first use, in the order nodes are first named. */
 static tl_node *node_of(GHashTable *nodes, GPtrArray *order, const char *id)
 {
   tl_node *n = g_hash_table_lookup(nodes, id);

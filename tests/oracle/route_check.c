@@ -17,6 +17,7 @@ static bool routes(platform *pf, const char *a, const char *b)
   return ok;
 }
 
+/* Loads the platform and prints the verdict for every pair of its first N hosts. */
 int main(int argc, char **argv)
 {
   if (argc != 3) {
