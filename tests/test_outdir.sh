@@ -162,6 +162,19 @@ before=$(snapshot "$out")
 interrupt INT 130 "$out"
 if [ "$before" = "$(snapshot "$out")" ]; then ok "an interrupted replacement leaves the previous run intact"
 else bad "an interrupted replacement changed the previous run"; fi
+# An interrupted comparison leaves no folder and no run behind (its runs die with it).
+timeout 120 "$replsim" compare "$long" --protocols pb-blocking,quorum --jobs 2 --out "$tmp/cmp-int" >"$tmp/cmp-int.out" 2>&1 &
+pid=$!
+for i in $(seq 1 200); do [ -d "$tmp/cmp-int.partial-$pid/runs" ] && ls "$tmp/cmp-int.partial-$pid/runs" | grep -q partial && break; sleep 0.05; done
+sleep 0.5
+kill -INT "$pid"
+wait "$pid"
+status=$?
+sleep 0.5
+if [ "$status" -ne 130 ]; then bad "SIGINT to compare: exit status $status, expected 130"
+elif ls -d "$tmp"/cmp-int* >/dev/null 2>&1 && [ -n "$(ls -d "$tmp"/cmp-int*/ 2>/dev/null)" ]; then bad "SIGINT to compare left $(ls -d "$tmp"/cmp-int*/)"
+elif pgrep -f -- "--out $tmp/cmp-int" >/dev/null; then bad "SIGINT to compare left its runs going"
+else ok "SIGINT ends compare with status 130, its runs and its staging folder gone"; fi
 set +m
 
 echo "$pass passed, $fail failed"
