@@ -1,12 +1,13 @@
 # Entry points: `make run` (set up, build, run the quick-start), `make test` (every test), `make bench`.
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
+RELEASE_BUILD ?= build-release
 JOBS       ?= $(shell nproc)
 PACKAGES   := libsimgrid-dev libglib2.0-dev libjson-glib-dev libcmocka-dev cmake pkg-config gcc g++ make gnuplot-nox valgrind time jq bc
 QUICKSTART ?= scenarios/quickstart-pb-blocking.xml
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build asan run test bench clean
+.PHONY: all deps build asan release run test bench clean
 
 all: build
 
@@ -27,15 +28,21 @@ asan: deps
 	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DRS_SANITIZE=ON >/dev/null
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 
+# What a packager builds (-O3, NDEBUG): it must compile warning-free and pass the unit tests.
+release: deps
+	cmake -S . -B $(RELEASE_BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
+	cmake --build $(RELEASE_BUILD) -j $(JOBS)
+
 run: build
 	./$(BUILD)/replsim run $(QUICKSTART)
 
-test: build asan
+test: build asan release
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 	ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS)
+	ctest --test-dir $(RELEASE_BUILD) --output-on-failure -j $(JOBS) -R '^(unit|smoke)/|script/test_bad_input'
 
 bench: build
 	bash bench/run.sh $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) out
+	rm -rf $(BUILD) $(ASAN_BUILD) $(RELEASE_BUILD) out

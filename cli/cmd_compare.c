@@ -2,9 +2,11 @@
  * run its own process, and reports them side by side with results.csv and plots. */
 #include "commands.h"
 #include "compare.h"
+#include "outdir.h"
 #include "scenario/scenario.h"
 
 #include <errno.h>
+#include <glib/gstdio.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -98,11 +100,12 @@ static bool cmp_split_list(const char *text, const char *what, char ***out, guin
   return *n > 0 || cmp_fail("%s: no values", what);
 }
 
+/* Seeds are those of replsim run: 0 to 2^63-1, so that every JSON reader holds them exactly. */
 static bool cmp_seed_number(const char *text, const char *all, uint64_t *out)
 {
   guint64 v = 0;
-  if (!g_ascii_string_to_unsigned(text, 10, 0, G_MAXUINT64, &v, NULL))
-    return cmp_fail("--seeds '%s': '%s' is not a seed (a whole number, 0 or more)", all, text);
+  if (!g_ascii_string_to_unsigned(text, 10, 0, G_MAXINT64, &v, NULL))
+    return cmp_fail("--seeds '%s': '%s' is not a seed (a whole number from 0 to 2^63-1)", all, text);
   *out = v;
   return true;
 }
@@ -244,11 +247,20 @@ static bool cmp_plan_from(const cmp_options *o, cmp_plan *p)
     return false;
   p->jobs = o->jobs != INT_MIN ? o->jobs : (int)g_get_num_processors();
   char *dir = g_strdup_printf("compare-%s", p->scenario_name);
-  p->out = o->out ? g_strdup(o->out) : g_build_filename("out", dir, NULL);
+  p->final_out = o->out ? g_strdup(o->out) : g_build_filename("out", dir, NULL);
   g_free(dir);
+  /* Checked and staged before any run: an existing folder replsim did not write is refused
+   * (exit 2) and nothing is deleted. The runs write into the staging folder, which becomes
+   * final_out once the report is written. */
+  char *err = NULL;
+  p->out = outdir_stage_with(p->final_out, OUTDIR_SPAWNS, &err);
+  if (p->out == NULL) {
+    cmp_fail("%s", err);
+    g_free(err);
+    return false;
+  }
   char *runs = g_build_filename(p->out, "runs", NULL);
-  bool ok = g_mkdir_with_parents(runs, 0755) == 0 ||
-            cmp_fail("%s: cannot create: %s", runs, g_strerror(errno));
+  bool ok = g_mkdir(runs, 0755) == 0 || cmp_fail("%s: cannot create: %s", runs, g_strerror(errno));
   g_free(runs);
   if (ok)
     cmp_make_runs(p);
@@ -265,11 +277,48 @@ static void cmp_plan_free(cmp_plan *p)
   if (p->seeds)
     g_array_free(p->seeds, TRUE);
   g_free(p->out);
+  g_free(p->final_out);
   if (p->runs)
     g_ptr_array_free(p->runs, TRUE);
 }
 
-/* Reads, writes and draws what the runs measured; the exit status says whether all of them did. */
+/* `path` with the staging folder's prefix replaced by the final folder's, for what is printed
+ * once the folder is in place. */
+static void cmp_rebase(char **path, const char *staged, const char *final)
+{
+  size_t n = strlen(staged);
+  if (*path && strncmp(*path, staged, n) == 0 && ((*path)[n] == '/' || (*path)[n] == '\0')) {
+    char *moved = g_strconcat(final, *path + n, NULL);
+    g_free(*path);
+    *path = moved;
+  }
+}
+
+/* Puts the finished folder in place and makes every path the report prints point into it. */
+static bool cmp_commit(cmp_plan *p, GPtrArray *written)
+{
+  char *err = NULL;
+  if (!outdir_commit(p->out, p->final_out, &err)) {
+    outdir_unguard();
+    cmp_fail("%s (the comparison is kept in %s)", err, p->out);
+    g_free(err);
+    return false;
+  }
+  for (guint i = 0; i < p->runs->len; i++) {
+    cmp_run *r = p->runs->pdata[i];
+    cmp_rebase(&r->dir, p->out, p->final_out);
+    cmp_rebase(&r->log, p->out, p->final_out);
+    cmp_rebase(&r->partial, p->out, p->final_out);
+  }
+  for (guint i = 0; i < written->len; i++)
+    cmp_rebase((char **)&written->pdata[i], p->out, p->final_out);
+  g_free(p->out);
+  p->out = g_strdup(p->final_out);
+  return true;
+}
+
+/* Reads, writes and draws what the runs measured, puts the folder in place, then prints; the
+ * exit status says whether every run measured something. */
 static int cmp_report(cmp_plan *p)
 {
   cmp_read_results(p);
@@ -278,18 +327,20 @@ static int cmp_report(cmp_plan *p)
   for (guint i = 0; i < p->runs->len; i++)
     if (!((cmp_run *)p->runs->pdata[i])->has_summary)
       status = RS_EXIT_FAILED;
-  cmp_print_table(p);
   if (!cmp_write_csv(p, &err)) {
     cmp_fail("%s", err);
     g_clear_pointer(&err, g_free);
     status = RS_EXIT_FAILED;
   }
-  printf("\nresults: %s/results.csv\n", p->out);
   GPtrArray *written = g_ptr_array_new_with_free_func(g_free);
   if (!plot_gnuplot_available())
     cmp_fail("plots skipped: gnuplot is not installed (on Debian or Ubuntu: apt-get install gnuplot-nox)");
   else if (!cmp_draw_plots(p, written, &err))
     cmp_fail("plots: %s", err);
+  if (!cmp_commit(p, written))
+    status = RS_EXIT_FAILED;
+  cmp_print_table(p);
+  printf("\nresults: %s/results.csv\n", p->out);
   for (guint i = 0; i < written->len; i++)
     if (g_str_has_suffix(written->pdata[i], ".png") || g_str_has_suffix(written->pdata[i], ".svg"))
       printf("plot: %s\n", (const char *)written->pdata[i]);
@@ -311,6 +362,7 @@ int cmd_compare(int argc, char **argv)
     } else {
       cmp_fail("%s", err);
       g_free(err);
+      outdir_discard(p.out);
       status = RS_EXIT_FAILED;
     }
   }

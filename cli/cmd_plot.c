@@ -1,6 +1,7 @@
 /* `replsim plot`: draws a run folder's plots (latency over time, space-time diagram) with gnuplot. */
 #include "plot/plot.h"
 #include "commands.h"
+#include "outdir.h"
 
 #include <glib.h>
 #include <math.h>
@@ -49,6 +50,27 @@ static bool plot_parse_options(int argc, char **argv, plot_options *o)
   return ok;
 }
 
+/* DIR/plots, made afresh: a plots folder an earlier `replsim plot` wrote is replaced, anything
+ * else there is refused (exit 2) and left alone. The new folder is guarded until it is marked,
+ * so an interrupted or failed plot leaves no half-drawn plots/ behind. */
+static bool plots_folder_begin(const char *dir, char **plots, char **err)
+{
+  *plots = g_build_filename(dir, "plots", NULL);
+  return outdir_check_target(*plots, err) && outdir_remove_marked(*plots, err) &&
+         outdir_create(*plots, OUTDIR_SPAWNS, err);
+}
+
+/* Marks a finished plots folder, or removes one that could not be finished. */
+static bool plots_folder_end(const char *plots, bool drawn, char **err)
+{
+  if (drawn && outdir_mark(plots, err)) {
+    outdir_unguard();
+    return true;
+  }
+  outdir_discard(plots);
+  return false;
+}
+
 /* Checks the folder before starting gnuplot: a missing folder or trace is bad input (2), a
  * missing gnuplot is a failure to draw (1). */
 int cmd_plot(int argc, char **argv)
@@ -71,15 +93,18 @@ int cmd_plot(int argc, char **argv)
   } else {
     plot_window win = {!isnan(o.from), !isnan(o.to), isnan(o.from) ? 0 : o.from, isnan(o.to) ? 0 : o.to};
     GPtrArray *written = g_ptr_array_new_with_free_func(g_free);
-    char *err = NULL;
-    if (plot_run_dir(dir, &win, written, &err)) {
+    char *err = NULL, *plots = NULL;
+    if (!plots_folder_begin(dir, &plots, &err)) {
+      fprintf(stderr, "replsim plot: %s\n", err);
+    } else if (plots_folder_end(plots, plot_run_dir(dir, &win, written, &err), &err)) {
       for (guint i = 0; i < written->len; i++)
         printf("%s\n", (const char *)written->pdata[i]);
       status = RS_EXIT_OK;
     } else {
-      fprintf(stderr, "replsim plot: %s\n", err);
-      g_free(err);
+      fprintf(stderr, "replsim plot: %s\n", err ? err : "the plots could not be drawn");
     }
+    g_free(err);
+    g_free(plots);
     g_ptr_array_free(written, TRUE);
   }
   g_free(trace);

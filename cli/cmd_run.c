@@ -12,24 +12,62 @@
 
 typedef struct run_options {
   char *seed;
+  char *engine;
   char **sets;
   char *out;
+  char *check_timeout_text;
   double check_timeout;
-  double max_wall;
+  char *max_wall_text;
+  double max_wall;     /* seconds of wall-clock time the run may take; 0: no bound */
   char **args;
 } run_options;
+
+/* A positive, finite number of seconds, written as SimGrid durations are ("30", "2.5s", "10m"). */
+static bool parse_seconds(const char *option, const char *text, double *out)
+{
+  double v = 0;
+  if (scenario_parse_duration(text, &v) && isfinite(v) && v > 0) {
+    *out = v;
+    return true;
+  }
+  fprintf(stderr, "replsim run: %s '%s': expected a time in seconds above 0 (e.g. 30, 2.5s, 10m)\n", option, text);
+  return false;
+}
+
+/* Options that need more than GOption's own checks: times, and exactly one scenario file. */
+static bool check_options(run_options *o)
+{
+  if (!o->args || !o->args[0] || o->args[1]) {
+    fprintf(stderr, "replsim run: expected exactly one scenario file (see replsim run --help)\n");
+    return false;
+  }
+  if (o->check_timeout_text && !parse_seconds("--check-timeout", o->check_timeout_text, &o->check_timeout))
+    return false;
+  if (o->max_wall_text && !parse_seconds("--max-wall", o->max_wall_text, &o->max_wall))
+    return false;
+  if (o->out && o->out[0] == '\0') {
+    fprintf(stderr, "replsim run: --out: an empty folder name\n");
+    return false;
+  }
+  return true;
+}
 
 static bool parse_options(int argc, char **argv, run_options *o)
 {
   o->check_timeout = 30;
   GOptionEntry entries[] = {
-      {"seed", 0, 0, G_OPTION_ARG_STRING, &o->seed, "Seed of the run's generator (overrides the scenario's)", "N"},
+      {"seed", 0, 0, G_OPTION_ARG_STRING, &o->seed,
+       "Seed of the run's generator, 0 to 2^63-1 (overrides the scenario's)", "N"},
       {"set", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o->sets, "Override a cluster attribute (repeatable)", "KEY=VALUE"},
-      {"out", 0, 0, G_OPTION_ARG_FILENAME, &o->out, "Output folder (default out/<scenario name>)", "DIR"},
-      {"check-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &o->check_timeout,
+      {"engine", 0, 0, G_OPTION_ARG_STRING, &o->engine,
+       "Network engine: simgrid or fast (overrides <network engine>)", "NAME"},
+      {"out", 0, 0, G_OPTION_ARG_FILENAME, &o->out,
+       "Output folder (default out/<scenario name>); an existing one is replaced only if replsim wrote it",
+       "DIR"},
+      {"check-timeout", 0, 0, G_OPTION_ARG_STRING, &o->check_timeout_text,
        "Seconds the linearizability check may take before it answers unknown (default 30)", "S"},
-      {"max-wall", 0, 0, G_OPTION_ARG_DOUBLE, &o->max_wall,
-       "Stop the simulation after S seconds of wall clock; its outputs say \"stopped\": \"wall-bound\" (exit 1)", "S"},
+      {"max-wall", 0, 0, G_OPTION_ARG_STRING, &o->max_wall_text,
+       "Wall-clock seconds the run may take before it stops with its outputs (default: no bound)", "S"},
       {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &o->args, NULL, NULL},
       {NULL, 0, 0, 0, NULL, NULL, NULL}};
   g_set_prgname("replsim run");
@@ -42,12 +80,8 @@ static bool parse_options(int argc, char **argv, run_options *o)
   if (!ok) {
     fprintf(stderr, "replsim run: %s\n", error->message);
     g_error_free(error);
-  } else if (!o->args || !o->args[0] || o->args[1]) {
-    fprintf(stderr, "replsim run: expected exactly one scenario file (see replsim run --help)\n");
-    ok = false;
-  } else if (!(o->max_wall >= 0) || isinf(o->max_wall)) {
-    fprintf(stderr, "replsim run: --max-wall must be a finite number of seconds, 0 or more\n");
-    ok = false;
+  } else {
+    ok = check_options(o);
   }
   g_option_context_free(ctx);
   return ok;
@@ -56,12 +90,15 @@ static bool parse_options(int argc, char **argv, run_options *o)
 static void free_options(run_options *o)
 {
   g_free(o->seed);
+  g_free(o->engine);
   g_strfreev(o->sets);
   g_free(o->out);
+  g_free(o->check_timeout_text);
+  g_free(o->max_wall_text);
   g_strfreev(o->args);
 }
 
-/* --seed is one more override, so the scenario parser checks it like any other value. */
+/* --seed and --engine are more overrides, so the scenario parser checks them like any value. */
 static char **overrides_of(const run_options *o)
 {
   GPtrArray *all = g_ptr_array_new();
@@ -69,6 +106,8 @@ static char **overrides_of(const run_options *o)
     g_ptr_array_add(all, g_strdup(*s));
   if (o->seed)
     g_ptr_array_add(all, g_strdup_printf("seed=%s", o->seed));
+  if (o->engine)
+    g_ptr_array_add(all, g_strdup_printf("engine=%s", o->engine));
   g_ptr_array_add(all, NULL);
   return (char **)g_ptr_array_free(all, FALSE);
 }
@@ -119,10 +158,17 @@ static int run_scenario(const scenario *sc, const char *dir, double check_timeou
     s = summarize(sc, &out, wall, check_timeout, staged, &found);
     char *path = g_build_filename(staged, "summary.json", NULL);
     char *edn = g_build_filename(staged, "history.edn", NULL);
-    ran = summary_write_json(s, path, &err) && edn_write_history_file(out.history, edn, &err) &&
-          outdir_commit(staged, dir, &err);
+    ran = summary_write_json(s, path, &err) && edn_write_history_file(out.history, edn, &err);
     g_free(edn);
     g_free(path);
+    if (ran && !outdir_commit(staged, dir, &err)) {
+      /* The target changed during the run: keep what was measured, touch nothing else. */
+      outdir_unguard();
+      fprintf(stderr, "replsim run: %s\nreplsim run: the run's outputs are kept in %s/\n", err, staged);
+      status = RS_EXIT_BAD_INPUT;
+      ran = false;
+      g_clear_pointer(&staged, g_free);
+    }
   }
   if (ran) {
     summary_print(s, stdout);
@@ -134,7 +180,7 @@ static int run_scenario(const scenario *sc, const char *dir, double check_timeou
     }
     printf("output: %s/\n", dir);
     status = summary_all_held(s) ? RS_EXIT_OK : RS_EXIT_FAILED;
-  } else {
+  } else if (staged) {
     fprintf(stderr, "replsim run: %s\n", err ? err : "the run failed");
     outdir_discard(staged);
   }

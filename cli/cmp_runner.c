@@ -5,6 +5,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <glib/gstdio.h>
 #include <stdio.h>
 #include <string.h>
@@ -47,18 +49,26 @@ static char **cmp_argv(const cmp_sched *s, const cmp_run *r)
   return (char **)g_ptr_array_free(a, FALSE);
 }
 
-/* The run's output goes to OUT/runs/NAME.log while it runs (the run replaces its folder whole
- * when it finishes), then moves to OUT/runs/NAME/run.log. */
+/* The run's output goes to OUT/runs/NAME.log while it runs (the run puts its folder in place
+ * whole when it finishes), then moves to OUT/runs/NAME/run.log, which the run's marker then
+ * lists so that the folder stays one replsim may replace. */
 static void cmp_keep_log(cmp_run *r)
 {
   char *final = g_build_filename(r->dir, "run.log", NULL);
+  char *marker = g_build_filename(r->dir, OUTDIR_MARKER, NULL);
+  char *err = NULL;
   g_mkdir_with_parents(r->dir, 0755);
   if (g_rename(r->log, final) == 0) {
     g_free(r->log);
     r->log = final;
+    if (g_file_test(marker, G_FILE_TEST_IS_REGULAR) && !outdir_adopt(r->dir, "run.log", &err)) {
+      fprintf(stderr, "replsim compare: %s\n", err);
+      g_free(err);
+    }
   } else {
     g_free(final);
   }
+  g_free(marker);
 }
 
 /* A bar redrawn in place on a terminal; otherwise a line per finished run. */
@@ -126,21 +136,25 @@ static void cmp_on_exit(GPid pid, gint status, gpointer ud)
     g_main_loop_quit(s->loop);
 }
 
-/* Starts one run with its output going to its log; false (and the run marked) if it cannot. */
+/* In the child before exec: if compare dies (a signal, a crash), the run gets SIGTERM, which
+ * makes it remove its own staging folder rather than write on into a folder that is gone. */
+static void cmp_child_setup(gpointer unused)
+{
+  (void)unused;
+  prctl(PR_SET_PDEATHSIG, SIGTERM);
+}
+
+/* Starts one run with its output going to its log; false (and the run marked) if it cannot.
+ * The comparison's folder is new (outdir.h), so no earlier run's summary can be in the way. */
 static bool cmp_spawn(cmp_sched *s, cmp_run *r)
 {
-  /* So a run never reads a summary an earlier comparison left behind. */
-  outdir_remove_tree(r->dir);
-  char *parent = g_path_get_dirname(r->dir);
-  g_mkdir_with_parents(parent, 0755);
-  g_free(parent);
   int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
   int log_fd = open(r->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   char **argv = cmp_argv(s, r);
   GPid pid = 0;
   GError *e = NULL;
   bool ok = null_fd >= 0 && log_fd >= 0 &&
-            g_spawn_async_with_fds(NULL, argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, &pid,
+            g_spawn_async_with_fds(NULL, argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD, cmp_child_setup, NULL, &pid,
                                    null_fd, log_fd, log_fd, &e);
   if (ok) {
     cmp_child *c = g_new0(cmp_child, 1);

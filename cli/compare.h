@@ -61,7 +61,9 @@ typedef struct cmp_plan {
   guint n_values;         /* 1 without --vary */
   GArray *seeds;          /* uint64_t */
   int jobs;
-  char *out;
+  char *out;              /* where the runs and the report are written: the staging folder
+                             (outdir.h) until the report is done, then final_out */
+  char *final_out;        /* --out, or out/compare-NAME */
   GPtrArray *runs;        /* cmp_run*, protocol-major, then value, then seed */
 } cmp_plan;
 

@@ -116,7 +116,7 @@ static plot_fault *open_fault(plot_meta *m, const char *key, const char *kind, c
       continue;
     if (key && strcmp(f->key, key) == 0)
       return f;
-    if (!key && strcmp(f->kind, kind) == 0 && g_strcmp0(f->node, node) == 0)
+    if (!key && g_strcmp0(f->kind, kind) == 0 && g_strcmp0(f->node, node) == 0)
       return f;
   }
   return NULL;

@@ -26,15 +26,16 @@ typedef struct element_rule {
 
 static const attr_rule scenario_attrs[] = {OPT("name"), OPT("seed"), OPT("duration"), END};
 static const attr_rule platform_attrs[] = {REQ("file"), END};
-static const attr_rule network_attrs[] = {OPT("model"), OPT("jitter"), OPT("jitter-mean"), END};
+static const attr_rule network_attrs[] = {OPT("model"), OPT("engine"), OPT("jitter"), OPT("jitter-mean"), END};
 static const attr_rule cluster_attrs[] = {
-    OPT("protocol"),    OPT("app"),         OPT("failover"),     OPT("reads"),
-    OPT("heartbeat"),   OPT("dead-after"),  OPT("restart-delay"), OPT("read-quorum"),
-    OPT("write-quorum"), OPT("replicas"),   OPT("hosts"),        END};
+    OPT("protocol"),     OPT("app"),        OPT("failover"),      OPT("reads"),
+    OPT("heartbeat"),    OPT("dead-after"), OPT("restart-delay"), OPT("read-quorum"),
+    OPT("write-quorum"), OPT("replicas"),   OPT("hosts"),         OPT("read-repair"),
+    OPT("fsync"),        END};
 static const attr_rule host_attrs[] = {REQ("host"), END};
 static const attr_rule replica_attrs[] = {REQ("id"), REQ("host"), END};
 static const attr_rule workload_attrs[] = {
-    REQ("clients"), REQ("hosts"), REQ("ops"),  OPT("think"),      OPT("timeout"),
+    REQ("clients"), REQ("hosts"), OPT("ops"),  OPT("rate"),       OPT("think"), OPT("timeout"),
     OPT("retries"), OPT("mix"),   OPT("keys"), OPT("value-size"), END};
 static const attr_rule client_attrs[] = {REQ("id"), REQ("host"), END};
 static const attr_rule no_attrs[] = {END};
@@ -59,14 +60,26 @@ static const attr_rule expect_attrs[] = {
     OPT("linearizable"), OPT("lost-writes"), OPT("stale-reads"), OPT("diverged"),
     OPT("ok-min"),       OPT("fail-max"),    OPT("info-max"),    OPT("availability-min"), END};
 
-/* Names of the cluster attributes kept raw, indexed by raw_key (seed and duration are the scenario's). */
+/* Names of the attributes kept raw, indexed by raw_key (seed and duration are the scenario's,
+ * engine the network's, the others the cluster's). */
 const char *const rd_raw_names[RAW__COUNT] = {
-    [RAW_SEED] = "seed",           [RAW_DURATION] = "duration",         [RAW_PROTOCOL] = "protocol",
-    [RAW_APP] = "app",             [RAW_FAILOVER] = "failover",         [RAW_READS] = "reads",
-    [RAW_HEARTBEAT] = "heartbeat", [RAW_DEAD_AFTER] = "dead-after",     [RAW_RESTART_DELAY] = "restart-delay",
-    [RAW_READ_QUORUM] = "read-quorum", [RAW_WRITE_QUORUM] = "write-quorum", [RAW_REPLICAS] = "replicas",
-    [RAW_HOSTS] = "hosts",
+    [RAW_SEED] = "seed",           [RAW_DURATION] = "duration",         [RAW_ENGINE] = "engine",
+    [RAW_PROTOCOL] = "protocol",   [RAW_APP] = "app",                   [RAW_FAILOVER] = "failover",
+    [RAW_READS] = "reads",         [RAW_HEARTBEAT] = "heartbeat",       [RAW_DEAD_AFTER] = "dead-after",
+    [RAW_RESTART_DELAY] = "restart-delay", [RAW_READ_QUORUM] = "read-quorum",
+    [RAW_WRITE_QUORUM] = "write-quorum",   [RAW_REPLICAS] = "replicas", [RAW_HOSTS] = "hosts",
+    [RAW_READ_REPAIR] = "read-repair",     [RAW_FSYNC] = "fsync",
 };
+
+/* Attributes that hold lists of words, which may span lines. */
+static bool is_list_attr(const char *name)
+{
+  static const char *const lists[] = {"hosts", "groups", "nodes", "mix", "from", "to"};
+  for (size_t i = 0; i < G_N_ELEMENTS(lists); i++)
+    if (strcmp(lists[i], name) == 0)
+      return true;
+  return false;
+}
 
 static const char *attr_of(const char **names, const char **values, const char *name)
 {
@@ -84,10 +97,16 @@ static const attr_rule *find_attr_rule(const attr_rule *rules, const char *name)
   return NULL;
 }
 
-/* Rejects attributes the element does not define, repeated ones, and missing required ones. */
-static bool check_attrs(sc_reader *r, const char *element, const attr_rule *rules, const char **names)
+/* Rejects attributes the element does not define, repeated ones, missing required ones, and
+ * control characters in values (a NUL or an escape sequence in a name is never meant). */
+static bool check_attrs(sc_reader *r, const char *element, const attr_rule *rules, const char **names,
+                        const char **values)
 {
   for (size_t i = 0; names[i]; i++) {
+    const char *bad = sv_control_char(values[i], is_list_attr(names[i]));
+    if (bad)
+      return rd_fail(r, r->line, "control character U+%04X in attribute '%s' of <%s>", (unsigned)(unsigned char)*bad,
+                     names[i], element);
     if (find_attr_rule(rules, names[i]) == NULL)
       return rd_fail(r, r->line, "unknown attribute '%s' on <%s>", names[i], element);
     for (size_t j = 0; j < i; j++)
@@ -175,6 +194,8 @@ static bool read_network(sc_reader *r, const char *element, const char **names, 
   const char *jitter = attr_of(names, values, "jitter");
   if (!once(r, &r->seen_network, element))
     return false;
+  r->network_line = r->line;
+  r->raw[RAW_ENGINE].value = g_strdup(attr_of(names, values, "engine"));
   if (model && sv_network_model(model) == NULL)
     return rd_fail(r, r->line, "unknown network model '%s' (expected CM02, LV08, SMPI, IB or Constant)",
                    model);
@@ -247,8 +268,13 @@ static bool read_replica(sc_reader *r, const char *element, const char **names, 
 static bool read_workload_numbers(sc_reader *r, const char *element, const char **names, const char **values)
 {
   sc_workload *w = &r->sc->workload;
-  guint64 clients = 1, ops = 1, retries = 3, keys = 16, size = 100;
-  bool ok = read_uint(r, element, names, values, "clients", 1, 10000, &clients) &&
+  guint64 clients = 1, ops = 0, retries = 3, keys = 16, size = 100;
+  const char *rate = attr_of(names, values, "rate");
+  const char *why = NULL;
+  if (rate && !sv_rate(rate, &w->rate, &why))
+    return rd_fail(r, r->line, "bad rate '%s' on <workload>: %s", rate, why);
+  r->think_given = attr_of(names, values, "think") != NULL;
+  bool ok = read_uint(r, element, names, values, "clients", 1, SC_MAX_CLIENTS, &clients) &&
             read_uint(r, element, names, values, "ops", 1, 1000000000, &ops) &&
             read_uint(r, element, names, values, "retries", 0, 1000, &retries) &&
             read_uint(r, element, names, values, "keys", 1, 1000000, &keys) &&
@@ -263,7 +289,8 @@ static bool read_workload_numbers(sc_reader *r, const char *element, const char 
   return ok;
 }
 
-/* <workload>: closed-loop clients c1..cN; the mix is read later, against the final app. */
+/* <workload>: clients c1..cN, closed-loop (think) or open-loop (rate); without ops they run
+ * until the duration. The mix is read later, against the final app. */
 static bool read_workload(sc_reader *r, const char *element, const char **names, const char **values)
 {
   sc_workload *w = &r->sc->workload;
@@ -334,6 +361,10 @@ static bool read_fault_values(sc_reader *r, sc_fault *f, const char **names, con
     return false;
   if (strcmp(f->kind, "random-crashes") == 0 && (f->every <= 0 || f->down <= 0 || f->down >= f->every))
     return rd_fail(r, r->line, "<random-crashes> needs 0 < down < every, so that one node is down at a time");
+  if (strcmp(f->kind, "random-crashes") == 0 && f->at + f->down > f->until)
+    return rd_fail(r, r->line, "<random-crashes> crashes no node: its first crash (at=%s, down=%s) would not "
+                   "end before until=%s", attr_of(names, values, "at"), attr_of(names, values, "down"),
+                   attr_of(names, values, "until"));
   if (attr_of(names, values, "until") && f->until <= f->at)
     return rd_fail(r, r->line, "<%s> until=%s must come after at=%s", f->kind,
                    attr_of(names, values, "until"), attr_of(names, values, "at"));
@@ -492,7 +523,7 @@ static void on_start(GMarkupParseContext *ctx, const char *element, const char *
     r->seen_root = true;
     if (rule == NULL)
       misplaced(r, parent, element, known);
-    else if (check_attrs(r, element, rule->attrs, names))
+    else if (check_attrs(r, element, rule->attrs, names, values))
       rule->read(r, element, names, values);
   }
   if (r->err)
@@ -518,67 +549,15 @@ static void on_text(GMarkupParseContext *ctx, const char *text, gsize len, gpoin
   g_set_error_literal(error, G_MARKUP_ERROR, G_MARKUP_ERROR_INVALID_CONTENT, r->err);
 }
 
-/* Moves `i` past the first `end` at or after it, counting lines; to the end of text if none. */
-static size_t skip_past(const char *t, size_t n, size_t i, const char *end, int *line)
-{
-  size_t m = strlen(end);
-  for (; i < n; i++) {
-    if (i + m <= n && memcmp(t + i, end, m) == 0)
-      return i + m;
-    if (t[i] == '\n')
-      (*line)++;
-  }
-  return n;
-}
-
-/* Moves `i` past the '>' closing a tag, skipping quoted attribute values and counting lines. */
-static size_t skip_tag(const char *t, size_t n, size_t i, int *line)
-{
-  char quote = 0;
-  for (; i < n; i++) {
-    if (t[i] == '\n')
-      (*line)++;
-    if (quote) {
-      quote = t[i] == quote ? 0 : quote;
-    } else if (t[i] == '"' || t[i] == '\'') {
-      quote = t[i];
-    } else if (t[i] == '>') {
-      return i + 1;
-    }
-  }
-  return n;
-}
-
-/* GMarkup reports a start tag where it ends; this finds the line of each start tag's '<'. */
-static void scan_tag_lines(const char *t, size_t n, GArray *lines)
-{
-  int line = 1;
-  size_t i = 0;
-  while (i < n) {
-    if (t[i] != '<') {
-      line += t[i] == '\n';
-      i++;
-    } else if (n - i >= 4 && memcmp(t + i, "<!--", 4) == 0) {
-      i = skip_past(t, n, i + 4, "-->", &line);
-    } else if (n - i >= 9 && memcmp(t + i, "<![CDATA[", 9) == 0) {
-      i = skip_past(t, n, i + 9, "]]>", &line);
-    } else if (n - i >= 2 && memcmp(t + i, "<?", 2) == 0) {
-      i = skip_past(t, n, i + 2, "?>", &line);
-    } else if (n - i >= 2 && (t[i + 1] == '!' || t[i + 1] == '/')) {
-      i = skip_tag(t, n, i + 2, &line);
-    } else {
-      g_array_append_val(lines, line);
-      i = skip_tag(t, n, i + 1, &line);
-    }
-  }
-}
-
 bool rd_parse_markup(sc_reader *r, const char *text, size_t len)
 {
+  int nul = sv_nul_line(text, len);
+  if (nul)
+    return rd_fail(r, nul, "a NUL byte: a scenario file is text");
   GMarkupParser parser = {on_start, NULL, on_text, NULL, NULL};
   GMarkupParseContext *ctx = g_markup_parse_context_new(&parser, 0, r, NULL);
   GError *error = NULL;
-  scan_tag_lines(text, len, r->tag_lines);
+  sv_scan_tag_lines(text, len, r->tag_lines);
   if (!g_markup_parse_context_parse(ctx, text, (gssize)len, &error) ||
       !g_markup_parse_context_end_parse(ctx, &error)) {
     int line = 0, col = 0;

@@ -1,5 +1,6 @@
 /* The scenario loader's entry points: read a file, apply overrides, validate; and free the result. */
 #include "scenario_internal.h"
+#include "platform_model.h"
 
 #include <stdarg.h>
 #include <string.h>
@@ -30,6 +31,11 @@ const char *rs_failover_name(rs_failover f)
     return "ordered";
   }
   return "unknown";
+}
+
+const char *rs_engine_name(rs_engine e)
+{
+  return e == RS_ENGINE_FAST ? "fast" : "simgrid";
 }
 
 bool rd_fail(sc_reader *r, int line, const char *fmt, ...)
@@ -185,6 +191,7 @@ static void reader_clear(sc_reader *r)
   g_hash_table_unref(r->links);
   g_hash_table_unref(r->nodes);
   g_hash_table_unref(r->replica_ids);
+  platform_free(r->pf);
   g_free(r->mix);
   g_free(r->platform_file);
   g_free(r->view_service_host);

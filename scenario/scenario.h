@@ -25,8 +25,28 @@ typedef enum rs_jitter {
   RS_JITTER_EXPONENTIAL,
 } rs_jitter;
 
+/* What carries the messages: SimGrid's network models, or replsim's own L + S/B engine. */
+typedef enum rs_engine {
+  RS_ENGINE_SIMGRID = 0,
+  RS_ENGINE_FAST,
+} rs_engine;
+
 const char *rs_protocol_name(rs_protocol p); /* "pb-blocking", "pb-nonblocking", "quorum" */
 const char *rs_failover_name(rs_failover f); /* "none", "view-service", "peer", "ordered" */
+const char *rs_engine_name(rs_engine e);     /* "simgrid", "fast" */
+
+/* Limits every scenario is held to (README, "Limits"). */
+/* The longest time a scenario may name, in seconds (11.6 days). Traces give times in seconds
+ * rounded to the nanosecond; a double holds integers exactly up to 2^53, and near 1e6 s its
+ * spacing is 2^-33 s (0.12 ns), so every nanosecond up to this bound, and sums of such times,
+ * stay distinct and exact to the nanosecond. At 2^23 s (97 days) the spacing reaches 1 ns and
+ * timestamps start to merge; 1e6 s keeps an 8x margin. */
+#define SC_MAX_DURATION 1e6
+/* Replicas, joined ones included: protocol messages carry at most RS_MAX_NODES node ids
+ * (core/msg.h), and every replica must fit in a view, a replica list or a peer set. */
+#define SC_MAX_REPLICAS 64
+#define SC_MAX_CLIENTS 10000     /* workload clients c1..cN */
+#define SC_MAX_RATE 1e6          /* open-loop operations per second, over all clients */
 
 typedef struct sc_replica {
   char *id;
@@ -58,10 +78,12 @@ typedef struct sc_client {
 typedef struct sc_workload {
   bool present;
   int line;
-  int clients;         /* number of closed-loop clients c1..cN */
+  int clients;         /* number of clients c1..cN */
   GPtrArray *hosts;    /* char*: client hosts, used round-robin */
-  long ops;            /* total operations over all clients */
-  double think;        /* seconds between an answer and the next request */
+  long ops;            /* total operations over all clients; 0 (no ops=): run until duration */
+  double rate;         /* rate="200/s": open loop, operations started per second over all clients
+                          (Poisson-spaced); 0: closed loop with think */
+  double think;        /* seconds between an answer and the next request (closed loop) */
   double timeout;      /* seconds before a request is retried at the next replica */
   int retries;         /* attempts before an operation ends as info (attribute retries, default 3) */
   int mix[8];          /* weight per rs_op_kind */
@@ -96,14 +118,16 @@ typedef struct scenario {
   char *path;          /* the scenario file as given */
   char *dir;           /* its folder: relative paths resolve from here */
   char *name;
-  uint64_t seed;
-  double duration;     /* seconds; 0 means until the workload and scripts are done */
+  uint64_t seed;       /* 0 to 2^63-1, so that every JSON reader holds it exactly */
+  double duration;     /* seconds, at most SC_MAX_DURATION; 0 means until the workload and
+                          scripts are done */
   char *platform;      /* resolved path of the platform file */
   int platform_line;
   GPtrArray *platform_hosts; /* char*: every host the platform defines */
   GPtrArray *platform_links; /* char*: every link the platform defines */
 
   char *network_model; /* SimGrid network model, default "CM02" */
+  rs_engine engine;    /* <network engine>, or --engine; default simgrid */
   rs_jitter jitter;
   double jitter_mean;  /* seconds */
 
@@ -115,6 +139,8 @@ typedef struct scenario {
   int dead_after;
   double restart_delay;
   int read_quorum, write_quorum;
+  bool read_repair;    /* read-repair="true" (quorum only): reads write back, writes learn first */
+  double fsync;        /* fsync="2ms": simulated delay before a write is durable; 0 by default */
   char *registry_host;
   char *view_service_host; /* NULL if no view service */
   GPtrArray *replicas; /* sc_replica* */
@@ -126,12 +152,13 @@ typedef struct scenario {
 } scenario;
 
 /* Parses and validates `path`, applying `overrides` ("key=value" strings for cluster attributes,
- * and "seed", "duration") before validation. On error returns NULL and sets *err to
+ * and "seed", "duration", "engine") before validation. On error returns NULL and sets *err to
  * "FILE:LINE: what is wrong". */
 scenario *scenario_load(const char *path, char *const *overrides, char **err);
 void scenario_free(scenario *sc);
 
-/* Parses a SimGrid duration ("250ms", "30s", "2m", "1h", "1.5"): false if malformed or negative. */
+/* Parses a SimGrid duration ("250ms", "30s", "2m", "1h", "1.5"): false if malformed or negative.
+ * It does not apply SC_MAX_DURATION (the scenario's values are checked against it). */
 bool scenario_parse_duration(const char *text, double *seconds);
 
 #endif

@@ -7,10 +7,12 @@
 
 #include <stddef.h>
 
-/* Attributes kept as written until overrides are applied: the cluster's, plus seed and duration. */
+/* Attributes kept as written until overrides are applied: the cluster's (RAW_PROTOCOL onwards),
+ * plus the scenario's seed and duration and the network's engine. */
 typedef enum raw_key {
   RAW_SEED = 0,
   RAW_DURATION,
+  RAW_ENGINE,
   RAW_PROTOCOL,
   RAW_APP,
   RAW_FAILOVER,
@@ -22,6 +24,8 @@ typedef enum raw_key {
   RAW_WRITE_QUORUM,
   RAW_REPLICAS,
   RAW_HOSTS,
+  RAW_READ_REPAIR,
+  RAW_FSYNC,
   RAW__COUNT
 } raw_key;
 
@@ -40,7 +44,7 @@ typedef struct sc_reader {
   guint tags_seen;          /* start tags handed to us so far */
   int line;                 /* line of the element being read */
 
-  int scenario_line, cluster_line, registry_line, view_service_line;
+  int scenario_line, cluster_line, registry_line, view_service_line, network_line;
   bool seen_platform, seen_network, seen_cluster, seen_workload, seen_faults, seen_expect;
   bool seen_registry, seen_view_service, seen_root;
   raw_attr raw[RAW__COUNT];
@@ -49,7 +53,9 @@ typedef struct sc_reader {
   char *platform_file;      /* as written */
   GPtrArray *listed;        /* sc_replica*: the <replica> elements as written */
   char *mix;                /* the workload's mix as written, NULL for the app's default */
+  bool think_given;         /* the workload has think= (which rate= would make meaningless) */
 
+  struct platform *pf;       /* the platform file, read and checked (platform_model.h) */
   GHashTable *hosts, *links; /* sets over sc->platform_hosts / platform_links */
   GHashTable *nodes;         /* node id -> line where it was defined */
   GHashTable *replica_ids;   /* ids a step may name: replicas, and nodes added by <join> */
@@ -71,8 +77,20 @@ bool rd_parse_markup(sc_reader *r, const char *text, size_t len);
 bool rd_apply_overrides(sc_reader *r, char *const *overrides);
 bool rd_validate(sc_reader *r);
 
+/* validate_routes.c: SimGrid routes every message between the hosts the scenario uses. */
+bool rd_check_routes(sc_reader *r);
+
+/* timeline.c: crashes, restarts and pauses of each node make sense in time order. */
+bool rd_check_timeline(sc_reader *r);
+
 /* values.c: strict readers of attribute values; `why` (static text) says what is wrong. */
-bool sv_duration(const char *text, double *seconds, const char **why);
+bool sv_duration(const char *text, double *seconds, const char **why); /* <= SC_MAX_DURATION */
+bool sv_rate(const char *text, double *per_second, const char **why);  /* "200/s", "5/ms", "30/m" */
+/* The first control character in an attribute value (tab, line feed and carriage return pass when
+ * `lists` is set: lists of words may span lines), or NULL if there is none. */
+const char *sv_control_char(const char *value, bool lists);
+/* The line of the first NUL byte in `text`, or 0 if it has none. */
+int sv_nul_line(const char *text, size_t len);
 bool sv_uint(const char *text, guint64 min, guint64 max, guint64 *out, const char **why);
 bool sv_number(const char *text, double *out);
 bool sv_bool(const char *text, bool *out);
@@ -81,6 +99,9 @@ GPtrArray *sv_split_words(const char *text); /* char*: whitespace-separated word
 bool sv_read_file(const char *path, char **text, size_t *len, char **why);
 const char *sv_network_model(const char *text); /* SimGrid's spelling, NULL if unknown */
 const char *sv_markup_what(const char *message);  /* a GMarkup error without its position */
+/* GMarkup reports a start tag where it ends; this appends the line of each start tag's '<' (int),
+ * in document order, skipping comments, CDATA, processing instructions and declarations. */
+void sv_scan_tag_lines(const char *text, size_t len, GArray *lines);
 
 /* Operations of an application, RS_OP_NONE-terminated; NULL if the app is unknown. */
 const rs_op_kind *sv_app_ops(const char *app);

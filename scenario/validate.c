@@ -1,7 +1,8 @@
 /* After the markup: --set overrides, the cluster's values, and every check that needs the whole file. */
 #include "scenario_internal.h"
-#include "platform_scan.h"
+#include "platform_model.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <string.h>
 
@@ -17,7 +18,8 @@ static char *set_prefix(sc_reader *r, unsigned mask)
   return g_string_free(s, FALSE);
 }
 
-/* An error about raw attributes: at the scenario's line for seed/duration, else the cluster's. */
+/* An error about raw attributes: at the cluster's line if one of them is the cluster's, else at
+ * the network's for the engine, else at the scenario's (seed, duration). */
 static bool raw_fail(sc_reader *r, unsigned mask, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
 static bool raw_fail(sc_reader *r, unsigned mask, const char *fmt, ...)
 {
@@ -26,7 +28,9 @@ static bool raw_fail(sc_reader *r, unsigned mask, const char *fmt, ...)
   char *what = g_strdup_vprintf(fmt, ap);
   va_end(ap);
   char *prefix = set_prefix(r, mask);
-  int line = (mask & ~(BIT(RAW_SEED) | BIT(RAW_DURATION))) ? r->cluster_line : r->scenario_line;
+  int line = (mask & ~(BIT(RAW_SEED) | BIT(RAW_DURATION) | BIT(RAW_ENGINE))) ? r->cluster_line
+             : (mask & BIT(RAW_ENGINE)) && r->network_line                     ? r->network_line
+                                                                               : r->scenario_line;
   rd_fail(r, line, "%s%s", prefix, what);
   g_free(prefix);
   g_free(what);
@@ -52,9 +56,9 @@ bool rd_apply_overrides(sc_reader *r, char *const *overrides)
     int k = raw_key_of(key);
     g_free(key);
     if (k < 0)
-      return rd_fail(r, r->cluster_line, "--set %s: unknown key (expected seed, duration, protocol, app, "
-                     "failover, reads, heartbeat, dead-after, restart-delay, read-quorum, write-quorum, "
-                     "replicas or hosts)", *overrides);
+      return rd_fail(r, r->cluster_line, "--set %s: unknown key (expected seed, duration, engine, protocol, "
+                     "app, failover, reads, heartbeat, dead-after, restart-delay, read-quorum, write-quorum, "
+                     "replicas, hosts, read-repair or fsync)", *overrides);
     g_free(r->raw[k].value);
     g_free(r->raw[k].set);
     r->raw[k].value = g_strdup(eq + 1);
@@ -106,18 +110,46 @@ static bool raw_uint(sc_reader *r, raw_key k, guint64 min, guint64 max, guint64 
                   " to %" G_GUINT64_FORMAT ")", rd_raw_names[k], text, why, min, max);
 }
 
+/* read-repair="true|false": quorum's linearizable variant, which other protocols do not have. */
+static bool read_repair(sc_reader *r)
+{
+  const char *text = r->raw[RAW_READ_REPAIR].value;
+  if (text == NULL)
+    return true;
+  if (!sv_bool(text, &r->sc->read_repair))
+    return raw_fail(r, BIT(RAW_READ_REPAIR), "bad read-repair '%s': expected true or false", text);
+  if (r->sc->read_repair && r->sc->protocol != RS_PROTO_QUORUM)
+    return raw_fail(r, BIT(RAW_READ_REPAIR) | BIT(RAW_PROTOCOL),
+                    "read-repair is a quorum option; protocol %s has no read quorum to repair",
+                    rs_protocol_name(r->sc->protocol));
+  return true;
+}
+
+/* The seed: 0 to 2^63-1, which JSON readers (summary.json, check) hold exactly. */
+static bool read_seed(sc_reader *r, guint64 *seed)
+{
+  const char *text = r->raw[RAW_SEED].value;
+  const char *why = NULL;
+  *seed = 1;
+  if (text == NULL || sv_uint(text, 0, G_MAXINT64, seed, &why))
+    return true;
+  return raw_fail(r, BIT(RAW_SEED), "bad seed '%s': %s (expected a whole number from 0 to 2^63-1, "
+                  "9223372036854775807)", text, why);
+}
+
 /* The values that change how everything else reads: seed, duration, protocol, app, ... */
 static bool read_settings(sc_reader *r)
 {
+  static const char *const engines[] = {"simgrid", "fast", NULL};
   static const char *const protocols[] = {"pb-blocking", "pb-nonblocking", "quorum", NULL};
   static const char *const apps[] = {"files", "kv", NULL};
   static const char *const failovers[] = {"none", "view-service", "peer", "ordered", NULL};
   static const char *const reads[] = {"local", "primary", NULL};
   scenario *sc = r->sc;
   guint64 seed, dead_after;
-  int protocol, app, failover, read_mode;
-  bool ok = raw_uint(r, RAW_SEED, 0, G_MAXUINT64, 1, &seed) &&
-            raw_duration(r, RAW_DURATION, 0, false, &sc->duration) &&
+  int engine, protocol, app, failover, read_mode;
+  bool ok = read_seed(r, &seed) && raw_duration(r, RAW_DURATION, 0, false, &sc->duration) &&
+            raw_enum(r, RAW_ENGINE, engines, RS_ENGINE_SIMGRID, &engine) &&
             raw_enum(r, RAW_PROTOCOL, protocols, RS_PROTO_PB_BLOCKING, &protocol) &&
             raw_enum(r, RAW_APP, apps, 0, &app) &&
             raw_enum(r, RAW_FAILOVER, failovers, RS_FAILOVER_NONE, &failover) &&
@@ -128,16 +160,18 @@ static bool read_settings(sc_reader *r)
             raw_duration(r, RAW_HEARTBEAT, failover >= RS_FAILOVER_PEER || protocol == RS_PROTO_QUORUM ? 1 : 5, true,
                          &sc->heartbeat) &&
             raw_uint(r, RAW_DEAD_AFTER, 1, 1000, protocol == RS_PROTO_QUORUM ? 3 : 5, &dead_after) &&
-            raw_duration(r, RAW_RESTART_DELAY, 30, false, &sc->restart_delay);
+            raw_duration(r, RAW_RESTART_DELAY, 30, false, &sc->restart_delay) &&
+            raw_duration(r, RAW_FSYNC, 0, false, &sc->fsync);
   if (!ok)
     return false;
   sc->seed = seed;
+  sc->engine = (rs_engine)engine;
   sc->protocol = (rs_protocol)protocol;
   sc->app = g_strdup(apps[app]);
   sc->failover = (rs_failover)failover;
   sc->reads_primary = read_mode == 1;
   sc->dead_after = (int)dead_after;
-  return true;
+  return read_repair(r);
 }
 
 static void add_replica(scenario *sc, const char *id, const char *host, int line)
@@ -165,6 +199,9 @@ static bool listed_replicas(sc_reader *r)
 {
   for (guint i = 0; i < r->listed->len; i++) {
     sc_replica *rep = g_ptr_array_index(r->listed, i);
+    if (i == SC_MAX_REPLICAS)
+      return rd_fail(r, rep->line, "replica %s is one too many: a cluster has at most %d replicas (protocol "
+                     "messages carry at most %d node ids)", rep->id, SC_MAX_REPLICAS, SC_MAX_REPLICAS);
     add_replica(r->sc, rep->id, rep->host, rep->line);
   }
   if (r->sc->replicas->len == 0)
@@ -178,8 +215,11 @@ static bool listed_replicas(sc_reader *r)
 static bool build_replicas(sc_reader *r)
 {
   guint64 count = 0;
-  if (!raw_uint(r, RAW_REPLICAS, 1, 1000, 0, &count))
+  if (!raw_uint(r, RAW_REPLICAS, 1, G_MAXINT, 0, &count))
     return false;
+  if (count > SC_MAX_REPLICAS)
+    return raw_fail(r, BIT(RAW_REPLICAS), "replicas=%" G_GUINT64_FORMAT ": a cluster has at most %d replicas "
+                    "(protocol messages carry at most %d node ids)", count, SC_MAX_REPLICAS, SC_MAX_REPLICAS);
   if (count == 0 && r->raw[RAW_HOSTS].value == NULL)
     return listed_replicas(r);
   GPtrArray *hosts = placement_hosts(r);
@@ -241,18 +281,28 @@ static bool check_quorum(sc_reader *r)
   return true;
 }
 
-/* Reads the platform file (relative to the scenario's folder) for its host and link names. */
+/* Reads and checks the platform file (relative to the scenario's folder): its host and link names
+ * go to the scenario. Under the Constant network model SimGrid refuses any link. */
 static bool load_platform(sc_reader *r)
 {
   scenario *sc = r->sc;
   char *why = NULL;
   sc->platform = g_path_is_absolute(r->platform_file) ? g_strdup(r->platform_file)
                                                        : g_build_filename(sc->dir, r->platform_file, NULL);
-  if (!platform_scan(sc->platform, sc->platform_hosts, sc->platform_links, &why)) {
+  r->pf = platform_load(sc->platform, &why);
+  if (r->pf == NULL) {
     rd_fail(r, sc->platform_line, "platform file %s", why);
     g_free(why);
     return false;
   }
+  if (strcmp(sc->network_model, "Constant") == 0 && r->pf->first_link_line)
+    return rd_fail(r, sc->platform_line, "platform file %s:%d: %s: the Constant network model has no links, and "
+                   "SimGrid aborts on any (remove them, with routing=\"None\", or pick another <network model>)",
+                   sc->platform, r->pf->first_link_line, r->pf->first_link);
+  for (guint i = 0; i < r->pf->host_names->len; i++)
+    g_ptr_array_add(sc->platform_hosts, g_strdup(r->pf->host_names->pdata[i]));
+  for (guint i = 0; i < r->pf->link_names->len; i++)
+    g_ptr_array_add(sc->platform_links, g_strdup(r->pf->link_names->pdata[i]));
   for (guint i = 0; i < sc->platform_hosts->len; i++)
     g_hash_table_add(r->hosts, g_ptr_array_index(sc->platform_hosts, i));
   for (guint i = 0; i < sc->platform_links->len; i++)
@@ -362,6 +412,10 @@ static bool register_nodes(sc_reader *r)
     if (strcmp(f->kind, "join") == 0) {
       ok = add_node(r, f->node, f->line) && check_host(r, f->host, f->line, "<join>");
       g_hash_table_add(r->replica_ids, g_strdup(f->node));
+      if (ok && g_hash_table_size(r->replica_ids) > SC_MAX_REPLICAS)
+        ok = rd_fail(r, f->line, "<join> of %s makes %u replicas: a cluster has at most %d, joined ones "
+                     "included (protocol messages carry at most %d node ids)", f->node,
+                     g_hash_table_size(r->replica_ids), SC_MAX_REPLICAS, SC_MAX_REPLICAS);
     }
   }
   return ok;
@@ -446,6 +500,13 @@ static bool check_steps(sc_reader *r)
       }
       if (st->replica && !g_hash_table_contains(r->replica_ids, st->replica))
         return rd_fail(r, st->line, "unknown replica '%s' in <%s>", st->replica, op);
+      if (sc->duration > 0 && st->at > sc->duration) {
+        char *prefix = set_prefix(r, BIT(RAW_DURATION));
+        rd_fail(r, st->line, "%s<%s> at %gs comes after the scenario's duration (%gs): the step would never "
+                "start", prefix, op, st->at, sc->duration);
+        g_free(prefix);
+        return false;
+      }
     }
   }
   return true;
@@ -524,13 +585,46 @@ static bool check_fault(sc_reader *r, sc_fault *f)
   return true;
 }
 
+/* A workload must be able to run: with ops, or until a duration; open or closed loop, not both;
+ * a think time shorter than the run; and an end within SC_MAX_DURATION. */
+static bool check_workload(sc_reader *r)
+{
+  scenario *sc = r->sc;
+  sc_workload *w = &sc->workload;
+  if (!w->present)
+    return true;
+  char *prefix = set_prefix(r, BIT(RAW_DURATION));
+  double per_client = w->ops ? ceil((double)w->ops / w->clients) : 0;
+  bool ok = false;
+  if (w->ops == 0 && sc->duration <= 0)
+    rd_fail(r, w->line, "%s<workload> has no ops=, so its clients run until the duration, but the scenario "
+            "has none: give <scenario duration=...> or ops=", prefix);
+  else if (w->rate > 0 && r->think_given)
+    rd_fail(r, w->line, "<workload> has both rate= (open loop) and think= (closed loop): give one");
+  else if (sc->duration > 0 && w->think > sc->duration)
+    rd_fail(r, w->line, "%sthink=%gs is longer than the run (duration %gs): each client would run one "
+            "operation", prefix, w->think, sc->duration);
+  else if (sc->duration <= 0 && w->rate <= 0 && per_client * w->think > SC_MAX_DURATION)
+    rd_fail(r, w->line, "the workload would run for %.3gs at least (%g operations per client, think %gs), "
+            "past the 1000000s a scenario may span: give a duration or fewer ops", per_client * w->think,
+            per_client, w->think);
+  else if (sc->duration <= 0 && w->rate > 0 && w->ops / w->rate > SC_MAX_DURATION)
+    rd_fail(r, w->line, "the workload would run for %.3gs at least (%ld operations at %g/s), past the "
+            "1000000s a scenario may span: give a duration or fewer ops", w->ops / w->rate, w->ops, w->rate);
+  else
+    ok = true;
+  g_free(prefix);
+  return ok;
+}
+
 bool rd_validate(sc_reader *r)
 {
   if (!read_settings(r) || !build_replicas(r) || !check_quorum(r) || !load_platform(r) ||
-      !check_hosts(r) || !register_nodes(r) || !read_mix(r) || !check_steps(r))
+      !check_hosts(r) || !register_nodes(r) || !rd_check_routes(r) || !read_mix(r) || !check_workload(r) ||
+      !check_steps(r))
     return false;
   for (guint i = 0; i < r->sc->faults->len; i++)
     if (!check_fault(r, g_ptr_array_index(r->sc->faults, i)))
       return false;
-  return true;
+  return rd_check_timeline(r);
 }

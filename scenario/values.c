@@ -61,17 +61,77 @@ bool scenario_parse_duration(const char *text, double *seconds)
   return false;
 }
 
-/* A duration with a reason when it is not one: negative, or not a duration at all. */
+/* A duration with a reason when it is not one: negative, too long, or not a duration at all. */
 bool sv_duration(const char *text, double *seconds, const char **why)
 {
-  if (scenario_parse_duration(text, seconds))
-    return true;
+  if (scenario_parse_duration(text, seconds)) {
+    if (*seconds <= SC_MAX_DURATION)
+      return true;
+    *why = "longer than the 1000000s (11.6 days) a scenario may span (README, Limits)";
+    return false;
+  }
   double ignored;
   if (text[0] == '-' && scenario_parse_duration(text + 1, &ignored))
     *why = "negative duration";
   else
     *why = "not a duration (a number with an optional unit ns, us, ms, s, m, h or d)";
   return false;
+}
+
+/* An open-loop rate: a number above 0 with a unit /s, /ms or /m, at most SC_MAX_RATE per second. */
+bool sv_rate(const char *text, double *per_second, const char **why)
+{
+  static const struct {
+    const char *unit;
+    double per;
+  } units[] = {{"/s", 1}, {"/ms", 1e-3}, {"/m", 60}};
+  size_t n = number_prefix(text);
+  *why = "not a rate (a number with a unit /s, /ms or /m, e.g. 200/s)";
+  if (n == 0 || n > 64)
+    return false;
+  char digits[65];
+  memcpy(digits, text, n);
+  digits[n] = '\0';
+  double v = g_ascii_strtod(digits, NULL);
+  for (size_t i = 0; i < G_N_ELEMENTS(units); i++) {
+    if (strcmp(text + n, units[i].unit) != 0)
+      continue;
+    double r = v / units[i].per;
+    if (!(r > 0)) {
+      *why = "a rate must be more than 0";
+      return false;
+    }
+    if (r > SC_MAX_RATE) {
+      *why = "more than the 1000000/s a workload may start";
+      return false;
+    }
+    *per_second = r;
+    return true;
+  }
+  return false;
+}
+
+const char *sv_control_char(const char *value, bool lists)
+{
+  for (const char *p = value; *p; p++) {
+    unsigned char c = (unsigned char)*p;
+    if (lists && (c == '\t' || c == '\n' || c == '\r'))
+      continue;
+    if (c < 0x20 || c == 0x7f)
+      return p;
+  }
+  return NULL;
+}
+
+int sv_nul_line(const char *text, size_t len)
+{
+  const char *nul = memchr(text, '\0', len);
+  if (nul == NULL)
+    return 0;
+  int line = 1;
+  for (const char *p = text; p < nul; p++)
+    line += *p == '\n';
+  return line;
 }
 
 /* A decimal integer in [min, max], no sign, no spaces. */
@@ -198,4 +258,58 @@ const char *sv_markup_what(const char *message)
 {
   const char *colon = g_str_has_prefix(message, "Error on line ") ? strstr(message, ": ") : NULL;
   return colon ? colon + 2 : message;
+}
+
+/* Moves `i` past the first `end` at or after it, counting lines; to the end of text if none. */
+static size_t skip_past(const char *t, size_t n, size_t i, const char *end, int *line)
+{
+  size_t m = strlen(end);
+  for (; i < n; i++) {
+    if (i + m <= n && memcmp(t + i, end, m) == 0)
+      return i + m;
+    if (t[i] == '\n')
+      (*line)++;
+  }
+  return n;
+}
+
+/* Moves `i` past the '>' closing a tag, skipping quoted attribute values and counting lines. */
+static size_t skip_tag(const char *t, size_t n, size_t i, int *line)
+{
+  char quote = 0;
+  for (; i < n; i++) {
+    if (t[i] == '\n')
+      (*line)++;
+    if (quote) {
+      quote = t[i] == quote ? 0 : quote;
+    } else if (t[i] == '"' || t[i] == '\'') {
+      quote = t[i];
+    } else if (t[i] == '>') {
+      return i + 1;
+    }
+  }
+  return n;
+}
+
+void sv_scan_tag_lines(const char *t, size_t n, GArray *lines)
+{
+  int line = 1;
+  size_t i = 0;
+  while (i < n) {
+    if (t[i] != '<') {
+      line += t[i] == '\n';
+      i++;
+    } else if (n - i >= 4 && memcmp(t + i, "<!--", 4) == 0) {
+      i = skip_past(t, n, i + 4, "-->", &line);
+    } else if (n - i >= 9 && memcmp(t + i, "<![CDATA[", 9) == 0) {
+      i = skip_past(t, n, i + 9, "]]>", &line);
+    } else if (n - i >= 2 && memcmp(t + i, "<?", 2) == 0) {
+      i = skip_past(t, n, i + 2, "?>", &line);
+    } else if (n - i >= 2 && (t[i + 1] == '!' || t[i + 1] == '/')) {
+      i = skip_tag(t, n, i + 2, &line);
+    } else {
+      g_array_append_val(lines, line);
+      i = skip_tag(t, n, i + 1, &line);
+    }
+  }
 }

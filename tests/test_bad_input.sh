@@ -83,6 +83,32 @@ cmdline "--set without '='" "$tmp/o3" run "$good" --set protocol --out "$tmp/o3"
 cmdline "--set unknown key" "$tmp/o4" run "$good" --set colour=red --out "$tmp/o4"
 cmdline "--set bad value" "$tmp/o5" run "$good" --set write-quorum=9 --set protocol=quorum --out "$tmp/o5"
 cmdline "missing scenario file" "$tmp/o6" run "$tmp/no-such-scenario.xml" --out "$tmp/o6"
+cmdline "--max-wall -1" "$tmp/o7" run "$good" --max-wall -1 --out "$tmp/o7"
+cmdline "--max-wall 0" "$tmp/o7" run "$good" --max-wall 0 --out "$tmp/o7"
+cmdline "--max-wall nan" "$tmp/o7" run "$good" --max-wall nan --out "$tmp/o7"
+cmdline "--check-timeout -1" "$tmp/o8" run "$good" --check-timeout -1 --out "$tmp/o8"
+cmdline "--check-timeout nan" "$tmp/o8" run "$good" --check-timeout nan --out "$tmp/o8"
+cmdline "--check-timeout inf" "$tmp/o8" run "$good" --check-timeout inf --out "$tmp/o8"
+cmdline "--out ''" "" run "$good" --out ""
+
+# Bad values given on the command line but checked by the scenario parser: FILE:LINE: too.
+cmdline_at() {
+  local name=$1 out=$2 line=$3
+  shift 3
+  run "$@"
+  if check_refusal "command line: $name" "$out"; then
+    if grep -q -F -- "$good:$line:" "$tmp/stderr"; then passed=$((passed + 1))
+    else fail "command line: $name" "stderr does not name $good:$line:"; fi
+  fi
+}
+cmdline_at "--seed 2^63" "$tmp/o9" 4 run "$good" --seed 9223372036854775808 --out "$tmp/o9"
+cmdline_at "--seed 2^64-1" "$tmp/o9" 4 run "$good" --seed 18446744073709551615 --out "$tmp/o9"
+cmdline_at "--engine warp" "$tmp/o10" 6 run "$good" --engine warp --out "$tmp/o10"
+cmdline_at "--set read-repair=maybe" "$tmp/o11" 7 run "$good" --set read-repair=maybe --out "$tmp/o11"
+cmdline_at "--set read-repair=true under pb" "$tmp/o11" 7 run "$good" --set read-repair=true --out "$tmp/o11"
+cmdline_at "--set fsync=1e7" "$tmp/o11" 7 run "$good" --set fsync=10000000s --out "$tmp/o11"
+cmdline_at "--set duration=2000000s" "$tmp/o12" 4 run "$good" --set duration=2000000s --out "$tmp/o12"
+cmdline_at "--set replicas=65" "$tmp/o12" 7 run "$good" --set replicas=65 --out "$tmp/o12"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

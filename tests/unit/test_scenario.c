@@ -7,9 +7,14 @@
 
 #include <string.h>
 
+#include <glib/gstdio.h>
+#include <math.h>
+
+#include "core/msg.h"
 #include "core/types.h"
 #include "scenario/platform_scan.h"
 #include "scenario/scenario.h"
+#include "scenario/scenario_internal.h"
 
 static char *source_dir;
 
@@ -240,7 +245,7 @@ static void test_replicas_by_count_are_placed_round_robin(void **state)
 {
   (void)state;
   scenario *sc = load_ok("tests/scenarios-parse/good-replicas-count.xml", NULL);
-  assert_int_equal(sc->seed, G_MAXUINT64);
+  assert_int_equal(sc->seed, G_MAXINT64);
   assert_true(sc->duration == 150.0);
   assert_int_equal(sc->replicas->len, 5);
   assert_replica(sc, 0, "r1", "node-1");
@@ -248,7 +253,7 @@ static void test_replicas_by_count_are_placed_round_robin(void **state)
   assert_replica(sc, 2, "r3", "node-2");
   assert_replica(sc, 3, "r4", "node-1");
   assert_replica(sc, 4, "r5", "node-5");
-  assert_int_equal(replica(sc, 4)->line, 6);
+  assert_int_equal(replica(sc, 4)->line, 7);
   assert_int_equal(sc->protocol, RS_PROTO_QUORUM);
   assert_int_equal(sc->write_quorum, 3);
   assert_int_equal(sc->read_quorum, 3);
@@ -347,7 +352,8 @@ static void test_platform_names_hosts_and_links_as_simgrid_does(void **state)
   static const char *const links[] = {
       "c_link_1",          "c_link_2",      "c_link_3",         "c_link_7",          "c_backbone",
       "d_link_0_UP",       "d_link_0_DOWN", "d_link_0_loopback", "d_link_0_limiter", "d_link_1_UP",
-      "d_link_1_DOWN",     "d_link_1_loopback", "d_link_1_limiter", "registry-link", "sd_UP", "sd_DOWN"};
+      "d_link_1_DOWN",     "d_link_1_loopback", "d_link_1_limiter", "registry-link", "sd_UP", "sd_DOWN",
+      "client-1-link"};
   char *path = src_path("tests/scenarios-parse/platform-cluster.xml");
   GPtrArray *h = g_ptr_array_new_with_free_func(g_free), *l = g_ptr_array_new_with_free_func(g_free);
   char *err = NULL;
@@ -404,6 +410,252 @@ static void test_platforms_shipped_define_the_hosts_scenarios_use(void **state)
     g_ptr_array_unref(l);
     g_free(path);
   }
+}
+
+
+/* --- workloads, options and limits of the contract ------------------------------------------- */
+
+static void test_workload_without_ops_runs_until_the_duration_open_loop(void **state)
+{
+  (void)state;
+  scenario *sc = load_ok("tests/scenarios-parse/good-open-loop.xml", NULL);
+  assert_true(sc->workload.present);
+  assert_int_equal(sc->workload.ops, 0); /* until the duration */
+  assert_true(sc->workload.rate == 200.0);
+  assert_int_equal(sc->workload.clients, 10000);
+  assert_int_equal(sc->engine, RS_ENGINE_FAST);
+  assert_true(sc->read_repair);
+  assert_true(sc->fsync == 0.002);
+  assert_true(sc->seed == (uint64_t)G_MAXINT64);
+  assert_true(fault(sc, 0)->until == 90.0); /* after the duration: valid, it ends there */
+  assert_true(fault(sc, 4)->at == sc->duration);
+  scenario_free(sc);
+}
+
+static void test_overlaps_only_the_run_can_judge_are_accepted(void **state)
+{
+  (void)state;
+  scenario *sc = load_ok("tests/scenarios-parse/good-overlapping-faults.xml", NULL);
+  assert_int_equal(sc->faults->len, 10);
+  scenario_free(sc);
+}
+
+static void test_options_default_to_simgrid_no_repair_no_fsync(void **state)
+{
+  (void)state;
+  scenario *sc = load_ok("tests/scenarios-parse/good-minimal.xml", NULL);
+  assert_int_equal(sc->engine, RS_ENGINE_SIMGRID);
+  assert_string_equal(rs_engine_name(sc->engine), "simgrid");
+  assert_false(sc->read_repair);
+  assert_true(sc->fsync == 0);
+  assert_true(sc->workload.rate == 0);
+  scenario_free(sc);
+}
+
+static void test_engine_read_repair_and_fsync_can_be_overridden(void **state)
+{
+  (void)state;
+  char *set[] = {"engine=fast", "protocol=quorum", "read-repair=true", "fsync=5ms", NULL};
+  scenario *sc = load_ok("tests/scenarios-parse/good-minimal.xml", set);
+  assert_int_equal(sc->engine, RS_ENGINE_FAST);
+  assert_true(sc->read_repair);
+  assert_true(sc->fsync == 0.005);
+  scenario_free(sc);
+  char *back[] = {"engine=simgrid", "read-repair=false", "protocol=pb-blocking", NULL};
+  sc = load_ok("tests/scenarios-parse/good-open-loop.xml", back);
+  assert_int_equal(sc->engine, RS_ENGINE_SIMGRID);
+  assert_false(sc->read_repair);
+  scenario_free(sc);
+}
+
+static void test_bad_options_name_their_line(void **state)
+{
+  (void)state;
+  char *engine[] = {"engine=ns3", NULL};
+  load_fails_at("tests/scenarios-parse/design-example.xml", engine, 6, "--set engine=ns3: unknown engine 'ns3'");
+  load_fails_at("tests/scenarios-parse/good-minimal.xml", engine, 4, "unknown engine"); /* no <network>: <scenario> */
+  char *repair[] = {"read-repair=true", NULL};
+  load_fails_at("tests/scenarios-parse/good-minimal.xml", repair, 6, "read-repair is a quorum option");
+  char *quorum_then_pb[] = {"protocol=pb-nonblocking", NULL};
+  load_fails_at("tests/scenarios-parse/good-open-loop.xml", quorum_then_pb, 9,
+                "--set protocol=pb-nonblocking: read-repair is a quorum option");
+  char *no_duration[] = {"duration=0", NULL};
+  load_fails_at("tests/scenarios-parse/good-open-loop.xml", no_duration, 11,
+                "--set duration=0: <workload> has no ops=");
+}
+
+static void test_rates_take_per_second_millisecond_and_minute(void **state)
+{
+  (void)state;
+  static const struct {
+    const char *text;
+    double per_second;
+  } good[] = {{"200/s", 200}, {"0.5/s", 0.5}, {"2/ms", 2000}, {"30/m", 0.5}, {"1000000/s", 1e6}};
+  static const char *const bad[] = {"", "200", "/s", "-1/s", "0/s", "1e3/s", "200/h", "200 /s", "200/S",
+                                    "nan/s", "inf/s", "1000001/s", "2000/ms"};
+  for (size_t i = 0; i < G_N_ELEMENTS(good); i++) {
+    double v = 0;
+    const char *why = NULL;
+    if (!sv_rate(good[i].text, &v, &why))
+      fail_msg("rate '%s' refused: %s", good[i].text, why);
+    assert_true(fabs(v - good[i].per_second) < 1e-9 * good[i].per_second);
+  }
+  for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+    double v = 0;
+    const char *why = NULL;
+    if (sv_rate(bad[i], &v, &why))
+      fail_msg("rate '%s' accepted as %g", bad[i], v);
+    assert_non_null(why);
+  }
+}
+
+static void test_durations_stop_at_the_nanosecond_limit(void **state)
+{
+  (void)state;
+  double v = 0;
+  const char *why = NULL;
+  assert_true(sv_duration("1000000s", &v, &why) && v == SC_MAX_DURATION);
+  assert_true(sv_duration("16666m", &v, &why));
+  assert_false(sv_duration("1000001s", &v, &why));
+  assert_non_null(strstr(why, "longer than the 1000000s"));
+  assert_false(sv_duration("12d", &v, &why));
+  assert_false(sv_duration("100000000000000000000", &v, &why));
+  /* At the limit a double still tells apart two times one nanosecond apart, with room to spare. */
+  assert_true(SC_MAX_DURATION + 1e-9 != SC_MAX_DURATION);
+  assert_true(nextafter(SC_MAX_DURATION, INFINITY) - SC_MAX_DURATION < 1e-9 / 4);
+  /* Beyond 2^23 s it would not: that is why the limit is well below. */
+  assert_true(nextafter(8388608.0, INFINITY) - 8388608.0 > 1e-9 / 2);
+  char *too_long[] = {"duration=1000001s", NULL};
+  load_fails_at("tests/scenarios-parse/good-minimal.xml", too_long, 4, "--set duration=1000001s: bad duration");
+  char *longest[] = {"duration=1000000s", NULL};
+  scenario *sc = load_ok("tests/scenarios-parse/good-minimal.xml", longest);
+  assert_true(sc->duration == SC_MAX_DURATION);
+  scenario_free(sc);
+}
+
+static void test_seeds_go_from_zero_to_two_to_the_63_minus_one(void **state)
+{
+  (void)state;
+  char *zero[] = {"seed=0", NULL};
+  scenario *sc = load_ok("tests/scenarios-parse/good-minimal.xml", zero);
+  assert_true(sc->seed == 0);
+  scenario_free(sc);
+  char *top[] = {"seed=9223372036854775807", NULL};
+  sc = load_ok("tests/scenarios-parse/good-minimal.xml", top);
+  assert_true(sc->seed == (uint64_t)G_MAXINT64);
+  scenario_free(sc);
+  char *over[] = {"seed=9223372036854775808", NULL};
+  load_fails_at("tests/scenarios-parse/good-minimal.xml", over, 4, "from 0 to 2^63-1");
+  char *max64[] = {"seed=18446744073709551615", NULL};
+  load_fails_at("tests/scenarios-parse/good-minimal.xml", max64, 4, "from 0 to 2^63-1");
+}
+
+static void test_replicas_stop_at_64_node_ids(void **state)
+{
+  (void)state;
+  char *sixty_four[] = {"replicas=64", "hosts=node-1 node-2", NULL};
+  scenario *sc = load_ok("tests/scenarios-parse/good-minimal.xml", sixty_four);
+  assert_int_equal(sc->replicas->len, SC_MAX_REPLICAS);
+  assert_int_equal(SC_MAX_REPLICAS, RS_MAX_NODES);
+  scenario_free(sc);
+  char *too_many[] = {"replicas=65", "hosts=node-1", NULL};
+  load_fails_at("tests/scenarios-parse/good-minimal.xml", too_many, 6, "a cluster has at most 64 replicas");
+}
+
+/* Writes `text` into a file in a fresh temporary folder; returns its path (the folder is removed
+ * by remove_temp_file). */
+static char *temp_file(const char *text)
+{
+  char *dir = g_dir_make_tmp("test_scenario-XXXXXX", NULL);
+  assert_non_null(dir);
+  char *path = g_build_filename(dir, "scenario.xml", NULL);
+  assert_true(g_file_set_contents(path, text, -1, NULL));
+  g_free(dir);
+  return path;
+}
+
+static void remove_temp_file(char *path)
+{
+  char *dir = g_path_get_dirname(path);
+  g_unlink(path);
+  g_rmdir(dir);
+  g_free(dir);
+  g_free(path);
+}
+
+static void test_100000_listed_replicas_are_refused_at_the_65th(void **state)
+{
+  (void)state;
+  char *platform = src_path("platforms/lan.xml");
+  GString *text = g_string_new(NULL);
+  g_string_append_printf(text, "<scenario duration=\"10s\">\n<platform file=\"%s\"/>\n<cluster>\n", platform);
+  for (int i = 1; i <= 100000; i++)
+    g_string_append_printf(text, "<replica id=\"r%d\" host=\"node-%d\"/>\n", i, (i - 1) % 8 + 1);
+  g_string_append(text, "</cluster>\n</scenario>\n");
+  char *path = temp_file(text->str);
+  char *err = NULL;
+  gint64 start = g_get_monotonic_time();
+  scenario *sc = scenario_load(path, NULL, &err);
+  double seconds = (double)(g_get_monotonic_time() - start) / 1e6;
+  assert_null(sc);
+  char *expected = g_strdup_printf("%s:68: replica r65 is one too many", path);
+  if (!g_str_has_prefix(err, expected))
+    print_error("got: %s\n", err);
+  assert_true(g_str_has_prefix(err, expected));
+  assert_true(seconds < 10);
+  g_free(expected);
+  g_free(err);
+  remove_temp_file(path);
+  g_string_free(text, TRUE);
+  g_free(platform);
+}
+
+static void test_10000_workload_clients_parse_and_validate(void **state)
+{
+  (void)state;
+  gint64 start = g_get_monotonic_time();
+  scenario *sc = load_ok("tests/scenarios-parse/good-open-loop.xml", NULL);
+  double seconds = (double)(g_get_monotonic_time() - start) / 1e6;
+  assert_int_equal(sc->workload.clients, SC_MAX_CLIENTS);
+  assert_true(seconds < 5);
+  scenario_free(sc);
+  char *platform = src_path("platforms/lan.xml");
+  char *text = g_strdup_printf("<scenario duration=\"10s\"><platform file=\"%s\"/><cluster replicas=\"3\" "
+                               "hosts=\"node-1\"/>\n<workload clients=\"10001\" hosts=\"client-1\"/>\n"
+                               "</scenario>\n", platform);
+  char *path = temp_file(text);
+  char *err = NULL;
+  assert_null(scenario_load(path, NULL, &err));
+  assert_non_null(strstr(err, ":2: bad clients '10001' on <workload>: out of range"));
+  g_free(err);
+  remove_temp_file(path);
+  g_free(text);
+  g_free(platform);
+}
+
+static void test_control_characters_and_nul_bytes_are_refused(void **state)
+{
+  (void)state;
+  assert_null(sv_control_char("node-1", false));
+  assert_null(sv_control_char("a b\tc\nd", true));
+  assert_non_null(sv_control_char("a\tb", false));
+  assert_non_null(sv_control_char("a\x7f", true));
+  assert_non_null(sv_control_char("a\x01", true));
+  assert_int_equal(sv_nul_line("a\nb\nc", 5), 0);
+  assert_int_equal(sv_nul_line("a\nb\n\0c", 6), 3);
+  char *platform = src_path("platforms/lan.xml");
+  char *text = g_strdup_printf("<scenario duration=\"10s\"><platform file=\"%s\"/>\n<cluster replicas=\"3\" "
+                               "hosts=\"node-1\"/>\n<client id=\"a\" host=\"client-1\">\n"
+                               "<write uuid=\"u\" name=\"n\" content=\"line one&#10;line two\"/></client>\n"
+                               "</scenario>\n", platform);
+  char *path = temp_file(text);
+  char *err = NULL;
+  assert_null(scenario_load(path, NULL, &err));
+  assert_non_null(strstr(err, ":4: control character U+000A in attribute 'content' of <write>"));
+  g_free(err);
+  remove_temp_file(path);
+  g_free(text);
+  g_free(platform);
 }
 
 /* --- overrides ------------------------------------------------------------------------------- */
@@ -637,6 +889,18 @@ int main(void)
       cmocka_unit_test(test_quorum_sizes_are_checked_under_quorum_only),
       cmocka_unit_test(test_missing_scenario_file_names_the_file),
       cmocka_unit_test(test_protocol_names_match_the_file_format),
+      cmocka_unit_test(test_workload_without_ops_runs_until_the_duration_open_loop),
+      cmocka_unit_test(test_options_default_to_simgrid_no_repair_no_fsync),
+      cmocka_unit_test(test_overlaps_only_the_run_can_judge_are_accepted),
+      cmocka_unit_test(test_engine_read_repair_and_fsync_can_be_overridden),
+      cmocka_unit_test(test_bad_options_name_their_line),
+      cmocka_unit_test(test_rates_take_per_second_millisecond_and_minute),
+      cmocka_unit_test(test_durations_stop_at_the_nanosecond_limit),
+      cmocka_unit_test(test_seeds_go_from_zero_to_two_to_the_63_minus_one),
+      cmocka_unit_test(test_replicas_stop_at_64_node_ids),
+      cmocka_unit_test(test_100000_listed_replicas_are_refused_at_the_65th),
+      cmocka_unit_test(test_10000_workload_clients_parse_and_validate),
+      cmocka_unit_test(test_control_characters_and_nul_bytes_are_refused),
   };
   source_dir = find_source_dir();
   int failed = cmocka_run_group_tests_name("scenario loader", tests, NULL, NULL);
