@@ -335,6 +335,15 @@ static void timer_actor(int argc, char *argv[])
       put_on_wire(n->world, g_queue_pop_head(n->delayed));
       continue;
     }
+    sim_fsync *disk = g_queue_peek_head(n->fsyncs);
+    if (disk && disk->due <= now) {
+      g_queue_pop_head(n->fsyncs);
+      if (n->core)
+        rs_node_durable(n->core, disk->upto);
+      g_free(disk);
+      sim_flush(n);
+      continue;
+    }
     /* Once the cluster is quiet and draining, timers fire no more (no new heartbeat). */
     sim_timer *t = n->world->draining ? NULL : earliest_timer(n);
     if (n->world->stopped)
@@ -352,6 +361,8 @@ static void timer_actor(int argc, char *argv[])
     double due = t ? t->due : INFINITY;
     if (held && held->due < due)
       due = held->due;
+    if (disk && disk->due < due)
+      due = disk->due;
     n->timer_wait_until = due;
     n->timer_actor_waiting = true;
     if (due < INFINITY)

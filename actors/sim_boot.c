@@ -34,6 +34,11 @@ void sim_node_crash(sim_node *n)
   n->incarnation++;
   for (int i = 0; i < SIM_MAX_TIMERS; i++)
     n->timers[i].armed = false;
+  sim_fsync *disk;
+  while ((disk = g_queue_pop_head(n->fsyncs)))
+    g_free(disk);
+  n->persisted = 0; /* the next life's node counts its changes from 1 again */
+  n->disk_free = 0;
   for (guint i = 0; i < n->outbox->len; i++)
     sim_drop(w, g_ptr_array_index(n->outbox, i), "crashed");
   g_ptr_array_set_size(n->outbox, 0);

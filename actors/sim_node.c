@@ -132,6 +132,28 @@ static void host_event(void *ctx, const rs_event *ev)
   sim_trace_event(ctx, ev);
 }
 
+/* <cluster fsync>: each store change takes `fsync` seconds on a disk that writes one change at a
+ * time, and the node hears when it is durable; without it every change is durable at once. The
+ * simulated store itself survives a crash whole (nothing durable-in-waiting is lost). */
+static bool host_persist(void *ctx, const rs_persist *rec)
+{
+  (void)rec;
+  sim_node *n = ctx;
+  n->persisted++;
+  double fsync = n->world->sc->fsync;
+  if (fsync <= 0)
+    return true;
+  double now = simgrid_get_clock();
+  sim_fsync *disk = g_new(sim_fsync, 1);
+  disk->due = MAX(now, n->disk_free) + fsync;
+  disk->upto = n->persisted;
+  n->disk_free = disk->due;
+  g_queue_push_tail(n->fsyncs, disk);
+  if (disk->due < n->timer_wait_until)
+    n->timer_kick = true;
+  return false;
+}
+
 /* Handlers never yield: the restart is queued and started by the flush after the handler. */
 static void host_restart_node(void *ctx, rs_node_id node, double delay)
 {
@@ -163,9 +185,11 @@ sim_node *sim_node_new(sim_world *w, const dp_node *plan)
   n->timer_wait_until = INFINITY;
   n->core_host = (rs_host){.ctx = n, .send = host_send, .timer_arm = host_timer_arm,
                            .timer_cancel = host_timer_cancel, .now = host_now,
-                           .random = host_random, .event = host_event, .restart_node = host_restart_node};
+                           .random = host_random, .event = host_event, .persist = host_persist,
+                           .restart_node = host_restart_node};
   n->restarts = g_array_new(FALSE, FALSE, sizeof(sim_restart));
   n->delayed = g_queue_new();
+  n->fsyncs = g_queue_new();
   /* Seed 000 names the heartbeat server's log heartbeat.txt. */
   n->log.path = plan->spec.kind == RS_NODE_VIEW_SERVICE ? g_strdup_printf("%s/logs/heartbeat.txt", w->dir)
                                                         : g_strdup_printf("%s/logs/%s.txt", w->dir, plan->name);
@@ -199,5 +223,6 @@ void sim_node_free(sim_node *n)
   g_ptr_array_free(n->outbox, TRUE);
   g_array_free(n->restarts, TRUE);
   g_queue_free(n->delayed); /* its packets are on the wire list, freed with it */
+  g_queue_free_full(n->fsyncs, g_free);
   g_free(n);
 }

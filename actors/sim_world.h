@@ -43,6 +43,13 @@ typedef struct sim_restart {
   double delay;
 } sim_restart;
 
+/* A store change being made durable (<cluster fsync>): the node hears at `due` that every
+ * change up to number `upto` is on disk. */
+typedef struct sim_fsync {
+  double due;
+  uint64_t upto;
+} sim_fsync;
+
 /* A timer of one node: fires at `due` unless cancelled or moved. */
 typedef struct sim_timer {
   int id;
@@ -103,6 +110,9 @@ typedef struct sim_node {
   bool timer_kick;          /* an earlier timer was armed during a handler */
   bool timer_actor_waiting; /* the timer actor sleeps on timer_sem now */
   GQueue *delayed;          /* jittered packets waiting to leave, by due time */
+  GQueue *fsyncs;           /* sim_fsync*: store changes on their way to the disk, in order */
+  uint64_t persisted;       /* store changes handed to the host in this life */
+  double disk_free;         /* when the simulated disk has written everything handed to it */
 
   GPtrArray *outbox;        /* sim_packet* produced by the handler running now */
   GArray *restarts;         /* sim_restart the handler asked for, started by the next flush */

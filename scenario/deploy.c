@@ -130,7 +130,8 @@ static void resolve_step_replicas(deploy *d)
 }
 
 /* Closed-loop clients c1..cN share the scenario's operation count, the first ones taking one more
- * when it does not divide evenly; their hosts are used round robin. */
+ * when it does not divide evenly (or, without one, run until the duration); their hosts are used
+ * round robin. */
 static void add_workload(deploy *d, const scenario *sc)
 {
   const sc_workload *wl = &sc->workload;
@@ -141,7 +142,9 @@ static void add_workload(deploy *d, const scenario *sc)
     g_snprintf(name, sizeof name, "c%d", i + 1);
     dp_node *n = add(d, name, g_ptr_array_index(wl->hosts, (guint)i % wl->hosts->len), RS_NODE_CLIENT);
     n->client = true;
-    n->workload = (rs_workload_config){.ops = wl->ops / wl->clients + (i < wl->ops % wl->clients),
+    /* Without ops= the clients run until the duration (the driver stops at it). */
+    long share = wl->ops > 0 ? wl->ops / wl->clients + (i < wl->ops % wl->clients) : -1;
+    n->workload = (rs_workload_config){.ops = share,
                                        .think = wl->think, .keys = wl->keys, .value_size = wl->value_size,
                                        .files = d->app == &rs_app_files};
     memcpy(n->workload.mix, wl->mix, sizeof n->workload.mix);

@@ -33,6 +33,31 @@ static uint64_t digest(fixture *f, rs_node_id r)
 
 /* ---- the write path ---- */
 
+/* Persist before acknowledge (etcd's raft): a backup acknowledges an update, and a primary
+ * answers it, only once the host said the store change is durable. */
+static void test_update_is_acknowledged_only_once_its_store_change_is_durable(void **state)
+{
+  (void)state;
+  rs_node_id c;
+  fixture *f = ready_cluster(BLOCKING, false, &rs_app_kv, &c);
+  fixture_hold_disk(f, FX_R2);
+  fixture_hold_disk(f, FX_R1);
+  size_t mark = fixture_mark(f);
+  fixture_submit(f, c, fx_put("k", "v"), FX_R1);
+  fixture_run_until(f, fixture_now(f) + 0.5);
+  assert_int_equal(fixture_sent(f, mark, FX_R2, FX_R1, RS_MSG_REPLICATE_ACK), 0);
+  assert_int_equal(fixture_sent(f, mark, FX_R3, FX_R1, RS_MSG_REPLICATE_ACK), 1);
+  fixture_release_disk(f, FX_R2);
+  fixture_run_until(f, fixture_now(f) + 0.5);
+  assert_int_equal(fixture_sent(f, mark, FX_R2, FX_R1, RS_MSG_REPLICATE_ACK), 1);
+  assert_int_equal(fixture_sent(f, mark, FX_R1, c, RS_MSG_REPLY), 0); /* the primary's own disk */
+  fixture_release_disk(f, FX_R1);
+  fixture_run_until_idle(f);
+  assert_int_equal(fixture_sent(f, mark, FX_R1, c, RS_MSG_REPLY), 1);
+  fixture_assert_outcome(fixture_event_nth(f, c, RS_EV_COMPLETE, -1), RS_OUT_OK, RS_ST_SUCCESS);
+  fixture_free(f);
+}
+
 /* Issue 12: an answer computed from the primary's state must not depend on an update a failover
  * could still undo. An append waits for its backups; a cas that the append makes fail, and a read
  * that would see it, are answered only once the append is committed. */
@@ -501,6 +526,7 @@ int main(void)
 {
   const struct CMUnitTest tests[] = {
       FX_TEST(test_blocking_primary_waits_for_every_ack),
+      FX_TEST(test_update_is_acknowledged_only_once_its_store_change_is_durable),
       FX_TEST(test_blocking_primary_answers_nothing_that_depends_on_an_uncommitted_update),
       FX_TEST(test_nonblocking_primary_confirms_before_backups_ack),
       FX_TEST(test_write_sent_to_a_backup_is_forwarded_and_answered_through_that_backup),

@@ -37,6 +37,8 @@ typedef struct fx_node {
   bool down;           /* crashed: messages to it are lost, it fires no timer */
   fx_timer reboot;     /* a restart the host was asked for (rs_host.restart_node) */
   int restarts_asked;  /* how many times another node asked the host to restart this one */
+  bool disk_held;      /* fixture_hold_disk: store changes wait until fixture_release_disk */
+  uint64_t persisted;  /* store changes the node handed over in this life */
   double restart_delay; /* the delay of the latest such request */
 } fx_node;
 
@@ -218,11 +220,33 @@ static void host_restart_node(void *ctx, rs_node_id node, double delay)
   target->reboot = (fx_timer){.armed = true, .at = f->now + delay, .serial = ++f->serial};
 }
 
+/* A disk that is durable at once, unless a test holds it (fixture_hold_disk). */
+static bool host_persist(void *ctx, const rs_persist *rec)
+{
+  (void)rec;
+  fx_node *n = ctx;
+  n->persisted++;
+  return !n->disk_held;
+}
+
 static rs_host host_of(fx_node *n)
 {
   return (rs_host){.ctx = n, .send = host_send, .timer_arm = host_timer_arm, .timer_cancel = host_timer_cancel,
-                   .now = host_now, .random = host_random, .event = host_event,
+                   .now = host_now, .random = host_random, .event = host_event, .persist = host_persist,
                    .restart_node = host_restart_node};
+}
+
+void fixture_hold_disk(fixture *f, rs_node_id node)
+{
+  node_of(f, node)->disk_held = true;
+}
+
+void fixture_release_disk(fixture *f, rs_node_id node)
+{
+  fx_node *n = node_of(f, node);
+  n->disk_held = false;
+  if (n->core)
+    rs_node_durable(n->core, n->persisted);
 }
 
 /* Makes the node's core node from its spec (a replica on its store, which survives crashes) and
@@ -231,6 +255,7 @@ static void boot(fx_node *n)
 {
   rs_host host = host_of(n);
   n->down = false;
+  n->persisted = 0;
   n->core = rs_node_new(&n->spec, &host, n->store);
   rs_node_start(n->core);
 }

@@ -117,6 +117,11 @@ int fixture_restarts_asked(const fixture *f, rs_node_id node, double *delay);
 void fixture_cut(fixture *f, rs_node_id a, rs_node_id b);
 void fixture_heal(fixture *f, rs_node_id a, rs_node_id b);
 
+/* The node's store changes are not durable until released (rs_host.persist answers false); on
+ * release the node hears that every change so far is durable (rs_node_durable). */
+void fixture_hold_disk(fixture *f, rs_node_id node);
+void fixture_release_disk(fixture *f, rs_node_id node);
+
 /* ---- the clock and the queue ---- */
 
 double fixture_now(const fixture *f);
