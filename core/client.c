@@ -10,6 +10,8 @@ typedef enum client_phase {
   PHASE_WAIT_QUORUM,  /* quorum: waiting for the registry to name the quorum */
   PHASE_QUERY,        /* quorum update: waiting for every member's version of the key */
   PHASE_COLLECT,      /* quorum: waiting for every replica of the quorum */
+  PHASE_REPAIR_QUORUM, /* read-repair: waiting for the registry to name a write quorum */
+  PHASE_REPAIR,       /* read-repair: waiting for the write-back of the newest version */
   PHASE_WAIT_VIEW,    /* view-service: waiting for the service to name the primary */
 } client_phase;
 
@@ -30,6 +32,10 @@ struct rs_client {
   rs_node_id primary;     /* failover: the primary as last heard (RS_NO_NODE: unknown) */
   uint64_t view;          /* failover: the view or epoch that named it */
   uint64_t version;       /* quorum writes: the version this write carries */
+  uint64_t op_version;    /* quorum update: the version it writes, once chosen (0: not yet) */
+  uint64_t last_version;  /* quorum: the version of this coordinator's latest write: the next one
+                           * is above it even if its quorum never saw it (a partial write), so no
+                           * version ever names two different values */
   uint64_t round;         /* quorum: tags the requests of one phase of one attempt (echoed in
                            * `index`), so a late answer to an earlier one is never taken */
 
@@ -38,6 +44,11 @@ struct rs_client {
   uint64_t answered;      /* bit i: asked[i] answered */
   rs_result *best;        /* reads: newest answer so far; updates: the refusal that wins */
   rs_node_id best_from;
+  uint64_t versions[RS_MAX_NODES]; /* reads: the version each member answered */
+  uint32_t nw;            /* quorum: the registry's Nw, as its last REPLICAS said */
+  rs_result *answer;      /* read-repair: the answer, held until the write-back is done */
+  rs_node_id answer_from;
+  rs_op *repair;          /* read-repair: the update that writes the answer back */
 };
 
 rs_client *rs_client_new(const rs_client_config *cfg, const rs_host *host)
@@ -59,6 +70,8 @@ void rs_client_free(rs_client *c)
     return;
   g_free(c->op);
   g_free(c->best);
+  g_free(c->answer);
+  g_free(c->repair);
   g_free(c);
 }
 
@@ -122,6 +135,8 @@ static void finish(rs_client *c, rs_outcome outcome, const rs_result *res, rs_no
   c->phase = PHASE_IDLE;
   g_free(c->best);
   c->best = NULL;
+  g_free(c->repair);
+  c->repair = NULL;
   if (c->cfg.on_done)
     c->cfg.on_done(c->cfg.arg, outcome, res);
 }
@@ -161,7 +176,9 @@ static void send_quorum_request(rs_client *c, rs_node_id to)
   rs_msg m = {.type = RS_MSG_QUORUM_REQUEST, .client = c->cfg.self, .seq = c->seq, .index = c->round, .op = *c->op};
   if (c->phase == PHASE_QUERY)
     m.op = (rs_op){.kind = c->cfg.app->read_kind, .key = c->op->key}; /* what version is there? */
-  else
+  else if (c->phase == PHASE_REPAIR)
+    m.op = *c->repair;
+  if (c->phase != PHASE_QUERY)
     m.res.version = c->version;
   rs_send(&c->host, to, &m);
 }
@@ -183,9 +200,12 @@ static void send_phase(rs_client *c, client_phase phase, uint64_t version)
     send_quorum_request(c, c->asked[i]);
 }
 
+/* An update asks for versions first, unless an earlier attempt chose its version already: a
+ * retry writes the same value at the same version (it may be partly applied and seen), never at
+ * a new one that would publish the value a second time, later than writes that followed it. */
 static client_phase first_quorum_phase(const rs_client *c)
 {
-  return rs_op_is_update(c->op->kind) ? PHASE_QUERY : PHASE_COLLECT;
+  return rs_op_is_update(c->op->kind) && !c->op_version ? PHASE_QUERY : PHASE_COLLECT;
 }
 
 static void ask_quorum(rs_client *c)
@@ -194,10 +214,14 @@ static void ask_quorum(rs_client *c)
   c->answered = 0;
   g_free(c->best);
   c->best = NULL;
+  g_free(c->answer);
+  c->answer = NULL;
+  g_free(c->repair);
+  c->repair = NULL;
   c->best_from = RS_NO_NODE;
   if (c->pinned != RS_NO_NODE) {
     c->asked[c->n_asked++] = c->pinned;
-    send_phase(c, first_quorum_phase(c), 0);
+    send_phase(c, first_quorum_phase(c), c->op_version);
   } else {
     c->phase = PHASE_WAIT_QUORUM;
     rs_msg m = {.type = RS_MSG_GET_REPLICAS, .seq = c->seq,
@@ -255,6 +279,7 @@ void rs_client_submit(rs_client *c, const rs_op *op, rs_node_id replica)
   c->seq++;
   c->attempt = 0;
   c->maybe_applied = false;
+  c->op_version = 0;
   emit_invoke(c);
   if (c->cfg.quorum) {
     ask_quorum(c);
@@ -309,17 +334,27 @@ static void on_replicas(rs_client *c, const rs_msg *m)
     become_ready(c);
     return;
   }
-  if (c->phase != PHASE_WAIT_QUORUM || m->seq != c->seq)
+  if ((c->phase != PHASE_WAIT_QUORUM && c->phase != PHASE_REPAIR_QUORUM) || m->seq != c->seq)
     return;
+  if (m->index)
+    c->nw = (uint32_t)m->index;
   if (m->n_nodes == 0) {
-    /* No quorum now; but an earlier attempt that timed out may have reached some replicas. */
+    /* No quorum now; but an earlier attempt that timed out may have reached some replicas. A
+     * read that cannot write back what it saw does not answer (it could go back in time). */
     finish_status(c, c->maybe_applied ? RS_OUT_INFO : RS_OUT_FAIL, RS_ST_NO_QUORUM);
+    return;
+  }
+  if (c->phase == PHASE_REPAIR_QUORUM) {
+    c->n_asked = m->n_nodes;
+    for (uint32_t i = 0; i < m->n_nodes; i++)
+      c->asked[i] = m->nodes[i];
+    send_phase(c, PHASE_REPAIR, c->answer->version);
     return;
   }
   c->n_asked = m->n_nodes;
   for (uint32_t i = 0; i < m->n_nodes; i++)
     c->asked[i] = m->nodes[i];
-  send_phase(c, first_quorum_phase(c), 0);
+  send_phase(c, first_quorum_phase(c), c->op_version);
 }
 
 static void on_reply(rs_client *c, rs_node_id from, const rs_msg *m)
@@ -372,17 +407,64 @@ static void merge_answer(rs_client *c, rs_node_id from, const rs_result *res)
   }
 }
 
+/* Ends a read-repair read with the answer it held while writing it back. */
+static void finish_answer(rs_client *c)
+{
+  rs_result *res = c->answer;
+  c->answer = NULL;
+  finish(c, RS_OUT_OK, res, c->answer_from);
+  g_free(res);
+}
+
+/* Read-repair: before a read answers, the newest version it saw must be on a write quorum, so
+ * that no later read can return anything older (ABD). When the read quorum is as big as a write
+ * quorum, writing it back to the members that lag is enough; otherwise it goes to a write quorum
+ * the registry names. Nothing to write back (the key was never written, or every member of a
+ * big enough read quorum has it): the read answers at once. */
+static void start_repair(rs_client *c)
+{
+  c->answer = c->best;
+  c->answer_from = c->best_from;
+  c->best = NULL;
+  rs_op op;
+  if (!c->cfg.app->repair || !c->cfg.app->repair(c->op, c->answer, &op)) {
+    finish_answer(c);
+    return;
+  }
+  c->repair = rs_op_dup(&op);
+  if (c->n_asked >= c->nw) {
+    uint32_t lagging = 0;
+    for (uint32_t i = 0; i < c->n_asked; i++)
+      if (c->versions[i] < c->answer->version)
+        c->asked[lagging++] = c->asked[i];
+    if (lagging == 0) {
+      finish_answer(c);
+      return;
+    }
+    c->n_asked = lagging;
+    send_phase(c, PHASE_REPAIR, c->answer->version);
+    return;
+  }
+  c->phase = PHASE_REPAIR_QUORUM;
+  rs_msg m = {.type = RS_MSG_GET_REPLICAS, .seq = c->seq, .which = RS_WHICH_WRITE};
+  rs_send(&c->host, c->cfg.registry, &m);
+}
+
 /* The version an update takes once the members said theirs: a counter one above the newest,
  * with the low bits naming the writer, so two coordinators never give two writes one version. */
-static uint64_t next_version(const rs_client *c, uint64_t newest)
+static uint64_t next_version(rs_client *c, uint64_t newest)
 {
-  return (((newest >> RS_VERSION_WRITER_BITS) + 1) << RS_VERSION_WRITER_BITS) |
-         (c->cfg.self & ((1u << RS_VERSION_WRITER_BITS) - 1));
+  if (c->last_version > newest)
+    newest = c->last_version;
+  c->last_version = (((newest >> RS_VERSION_WRITER_BITS) + 1) << RS_VERSION_WRITER_BITS) |
+                    (c->cfg.self & ((1u << RS_VERSION_WRITER_BITS) - 1));
+  return c->last_version;
 }
 
 static void on_quorum_reply(rs_client *c, rs_node_id from, const rs_msg *m)
 {
-  if ((c->phase != PHASE_COLLECT && c->phase != PHASE_QUERY) || m->seq != c->seq || m->index != c->round)
+  if ((c->phase != PHASE_COLLECT && c->phase != PHASE_QUERY && c->phase != PHASE_REPAIR) || m->seq != c->seq ||
+      m->index != c->round)
     return;
   uint32_t i = 0;
   while (i < c->n_asked && (c->asked[i] != from || (c->answered >> i) & 1u))
@@ -395,12 +477,23 @@ static void on_quorum_reply(rs_client *c, rs_node_id from, const rs_msg *m)
       c->version = m->res.version;
     if ((uint32_t)__builtin_popcountll(c->answered) < c->n_asked)
       return;
-    send_phase(c, PHASE_COLLECT, next_version(c, c->version));
+    c->op_version = next_version(c, c->version);
+    send_phase(c, PHASE_COLLECT, c->op_version);
     return;
   }
+  if (c->phase == PHASE_REPAIR) {
+    if ((uint32_t)__builtin_popcountll(c->answered) == c->n_asked)
+      finish_answer(c);
+    return;
+  }
+  c->versions[i] = m->res.version;
   merge_answer(c, from, &m->res);
   if ((uint32_t)__builtin_popcountll(c->answered) < c->n_asked)
     return;
+  if (c->cfg.read_repair && !rs_op_is_update(c->op->kind) && c->pinned == RS_NO_NODE) {
+    start_repair(c);
+    return;
+  }
   rs_result *res = c->best;
   c->best = NULL;
   finish(c, RS_OUT_OK, res, c->best_from);

@@ -16,6 +16,8 @@ typedef struct rs_client_config {
   rs_node_id self;
   rs_node_id registry;
   bool quorum;              /* coordinate quorums instead of talking to one replica */
+  bool read_repair;         /* quorum, linearizable (Attiya, Bar-Noy, Dolev): a read writes the
+                             * newest version it saw back to a write quorum before it answers */
   const rs_app_ops *app;    /* quorum: how to pick the latest of several answers */
   uint64_t seq_base;        /* sequence numbers start after it: a restarted client passes a higher
                              * one than its previous life used, so replicas never take a new

@@ -147,6 +147,8 @@ static void answer(rs_registry *r, rs_node_id to, const rs_msg *req)
       m.nodes[m.n_nodes++] = g_array_index(r->replicas, rs_node_id, i);
   }
   m.node = r->primary;
+  if (r->cfg.quorum)
+    m.index = r->cfg.write_quorum; /* a read-repair coordinator needs Nw (it grows with joins) */
   rs_send(&r->host, to, &m);
 }
 

@@ -165,7 +165,8 @@ static void fill_client_specs(deploy *d, const scenario *sc)
     if (!n->client)
       continue;
     rs_client_config *c = &n->spec.client.client;
-    *c = (rs_client_config){.self = n->id, .registry = d->registry, .quorum = quorum, .app = d->app,
+    *c = (rs_client_config){.self = n->id, .registry = d->registry, .quorum = quorum, .read_repair = sc->read_repair,
+                            .app = d->app,
                             .timeout = timeout, .ready_retry = timeout, .attempts = attempts > 0 ? attempts : 1,
                             .failover = quorum ? 0 : (uint8_t)sc->failover, .view_service = d->view_service,
                             .reads_primary = sc->reads_primary};

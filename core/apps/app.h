@@ -36,6 +36,10 @@ typedef struct rs_app_ops {
    * take in another's by running them under RS_APPLY_QUORUM (newest version wins): a quorum
    * replica that joins merges the states of a read quorum. False when the bytes are malformed. */
   bool (*replay)(const uint8_t *buf, size_t len, void (*fn)(void *arg, const rs_op *op, uint64_t version), void *arg);
+  /* The update that installs what a read of `read->key` answered (`res`, at res->version), for a
+   * quorum read that writes back the newest version it saw (read-repair). False when there is
+   * nothing to install (the key was never written). Slices point into `read` and `res`. */
+  bool (*repair)(const rs_op *read, const rs_result *res, rs_op *out);
 } rs_app_ops;
 
 /* An instance: the ops and the state they act on. */

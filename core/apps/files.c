@@ -311,6 +311,22 @@ static bool files_replay(const uint8_t *buf, size_t len, void (*fn)(void *arg, c
   return ok;
 }
 
+/* A live file is installed by a write of its name and content, a tombstone by a delete; a uuid
+ * nobody wrote has nothing to install. */
+static bool files_repair(const rs_op *read, const rs_result *res, rs_op *out)
+{
+  if (res->version == 0)
+    return false;
+  if (res->status == RS_ST_FILE_ALREADY_DELETED) {
+    *out = (rs_op){.kind = RS_OP_DELETE, .key = read->key};
+    return true;
+  }
+  if (res->status != RS_ST_SUCCESS)
+    return false;
+  *out = (rs_op){.kind = RS_OP_WRITE, .key = read->key, .name = res->name, .value = res->value};
+  return true;
+}
+
 /* ---- digest and merge ---- */
 
 static uint64_t files_entry_hash(gconstpointer p)
@@ -362,4 +378,5 @@ const rs_app_ops rs_app_files = {
     .digest = files_digest,
     .newer = files_newer,
     .replay = files_replay,
+    .repair = files_repair,
 };

@@ -226,6 +226,15 @@ static bool kv_replay(const uint8_t *buf, size_t len, void (*fn)(void *arg, cons
   return ok;
 }
 
+/* A get's answer is installed by a put of that value; an absent key has nothing to install. */
+static bool kv_repair(const rs_op *read, const rs_result *res, rs_op *out)
+{
+  if (res->status != RS_ST_SUCCESS || !res->value.ptr || res->version == 0)
+    return false;
+  *out = (rs_op){.kind = RS_OP_PUT, .key = read->key, .value = res->value};
+  return true;
+}
+
 /* ---- digest and merge ---- */
 
 static uint64_t kv_entry_hash(gconstpointer p)
@@ -264,4 +273,5 @@ const rs_app_ops rs_app_kv = {
     .digest = kv_digest,
     .newer = kv_newer,
     .replay = kv_replay,
+    .repair = kv_repair,
 };
