@@ -262,6 +262,48 @@ static void test_write_version_is_one_above_the_newest_its_quorum_holds(void **s
   fixture_free(f);
 }
 
+
+/* Read-repair (ABD): once a read returns a version, it is on a write quorum, so no later read
+ * returns anything older. A partial write (the newest version on one replica only) seen by a read
+ * is written back to the members that lag before the read answers. */
+static void test_read_repair_writes_what_it_returns_back_before_answering(void **state)
+{
+  (void)state;
+  fixture *f = fixture_new(SEED, &rs_app_files);
+  fixture_quorum_cluster(f, 3, 2, 2);
+  fixture_set_read_repair(f, true);
+  rs_node_id c = fixture_add_client(f, "c1", 1.0, 3);
+  fixture_run_until_idle(f);
+  seed_file(f, FX_R1, "u1", "old", 3 << RS_VERSION_WRITER_BITS);
+  seed_file(f, FX_R2, "u1", "old", 3 << RS_VERSION_WRITER_BITS);
+  seed_file(f, FX_R3, "u1", "old", 3 << RS_VERSION_WRITER_BITS);
+  seed_file(f, FX_R1, "u1", "new", 5 << RS_VERSION_WRITER_BITS); /* a write that reached r1 alone */
+  bool seen = false;
+  for (int i = 0; i < 12; i++) {
+    size_t mark = fixture_mark(f);
+    const fx_event *r = fixture_run_op(f, c, fx_read("u1"), RS_NO_NODE);
+    fixture_assert_outcome(r, RS_OUT_OK, RS_ST_SUCCESS);
+    if (!seen && strcmp(r->value, "new") == 0) {
+      seen = true;
+      /* Before answering it wrote "new" back, at its version, to the member of its quorum that
+       * lagged: a write quorum holds it now. */
+      const fx_sent *wb = NULL;
+      for (rs_node_id m = FX_R2; m <= FX_R3 && !wb; m++)
+        wb = fixture_sent_nth(f, mark, c, m, RS_MSG_QUORUM_REQUEST, 1);
+      assert_non_null(wb);
+      rs_msg msg;
+      fixture_decode(wb, &msg);
+      assert_int_equal(msg.op.kind, RS_OP_WRITE);
+      assert_int_equal(msg.res.version, 5 << RS_VERSION_WRITER_BITS);
+      assert_true(wb->at <= r->t);
+    }
+    if (seen)
+      assert_string_equal(r->value, "new"); /* never older again */
+  }
+  assert_true(seen);
+  fixture_free(f);
+}
+
 /* ---- pinned steps ---- */
 
 static void test_step_pinned_to_one_replica_talks_to_that_replica_alone(void **state)
@@ -319,6 +361,7 @@ int main(void)
       FX_TEST(test_write_refused_by_one_member_reports_the_refusal),
       FX_TEST(test_read_after_write_sees_the_write_whichever_quorums_are_picked),
       FX_TEST(test_write_version_is_one_above_the_newest_its_quorum_holds),
+      FX_TEST(test_read_repair_writes_what_it_returns_back_before_answering),
       FX_TEST(test_step_pinned_to_one_replica_talks_to_that_replica_alone),
       FX_TEST(test_quorum_parameters_follow_seed_004s_rule),
   };

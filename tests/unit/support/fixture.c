@@ -63,6 +63,7 @@ struct fixture {
   fx_failover fo;    /* the failover cluster's settings, for its clients */
   double resend;     /* pb_config.resend of replicas added from now on */
   double loss, dup;  /* fixture_set_faults */
+  bool read_repair;  /* fixture_set_read_repair: the clients added from now on */
   GRand *faults;     /* draws for loss and duplication */
 };
 
@@ -474,7 +475,8 @@ static rs_node_id add_client(fixture *f, const char *name, double timeout, int a
                              const rs_driver_config *driver)
 {
   fx_node *n = add_node(f, FX_KIND_CLIENT, name);
-  rs_client_config cfg = {.self = n->id, .registry = FX_REGISTRY, .quorum = f->quorum, .app = f->app,
+  rs_client_config cfg = {.self = n->id, .registry = FX_REGISTRY, .quorum = f->quorum, .read_repair = f->read_repair,
+                          .app = f->app,
                           .timeout = timeout, .attempts = attempts, .failover = f->fo.failover,
                           .view_service = f->fo.view_service, .reads_primary = f->fo.reads_primary};
   if (f->fo.failover == RS_FAILOVER_CORE_PEER || f->fo.failover == RS_FAILOVER_CORE_ORDERED) {
@@ -950,3 +952,5 @@ void fixture_check_outcome(const fx_event *e, rs_outcome outcome, rs_status stat
     _fail(file, line);
   }
 }
+
+void fixture_set_read_repair(fixture *f, bool on) { f->read_repair = on; }

@@ -99,6 +99,8 @@ void fixture_failover_cluster(fixture *f, int n, bool blocking, const fx_failove
  * 0 for the core's default, negative for none. A new fixture has none, so a test that holds a
  * link forever and runs until idle still goes quiet; tests of message loss turn it on. */
 void fixture_set_resend(fixture *f, double seconds);
+/* Quorum clients added from now on read with read-repair (rs_client_config.read_repair). */
+void fixture_set_read_repair(fixture *f, bool on);
 /* A replica with this config (self is filled in), not started; fixture_start_pb starts it. */
 rs_node_id fixture_add_pb_config(fixture *f, const pb_config *cfg);
 void fixture_start_pb(fixture *f, rs_node_id node);
