@@ -3,6 +3,7 @@
 #define RS_PLOT_INTERNAL_H
 
 #include "plot/plot.h"
+#include "trace/facts.h"
 
 #include <glib.h>
 #include <stdbool.h>
@@ -44,30 +45,7 @@ bool plot_wants_log(double min_positive, double max);
 
 /* --- plot_trace.c -------------------------------------------------------------------------- */
 
-/* A fault window, or a point in time for faults that have no end (join, restart). */
-typedef struct plot_fault {
-  char *kind;       /* "crash", "pause", "partition", "link-down", ... */
-  char *label;      /* "crash r1", "partition r1 | r2 r3" */
-  char *node;       /* the node it acts on, NULL for links, groups and rates */
-  char *key;        /* kind and every target field: pairs a start with its end */
-  double start, end; /* end < 0: still going when the trace ended */
-  bool point;
-} plot_fault;
-
-/* What a trace's run line and fault lines say. */
-typedef struct plot_meta {
-  char *scenario, *protocol;
-  uint64_t seed;
-  bool has_run;
-  GPtrArray *faults; /* plot_fault*, in order of their start */
-} plot_meta;
-
-/* Reads the run line and every fault of `trace`; a crash ends at the node's restart. */
-bool plot_meta_read(const char *trace, plot_meta *m, char **err);
-void plot_meta_clear(plot_meta *m);
-/* "WHAT: scenario (protocol, seed N)", or WHAT alone for a trace without a run line. */
-char *plot_meta_title(const plot_meta *m, const char *what);
-/* A fault's colour, by kind. */
-const char *plot_fault_color(const char *kind);
+/* "WHAT: scenario (protocol, seed N)", or WHAT alone for a history without a run line. */
+char *plot_title(const trace_facts *f, const char *what);
 
 #endif

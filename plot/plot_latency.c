@@ -1,7 +1,6 @@
 /* Latency of every client operation against simulated time, with fault windows shaded. */
 #include "plot/plot_internal.h"
 #include "analysis/stats.h"
-#include "trace/trace_reader.h"
 
 #include <math.h>
 #include <string.h>
@@ -121,15 +120,15 @@ static GString *lat_data(GPtrArray *series, GPtrArray *ops)
 
 /* Shades each fault window and labels it at the top, moving a label down a row when it would
  * run into the previous label of that row. */
-static void lat_faults(plot_script *s, const plot_meta *m, double t_max)
+static void lat_faults(plot_script *s, const trace_facts *m, double t_max)
 {
   double char_w = t_max / (LAT_WIDTH - LAT_MARGINS) * LAT_CHAR_PX;
   double row_end[4] = {-1e300, -1e300, -1e300, -1e300};
   for (guint i = 0; i < m->faults->len; i++) {
-    const plot_fault *f = m->faults->pdata[i];
-    double end = f->end < 0 ? t_max : f->end;
-    const char *color = plot_fault_color(f->kind);
-    if (f->point)
+    const trace_fault *f = m->faults->pdata[i];
+    double end = f->end;
+    const char *color = trace_fault_color(f->kind);
+    if (f->event)
       plot_script_line(s, "set arrow from %.9g, graph 0 to %.9g, graph 1 nohead dt 2 lw 1.5 lc rgb \"%s\" back",
                        f->start, f->start, color);
     else
@@ -147,12 +146,12 @@ static void lat_faults(plot_script *s, const plot_meta *m, double t_max)
 }
 
 /* The script: axes, shading, then one `plot` clause per series. */
-static plot_script *lat_script(const char *out_dir, const plot_meta *m, GPtrArray *series,
+static plot_script *lat_script(const char *out_dir, const trace_facts *m, GPtrArray *series,
                                GPtrArray *ops, const lat_range *r)
 {
   plot_script *s = plot_script_begin(out_dir, "latency", "latency of every operation over simulated time",
                                      LAT_WIDTH, LAT_HEIGHT);
-  char *title = plot_meta_title(m, "Latency of every operation");
+  char *title = plot_title(m, "Latency of every operation");
   char *qtitle = plot_quote(title);
   plot_script_line(s, "set title %s", qtitle);
   plot_script_line(s, "set xlabel 'simulated time (s)'");
@@ -185,33 +184,22 @@ static plot_script *lat_script(const char *out_dir, const plot_meta *m, GPtrArra
   return s;
 }
 
-/* Two passes over the trace: faults and the run line, then the history; one data block per
- * (operation type, outcome). */
-bool plot_latency_time(const char *trace, const char *out_dir, GPtrArray *written, char **err)
+/* One data block per (operation type, outcome), faults shaded. */
+bool plot_latency_time(const plot_data *d, const char *out_dir, GPtrArray *written, char **err)
 {
-  plot_meta m;
-  if (!plot_meta_read(trace, &m, err))
-    return false;
-  history *h = trace_read_history(trace, err);
-  if (!h) {
-    plot_meta_clear(&m);
-    return false;
-  }
-  GPtrArray *ops = op_order(h);
+  GPtrArray *ops = op_order(d->h);
   lat_range r = {0, 0, 0};
-  GPtrArray *series = lat_collect(h, ops, &r);
-  for (guint i = 0; i < m.faults->len; i++) {
-    const plot_fault *f = m.faults->pdata[i];
+  GPtrArray *series = lat_collect(d->h, ops, &r);
+  for (guint i = 0; i < d->f->faults->len; i++) {
+    const trace_fault *f = d->f->faults->pdata[i];
     r.t_max = MAX(r.t_max, MAX(f->start, f->end));
   }
   GString *data = lat_data(series, ops);
   bool ok = plot_write_file(out_dir, "latency.dat", data, written, err) &&
-            plot_script_finish(lat_script(out_dir, &m, series, ops, &r), written, err);
+            plot_script_finish(lat_script(out_dir, d->f, series, ops, &r), written, err);
   g_string_free(data, TRUE);
   g_ptr_array_foreach(series, (GFunc)(void (*)(void))series_free, NULL);
   g_ptr_array_free(series, TRUE);
   g_ptr_array_free(ops, TRUE);
-  history_free(h);
-  plot_meta_clear(&m);
   return ok;
 }

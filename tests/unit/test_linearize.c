@@ -481,8 +481,8 @@ static void test_violation_names_the_op_the_state_and_the_prefix(void **state)
   assert_string_equal(v->op.process, "c3");
   assert_string_equal(v->op.op, "read");
   assert_string_equal(v->op.value, "v1");
-  assert_int_equal(v->op.line_invoke, 7);
-  assert_int_equal(v->op.line_complete, 8);
+  assert_int_equal(v->op.trace_line_invoke, 7);
+  assert_int_equal(v->op.trace_line_complete, 8);
   assert_string_equal(v->state, "live \"v2\"");
   assert_string_equal(v->returned, "SUCCESS \"v1\"");
   assert_string_equal(v->allowed, "SUCCESS \"v2\"");
@@ -660,14 +660,16 @@ static void test_the_deadline_reads_the_injected_clock(void **state)
 {
   (void)state;
   history *h = hopeless();
-  op_ok(h, "c1", "put", "y", "1", "SUCCESS", NULL, 0, 1); /* a later key, never reached */
+  op_ok(h, "c1", "put", "y", "1", "SUCCESS", NULL, 0, 1); /* an easy key after a hopeless one */
   int reads = 0;
   lin_options opt = {.deadline = 5, .clock = counting_clock, .clock_ctx = &reads};
   lin_result *r = lin_check(h, "kv", &opt, NULL);
   assert_int_equal(r->verdict, LIN_UNKNOWN);
   assert_int_equal(r->keys[0].verdict, LIN_UNKNOWN);
-  assert_int_equal(r->keys[1].verdict, LIN_UNKNOWN);
-  assert_true(reads >= 6 && reads <= 10);
+  /* Keys take turns: the hopeless one's first turn ends with its slice, so the easy one is
+   * still checked before the whole bound runs out. */
+  assert_int_equal(r->keys[1].verdict, LIN_LINEARIZABLE);
+  assert_true(reads >= 6 && reads <= 12);
   lin_result_free(r);
   history_free(h);
 }
