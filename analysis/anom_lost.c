@@ -26,7 +26,7 @@ typedef struct key_end {
   long over_line;
 } key_end;
 
-static end_kind final_kind(const trace_final *x)
+static end_kind final_kind(const fact_final *x)
 {
   if (x->status && strcmp(x->status, "FILE ALREADY DELETED") == 0)
     return END_DELETED;
@@ -35,29 +35,29 @@ static end_kind final_kind(const trace_final *x)
   return END_LIVE;
 }
 
-static const char *final_value(const trace_final *x)
+static const char *final_value(const fact_final *x)
 {
   return final_kind(x) == END_LIVE ? (x->value ? x->value : "") : NULL;
 }
 
-static bool same_state(const trace_final *a, const trace_final *b)
+static bool same_state(const fact_final *a, const fact_final *b)
 {
   return final_kind(a) == final_kind(b) && g_strcmp0(final_value(a), final_value(b)) == 0;
 }
 
 /* pb-*: the state most replicas hold; ties to the highest version, then the earliest line.
  * Quadratic in the replicas of one key, which are a handful. */
-static const trace_final *majority_state(GPtrArray *finals, unsigned *holders)
+static const fact_final *majority_state(GPtrArray *finals, unsigned *holders)
 {
-  const trace_final *best = NULL;
+  const fact_final *best = NULL;
   unsigned best_n = 0;
   uint64_t best_v = 0;
   for (guint i = 0; i < finals->len; i++) {
-    const trace_final *x = g_ptr_array_index(finals, i);
+    const fact_final *x = g_ptr_array_index(finals, i);
     unsigned n = 0;
     uint64_t v = 0;
     for (guint j = 0; j < finals->len; j++) {
-      const trace_final *y = g_ptr_array_index(finals, j);
+      const fact_final *y = g_ptr_array_index(finals, j);
       if (same_state(x, y)) {
         n++;
         v = MAX(v, y->version);
@@ -75,11 +75,11 @@ static const trace_final *majority_state(GPtrArray *finals, unsigned *holders)
 
 /* quorum: as a quorum read merges answers (files' newer()): a tombstone beats any live version,
  * since a deleted uuid is never live again; otherwise the newest version. */
-static const trace_final *newest_state(GPtrArray *finals, unsigned *holders)
+static const fact_final *newest_state(GPtrArray *finals, unsigned *holders)
 {
-  const trace_final *best = NULL;
+  const fact_final *best = NULL;
   for (guint i = 0; i < finals->len; i++) {
-    const trace_final *x = g_ptr_array_index(finals, i);
+    const fact_final *x = g_ptr_array_index(finals, i);
     bool x_dead = final_kind(x) == END_DELETED, best_dead = best && final_kind(best) == END_DELETED;
     if (!best || (x_dead && !best_dead) || (x_dead == best_dead && x->version > best->version))
       best = x;
@@ -96,7 +96,7 @@ static GHashTable *end_states(const trace_facts *f, bool quorum)
   GHashTable *by_key = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
                                              (GDestroyNotify)g_ptr_array_unref);
   for (guint i = 0; i < f->finals->len; i++) {
-    trace_final *x = g_ptr_array_index(f->finals, i);
+    fact_final *x = g_ptr_array_index(f->finals, i);
     GPtrArray *list = g_hash_table_lookup(by_key, x->key);
     if (!list)
       g_hash_table_insert(by_key, x->key, list = g_ptr_array_new());
@@ -109,7 +109,7 @@ static GHashTable *end_states(const trace_facts *f, bool quorum)
   while (g_hash_table_iter_next(&it, &key, &val)) {
     GPtrArray *list = val;
     key_end *e = g_new0(key_end, 1);
-    const trace_final *s = quorum ? newest_state(list, &e->holders) : majority_state(list, &e->holders);
+    const fact_final *s = quorum ? newest_state(list, &e->holders) : majority_state(list, &e->holders);
     e->kind = final_kind(s);
     e->value = final_value(s);
     e->version = s->version;

@@ -77,6 +77,11 @@ static void print_windows(const anomalies *a, FILE *out)
 {
   for (guint i = 0; i < a->windows->len; i++) {
     const anom_window *w = &g_array_index(a->windows, anom_window, i);
+    if (w->event) {
+      fprintf(out, "fault event: %s %s at %.6f (line %ld)\n", w->fault, w->target, w->start,
+              w->line_start);
+      continue;
+    }
     fprintf(out, "fault window: %s %s [%.6f, %.6f]%s: %" G_GUINT64_FORMAT " ops, %" G_GUINT64_FORMAT
                  " ok of %" G_GUINT64_FORMAT " completed",
             w->fault, w->target, w->start, w->end, w->open_ended ? " (never ended)" : "", w->ops,

@@ -96,10 +96,11 @@ void anom_find_windows(anomalies *a, const history *h, const trace_facts *f, dou
   op_index x;
   op_index_build(&x, h);
   for (guint i = 0; i < f->faults->len; i++) {
-    const trace_fault *t = g_ptr_array_index(f->faults, i);
-    anom_window w = {g_strdup(t->kind), g_strdup(t->target), t->start,
-                     t->open_ended ? MAX(t->end, end_time) : t->end, t->open_ended, t->line_start,
-                     t->line_end, 0, 0, 0, false, 0.0};
+    const fact_fault *t = g_ptr_array_index(f->faults, i);
+    anom_window w = {.fault = g_strdup(t->kind), .target = g_strdup(t->target), .start = t->start,
+                     .end = t->open_ended ? MAX(t->end, end_time) : t->end,
+                     .open_ended = t->open_ended, .event = t->event, .line_start = t->line_start,
+                     .line_end = t->line_end};
     window_count(&w, &x);
     g_array_append_val(a->windows, w);
   }
@@ -151,7 +152,7 @@ void anom_failover_clear(gpointer p)
     hist_op_clear(&x->first_ack);
 }
 
-static void add_failover(anomalies *a, const trace_fault *crash, GPtrArray *acks)
+static void add_failover(anomalies *a, const fact_fault *crash, GPtrArray *acks)
 {
   anom_failover x = {.node = g_strdup(crash->node), .crash = crash->start, .crash_line = crash->line_start};
   const hist_op *ack = first_ack_after(acks, crash->start, crash->line_start);
@@ -173,9 +174,9 @@ void anom_find_failovers(anomalies *a, const history *h, const trace_facts *f)
   GHashTable *role = g_hash_table_new(g_str_hash, g_str_equal); /* node -> role */
   guint r = 0;
   for (guint i = 0; i < f->faults->len; i++) {
-    const trace_fault *x = g_ptr_array_index(f->faults, i);
+    const fact_fault *x = g_ptr_array_index(f->faults, i);
     for (; r < f->roles->len; r++) {
-      const trace_role *y = g_ptr_array_index(f->roles, r);
+      const fact_role *y = g_ptr_array_index(f->roles, r);
       if (anom_when_cmp(x->start, x->line_start, y->t, y->line) < 0)
         break;
       g_hash_table_insert(role, y->node, y->role);

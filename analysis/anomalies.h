@@ -30,6 +30,7 @@ typedef struct anom_window {
   char *fault, *target;
   double start, end;
   bool open_ended;          /* no end line: it lasts to the end of the run */
+  bool event;               /* an instant (a join, a restart-failed): start == end */
   long line_start, line_end;
   uint64_t ops;             /* operations invoked in [start, end] */
   uint64_t ok, completed;   /* of them, ok; and ok + fail + info */

@@ -16,6 +16,7 @@ typedef struct check_input {
   const char *kv_initial; /* what a never-written key reads as, when the format says ("") */
   const char *model;      /* a model the format implies (replsim's history.edn says), or NULL */
   GPtrArray *notes;       /* char*: what a person should know about how it was read */
+  bool positions;         /* the history had no times: t is each operation's position */
 } check_input;
 
 /* Reads `path`, telling the format by its first character (`{"` JSON, `{:`, `[` or `;` EDN).

@@ -368,6 +368,7 @@ bool edn_history_read(const char *path, check_input *in, char **err)
     in->kv_initial = NULL; /* inferred from the answers, as for any history from elsewhere */
     if (r.s != SHAPE_REPLSIM)
       in->model = "kv";
+    in->positions = !timed;
     if (!timed)
       g_ptr_array_add(in->notes, g_strdup("no :time: the order of the operations is taken as "
                                           "real-time order (times shown are positions)"));

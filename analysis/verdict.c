@@ -139,6 +139,6 @@ void verdict_fill_summary(const verdict *v, summary *s)
   for (guint i = 0; i < a->windows->len; i++) {
     const anom_window *w = &g_array_index(a->windows, anom_window, i);
     summary_add_window(s, w->fault, w->target, w->start, w->end, w->ops, w->ok,
-                       w->has_availability, w->availability);
+                       w->has_availability, w->availability, w->event);
   }
 }

@@ -1,6 +1,7 @@
 /* `replsim check`: re-checks a recorded run (linearizability, lost writes, stale reads, faults). */
 #include "analysis/check_input.h"
 #include "analysis/verdict.h"
+#include "plot/html_viewer.h"
 #include "cli_args.h"
 #include "commands.h"
 
@@ -283,6 +284,8 @@ static void json_faults(JsonBuilder *b, const anomalies *a)
     add_str(b, "target", w->target);
     add_double(b, "start", w->start);
     add_double(b, "end", w->end);
+    if (w->event)
+      json_builder_set_member_name(b, "event"), json_builder_add_boolean_value(b, TRUE);
     add_int(b, "ops", (int64_t)w->ops);
     add_int(b, "ok", (int64_t)w->ok);
     if (w->has_availability)
@@ -378,6 +381,13 @@ int cmd_check(int argc, char **argv)
       print_json(&c, status, stdout);
     else
       print_text(&c, status, stdout);
+    html_meta m = {path, c.in.format, c.v->model, c.in.positions};
+    if (o.html && !html_write_violations(o.html, &m, c.in.history, c.in.facts, c.v->lin, &err)) {
+      fprintf(stderr, "replsim check: --html: %s\n", err);
+      status = RS_EXIT_BAD_INPUT;
+    } else if (o.html && !o.json) {
+      printf("viewer: %s\n", o.html);
+    }
   }
   check_clear(&c);
   g_free(err);

@@ -125,7 +125,7 @@ static void lat_faults(plot_script *s, const trace_facts *m, double t_max)
   double char_w = t_max / (LAT_WIDTH - LAT_MARGINS) * LAT_CHAR_PX;
   double row_end[4] = {-1e300, -1e300, -1e300, -1e300};
   for (guint i = 0; i < m->faults->len; i++) {
-    const trace_fault *f = m->faults->pdata[i];
+    const fact_fault *f = m->faults->pdata[i];
     double end = f->end;
     const char *color = trace_fault_color(f->kind);
     if (f->event)
@@ -191,7 +191,7 @@ bool plot_latency_time(const plot_data *d, const char *out_dir, GPtrArray *writt
   lat_range r = {0, 0, 0};
   GPtrArray *series = lat_collect(d->h, ops, &r);
   for (guint i = 0; i < d->f->faults->len; i++) {
-    const trace_fault *f = d->f->faults->pdata[i];
+    const fact_fault *f = d->f->faults->pdata[i];
     r.t_max = MAX(r.t_max, MAX(f->start, f->end));
   }
   GString *data = lat_data(series, ops);

@@ -136,7 +136,7 @@ static void lane_free(gpointer p)
   g_free(l);
 }
 
-static bool fault_in_window(const st_view *v, const trace_fault *f)
+static bool fault_in_window(const st_view *v, const fact_fault *f)
 {
   return f->start <= v->x_end && f->end >= v->from;
 }
@@ -151,7 +151,7 @@ static void make_lanes(st_draw *d)
   while (g_hash_table_iter_next(&it, &key, NULL))
     g_hash_table_add(names, key);
   for (guint i = 0; i < d->m->faults->len; i++) {
-    const trace_fault *f = d->m->faults->pdata[i];
+    const fact_fault *f = d->m->faults->pdata[i];
     if (f->node && fault_in_window(d->v, f))
       g_hash_table_add(names, f->node);
   }
@@ -412,7 +412,7 @@ static void draw_marks(st_draw *d)
 }
 
 /* The part of a fault's window inside the picture, on the axis. */
-static void fault_span(const st_draw *d, const trace_fault *f, double *x0, double *x1)
+static void fault_span(const st_draw *d, const fact_fault *f, double *x0, double *x1)
 {
   *x0 = ax(d, MAX(f->start, d->v->from));
   *x1 = ax(d, f->end > d->v->x_end ? d->v->x_end : f->end);
@@ -420,7 +420,7 @@ static void fault_span(const st_draw *d, const trace_fault *f, double *x0, doubl
 
 /* A crash: a cross where it happened and its lane shaded until the node restarts. A pause: its
  * lane shaded. Anything else acting on a node (a join): a note on its lane. */
-static void draw_node_fault(st_draw *d, const trace_fault *f, GString *crosses, guint *tag)
+static void draw_node_fault(st_draw *d, const fact_fault *f, GString *crosses, guint *tag)
 {
   double y = lane_y(d, f->node), x0, x1;
   fault_span(d, f, &x0, &x1);
@@ -442,7 +442,7 @@ static void draw_node_fault(st_draw *d, const trace_fault *f, GString *crosses, 
 
 /* A fault on the network (partition, link, loss): a band across every lane, labelled above the
  * plot in the first row where the label does not run into another. */
-static void draw_band(st_draw *d, const trace_fault *f, guint *tag, double *row_end)
+static void draw_band(st_draw *d, const fact_fault *f, guint *tag, double *row_end)
 {
   double x0, x1;
   fault_span(d, f, &x0, &x1);
@@ -471,7 +471,7 @@ static void draw_faults(st_draw *d, guint *tag)
   GString *crosses = d->crosses;
   double row_end[4] = {-1e300, -1e300, -1e300, -1e300};
   for (guint i = 0; i < d->m->faults->len; i++) {
-    const trace_fault *f = d->m->faults->pdata[i];
+    const fact_fault *f = d->m->faults->pdata[i];
     if (!fault_in_window(d->v, f))
       continue;
     if (f->node && !isnan(lane_y(d, f->node)))
@@ -497,7 +497,7 @@ static void add_fault_keys(st_draw *d)
 {
   bool crash = false, pause = false;
   for (guint i = 0; i < d->m->faults->len; i++) {
-    const trace_fault *f = d->m->faults->pdata[i];
+    const fact_fault *f = d->m->faults->pdata[i];
     if (!fault_in_window(d->v, f) || !f->node || f->event)
       continue;
     crash |= strcmp(f->kind, "crash") == 0;
@@ -591,7 +591,7 @@ static guint key_entries(const st_draw *d)
   for (guint i = 0; i < d->v->arrows->len; i++)
     lost |= ((st_arrow *)d->v->arrows->pdata[i])->dropped;
   for (guint i = 0; i < d->m->faults->len; i++) {
-    const trace_fault *f = d->m->faults->pdata[i];
+    const fact_fault *f = d->m->faults->pdata[i];
     crash |= f->node && fault_in_window(d->v, f) && strcmp(f->kind, "crash") == 0;
     pause |= f->node && fault_in_window(d->v, f) && strcmp(f->kind, "pause") == 0;
   }

@@ -43,7 +43,7 @@ static GArray *busy_stretches(const st_view *v, const trace_facts *m)
     add_busy(all, v, t, t);
   }
   for (guint i = 0; i < m->faults->len; i++) {
-    const trace_fault *f = m->faults->pdata[i];
+    const fact_fault *f = m->faults->pdata[i];
     add_busy(all, v, f->start, f->start);
     add_busy(all, v, f->end, f->end);
   }

@@ -183,7 +183,7 @@ static void add_spans_and_marks(st_view *v, const plot_data *d)
     }
   }
   for (guint i = 0; i < d->f->roles->len; i++) {
-    const trace_role *x = d->f->roles->pdata[i];
+    const fact_role *x = d->f->roles->pdata[i];
     if (x->t < v->from || x->t > v->to)
       continue;
     st_mark *m = g_new0(st_mark, 1);

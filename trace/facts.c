@@ -7,7 +7,7 @@
 
 static void final_free(gpointer p)
 {
-  trace_final *x = p;
+  fact_final *x = p;
   g_free(x->node);
   g_free(x->key);
   g_free(x->name);
@@ -18,7 +18,7 @@ static void final_free(gpointer p)
 
 static void digest_free(gpointer p)
 {
-  trace_digest *x = p;
+  fact_digest *x = p;
   g_free(x->node);
   g_free(x->digest);
   g_free(x);
@@ -26,7 +26,7 @@ static void digest_free(gpointer p)
 
 static void fault_free(gpointer p)
 {
-  trace_fault *x = p;
+  fact_fault *x = p;
   g_free(x->kind);
   g_free(x->target);
   g_free(x->label);
@@ -37,7 +37,7 @@ static void fault_free(gpointer p)
 
 static void role_free(gpointer p)
 {
-  trace_role *x = p;
+  fact_role *x = p;
   g_free(x->node);
   g_free(x->role);
   g_free(x);
@@ -73,8 +73,8 @@ void trace_facts_add_final(trace_facts *f, const char *node, const char *key, co
                            const char *value, bool value_null, const char *status,
                            uint64_t version, long line)
 {
-  trace_final *x = g_new0(trace_final, 1);
-  *x = (trace_final){g_strdup(node), g_strdup(key),    g_strdup(name), g_strdup(value),
+  fact_final *x = g_new0(fact_final, 1);
+  *x = (fact_final){g_strdup(node), g_strdup(key),    g_strdup(name), g_strdup(value),
                      g_strdup(status), value_null, version, line};
   g_ptr_array_add(f->finals, x);
 }
@@ -82,16 +82,16 @@ void trace_facts_add_final(trace_facts *f, const char *node, const char *key, co
 void trace_facts_add_digest(trace_facts *f, const char *node, const char *digest, bool up,
                             long line)
 {
-  trace_digest *x = g_new0(trace_digest, 1);
-  *x = (trace_digest){g_strdup(node ? node : "?"), g_strdup(digest ? digest : ""), up, line};
+  fact_digest *x = g_new0(fact_digest, 1);
+  *x = (fact_digest){g_strdup(node ? node : "?"), g_strdup(digest ? digest : ""), up, line};
   g_ptr_array_add(f->digests, x);
 }
 
 void trace_facts_add_role(trace_facts *f, double t, const char *node, const char *role,
                           uint64_t view, long line)
 {
-  trace_role *x = g_new0(trace_role, 1);
-  *x = (trace_role){t, line, g_strdup(node), g_strdup(role), view};
+  fact_role *x = g_new0(fact_role, 1);
+  *x = (fact_role){t, line, g_strdup(node), g_strdup(role), view};
   g_ptr_array_add(f->roles, x);
   f->end_time = MAX(f->end_time, t);
 }
@@ -147,7 +147,7 @@ static bool is_event_kind(const char *kind)
 
 /* Does an end line of `kind` with `fields` close window `w`? Same fault, and every field of the
  * end is one of the start's. */
-static bool closes(const trace_fault *w, const char *kind, char *const *fields)
+static bool closes(const fact_fault *w, const char *kind, char *const *fields)
 {
   if (w->event || !w->open_ended || strcmp(w->kind, kind) != 0)
     return false;
@@ -169,7 +169,7 @@ void trace_facts_add_fault(trace_facts *f, double t, const char *fault, bool sta
   f->end_time = MAX(f->end_time, t);
   if (!start) {
     for (guint i = 0; i < f->faults->len; i++) {
-      trace_fault *w = g_ptr_array_index(f->faults, i);
+      fact_fault *w = g_ptr_array_index(f->faults, i);
       if (closes(w, fault, fields)) {
         w->end = t;
         w->line_end = line;
@@ -180,7 +180,7 @@ void trace_facts_add_fault(trace_facts *f, double t, const char *fault, bool sta
     g_strfreev(fields);
     return;
   }
-  trace_fault *w = g_new0(trace_fault, 1);
+  fact_fault *w = g_new0(fact_fault, 1);
   w->kind = g_strdup(fault);
   w->target = target_text(kv, n);
   w->label = fault_label(fault, kv, n);
@@ -196,7 +196,7 @@ void trace_facts_add_fault(trace_facts *f, double t, const char *fault, bool sta
 void trace_facts_finish(trace_facts *f)
 {
   for (guint i = 0; i < f->faults->len; i++) {
-    trace_fault *w = g_ptr_array_index(f->faults, i);
+    fact_fault *w = g_ptr_array_index(f->faults, i);
     if (w->open_ended)
       w->end = MAX(w->start, f->end_time);
   }
@@ -218,7 +218,7 @@ bool trace_facts_diverged(const trace_facts *f, uint64_t *diverged, uint64_t *re
   GHashTable *count = g_hash_table_new(g_str_hash, g_str_equal);
   unsigned best = 0, n = 0;
   for (guint i = 0; i < f->digests->len; i++) {
-    const trace_digest *d = g_ptr_array_index(f->digests, i);
+    const fact_digest *d = g_ptr_array_index(f->digests, i);
     if (!d->up)
       continue;
     unsigned c = GPOINTER_TO_UINT(g_hash_table_lookup(count, d->digest)) + 1;

@@ -11,19 +11,19 @@
 #include <stdint.h>
 
 /* One replica's state of one key at the end of the run (a "final" line). */
-typedef struct trace_final {
+typedef struct fact_final {
   char *node, *key, *name, *value, *status; /* NULL when absent */
   bool value_null;                          /* "value":null (a kv get of an absent key) */
   uint64_t version;
   long line;                                /* 1-based trace line, 0 if unknown */
-} trace_final;
+} fact_final;
 
 /* A replica's application digest at the end (a "digest" line). */
-typedef struct trace_digest {
+typedef struct fact_digest {
   char *node, *digest;
   bool up;    /* false: the replica was still down at the end, so it was never healed */
   long line;
-} trace_digest;
+} fact_digest;
 
 /* A fault, as a window from its start line to the end line that closes it.
  *
@@ -33,7 +33,7 @@ typedef struct trace_digest {
  * ignored; a window never closed lasts to the end of the run (`open_ended`). Faults that are
  * instants, not windows (`join`, and `restart-failed`, which the protocol rather than the user
  * caused), are events: they end where they start. */
-typedef struct trace_fault {
+typedef struct fact_fault {
   char *kind;       /* "crash", "partition", "restart-failed", ... */
   char *target;     /* its target fields: one field's value alone ("r1"), several as "k=v k=v" */
   char *label;      /* for people: "crash r1", "partition r1 | r2 r3", "loss rate=0.05" */
@@ -43,24 +43,24 @@ typedef struct trace_fault {
   long line_start, line_end; /* line_end 0 when open-ended */
   bool open_ended;
   bool event;
-} trace_fault;
+} fact_fault;
 
 /* A node changing role or view (a "role" line). */
-typedef struct trace_role {
+typedef struct fact_role {
   double t;
   long line;
   char *node, *role;
   uint64_t view;
-} trace_role;
+} fact_role;
 
 typedef struct trace_facts {
   bool has_run;                 /* a "run" line was seen */
   char *scenario, *protocol, *app, *failover, *mode;
   uint64_t seed;
-  GPtrArray *finals;            /* trace_final*, in trace order */
-  GPtrArray *digests;           /* trace_digest*, in trace order */
-  GPtrArray *faults;            /* trace_fault*, in order of their start lines */
-  GPtrArray *roles;             /* trace_role*, in trace order */
+  GPtrArray *finals;            /* fact_final*, in trace order */
+  GPtrArray *digests;           /* fact_digest*, in trace order */
+  GPtrArray *faults;            /* fact_fault*, in order of their start lines */
+  GPtrArray *roles;             /* fact_role*, in trace order */
   double end_time;              /* the latest `t` among the lines read */
   long lines;                   /* lines in the trace (set by the readers) */
   long other_lines;             /* trace_read_run: lines neither operations nor facts (messages,
@@ -96,7 +96,7 @@ void trace_facts_add_final(trace_facts *f, const char *node, const char *key, co
                            const char *value, bool value_null, const char *status,
                            uint64_t version, long line);
 /* `kv` is the fault's target as key, value, ... pairs, NULL-terminated ({"node", "r1", NULL}),
- * as trace_fault takes it; NULL for none. Pairs an end with its start by the rule above. */
+ * as fact_fault takes it; NULL for none. Pairs an end with its start by the rule above. */
 void trace_facts_add_fault(trace_facts *f, double t, const char *fault, bool start,
                            const char *const *kv, long line);
 void trace_facts_add_role(trace_facts *f, double t, const char *node, const char *role,

@@ -488,11 +488,11 @@ static void test_facts_are_read_from_a_trace(void **state)
   assert_string_equal(trace_facts_model(f), "files-quorum");
   assert_int_equal(f->roles->len, 1);
   assert_int_equal(f->faults->len, 1);
-  const trace_fault *x = g_ptr_array_index(f->faults, 0);
+  const fact_fault *x = g_ptr_array_index(f->faults, 0);
   assert_string_equal(x->target, "link=l1 latency=0.08");
   assert_null(x->node);
   assert_int_equal(x->line_start, 4);
-  const trace_final *fin = g_ptr_array_index(f->finals, 0);
+  const fact_final *fin = g_ptr_array_index(f->finals, 0);
   assert_true(fin->value_null);
   assert_int_equal(fin->line, 5);
   assert_int_equal(f->digests->len, 1);
@@ -529,9 +529,11 @@ static void test_windows_reach_the_summary(void **state)
   char *text = summary_to_json(s);
   assert_null(strstr(text, "fault_windows")); /* not computed: left out */
   g_free(text);
-  summary_add_window(s, "crash", "r1", 30, 35, 120, 80, true, 80.0 / 110);
+  summary_add_window(s, "crash", "r1", 30, 35, 120, 80, true, 80.0 / 110, false);
   summary_add_window(s, "partition", "groups=r1 r2 r3 r4 r5 | registry view-service c1 c2", 40,
-                     12345.5, 3, 0, false, 0);
+                     12345.5, 3, 0, false, 0, false);
+  summary_add_window(s, "restart-failed", "node=r2 by=r1 why=unreachable", 50, 50, 0, 0, false, 0,
+                     true);
   text = summary_to_json(s);
   assert_non_null(strstr(text, "\"fault_windows\": [\n    {\n      \"fault\": \"crash\",\n"
                                 "      \"target\": \"r1\",\n      \"start\": 30,\n"
@@ -546,6 +548,9 @@ static void test_windows_reach_the_summary(void **state)
   fclose(out);
   assert_non_null(strstr(buf, "Fault windows"));
   assert_non_null(strstr(buf, "72.73%"));
+  /* A long label is never cut: every word of it is printed. */
+  assert_non_null(strstr(buf, "view-service c1 c2"));
+  assert_non_null(strstr(buf, "50.000 event"));
   char **lines = g_strsplit(buf, "\n", -1);
   for (char **l = lines; *l; l++)
     if (g_utf8_strlen(*l, -1) > 80)
