@@ -13,11 +13,13 @@
  * draw take `written`, a GPtrArray of char* (g_free) to which they append every file they wrote,
  * and return false with a message in `err` on failure (gnuplot missing or failing included). */
 
-/* A time window of the space-time diagram, in simulated seconds; unset ends take the default
- * (the span of the first PLOT_SPACETIME_MESSAGES messages). */
+/* A time window of the space-time diagram, in simulated seconds, and the nodes it shows. Unset
+ * ends take the default: PLOT_SPACETIME_MESSAGES messages around what is worth seeing (the first
+ * violation the checker finds, else the first fault, else the start). */
 typedef struct plot_window {
   bool has_from, has_to;
   double from, to;
+  char **nodes;      /* NULL-terminated node ids to draw, or NULL for every node */
 } plot_window;
 
 #define PLOT_SPACETIME_MESSAGES 300

@@ -43,6 +43,20 @@ const char *plot_color(guint i);
 /* Chooses a log scale when the positive values span more than two decades. */
 bool plot_wants_log(double min_positive, double max);
 
+/* Rows of labels along the top of a plot, for the faults. */
+#define PLOT_LABEL_ROWS 4
+typedef struct plot_rows {
+  double end[PLOT_LABEL_ROWS]; /* where each row's last label ends (plot units) */
+  bool used[PLOT_LABEL_ROWS];
+  guint hidden;                /* labels that found no row: the picture says how many */
+} plot_rows;
+
+/* Places a label `width` wide that starts at `x0` in the first row where it runs into no other
+ * label; one that would run past `right` is moved left to end there (*x and *right_align say
+ * where to draw it). Returns the row, or -1 (and counts it hidden) when every row is taken: a
+ * label is never drawn over another, nor cut by the edge, without the picture saying so. */
+int plot_rows_place(plot_rows *r, double x0, double width, double right, double *x, bool *right_align);
+
 /* --- plot_trace.c -------------------------------------------------------------------------- */
 
 /* "WHAT: scenario (protocol, seed N)", or WHAT alone for a history without a run line. */

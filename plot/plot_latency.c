@@ -118,31 +118,35 @@ static GString *lat_data(GPtrArray *series, GPtrArray *ops)
   return d;
 }
 
-/* Shades each fault window and labels it at the top, moving a label down a row when it would
- * run into the previous label of that row. */
+/* Shades each fault window (an event: a dashed line) and labels it at the top, in the first row
+ * where the label runs into no other; labels that find no row are counted in a note. */
 static void lat_faults(plot_script *s, const trace_facts *m, double t_max)
 {
   double char_w = t_max / (LAT_WIDTH - LAT_MARGINS) * LAT_CHAR_PX;
-  double row_end[4] = {-1e300, -1e300, -1e300, -1e300};
+  plot_rows rows = {0};
   for (guint i = 0; i < m->faults->len; i++) {
     const fact_fault *f = m->faults->pdata[i];
-    double end = f->end;
     const char *color = trace_fault_color(f->kind);
     if (f->event)
       plot_script_line(s, "set arrow from %.9g, graph 0 to %.9g, graph 1 nohead dt 2 lw 1.5 lc rgb \"%s\" back",
                        f->start, f->start, color);
     else
       plot_script_line(s, "set object rect from %.9g, graph 0 to %.9g, graph 1 fc rgb \"%s\" "
-                       "fs transparent solid 0.13 noborder behind", f->start, end, color);
-    int row = 0;
-    while (row < 3 && row_end[row] > f->start)
-      row++;
-    row_end[row] = f->start + char_w * ((double)strlen(f->label) + 2);
+                       "fs transparent solid 0.13 noborder behind", f->start, f->end, color);
+    double x;
+    bool right;
+    int row = plot_rows_place(&rows, f->start, char_w * ((double)strlen(f->label) + 2), t_max, &x, &right);
+    if (row < 0)
+      continue;
     char *label = plot_quote(f->label);
-    plot_script_line(s, "set label %s at %.9g, graph %.3f left front offset 0.4,0 tc rgb \"%s\"",
-                     label, f->start, 0.965 - 0.045 * row, color);
+    plot_script_line(s, "set label %s at %.9g, graph %.3f %s front offset %s,0 tc rgb \"%s\"", label, x,
+                     0.965 - 0.045 * row, right ? "right" : "left", right ? "-0.4" : "0.4", color);
     g_free(label);
   }
+  if (rows.hidden)
+    plot_script_line(s, "set label '%u more fault label%s not shown (no room): replsim check DIR lists "
+                     "every fault' at graph 0.01, graph 0.03 left front tc rgb '#555555'",
+                     rows.hidden, rows.hidden == 1 ? "" : "s");
 }
 
 /* The script: axes, shading, then one `plot` clause per series. */

@@ -24,6 +24,8 @@ typedef struct st_mark {
 /* The part of a trace a space-time diagram shows. */
 typedef struct st_view {
   double from, to;        /* the window asked for (defaults filled in) */
+  char *why;              /* why a default window is where it is ("the first fault: crash r1") */
+  gint64 stuck;           /* the index of the violation's operation it opens on, or -1 */
   double x_end;           /* where the picture ends: `to`, or a little later so that the
                              messages sent in a default window are seen arriving */
   guint messages;         /* messages sent inside the window */
@@ -40,6 +42,10 @@ typedef struct st_view {
  * picture; operations and roles from `d`, read already. */
 bool st_view_read(const plot_data *d, const plot_window *win, st_view *v, char **err);
 void st_view_clear(st_view *v);
+/* The default window's anchor: the first violation's stuck operation, else the first fault's
+ * start; false (nothing worth leading to) otherwise. *why says which, for the picture. */
+bool st_anchor(const plot_data *d, double *t, char **why, gint64 *stuck);
+
 /* A span's outcome as the picture shows it: ST_OPEN past the picture's end or never completed. */
 int st_span_outcome(const st_view *v, const hist_op *o);
 /* Where a span ends in the picture. */

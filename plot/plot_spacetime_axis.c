@@ -166,7 +166,7 @@ void st_axis_clear(st_axis *a)
 
 bool st_labels_place(st_labels *l, double cx, double cy, size_t chars, double char_px)
 {
-  double w = (double)chars * char_px / 2 + 2, h = 6;
+  double w = (double)chars * char_px / 2 + 3, h = 7;
   double box[4] = {cx - w, cy - h, cx + w, cy + h};
   if (!l->boxes)
     l->boxes = g_array_new(FALSE, FALSE, sizeof box);

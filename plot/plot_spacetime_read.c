@@ -212,6 +212,82 @@ static void settle_end(st_reader *r)
     v->x_end = v->from + 1e-3;
 }
 
+/* Messages shown before a default window's anchor, so that what led to it is in the picture. */
+#define ANCHOR_LEAD 40
+
+typedef struct lead_reader {
+  double anchor;
+  double times[ANCHOR_LEAD];
+  guint n;
+} lead_reader;
+
+static bool on_lead(void *ud, const trace_line *l, char **why)
+{
+  lead_reader *r = ud;
+  if (trace_line_t(l) >= r->anchor) {
+    *why = NULL; /* stop quietly: the anchor is reached */
+    return false;
+  }
+  r->times[r->n++ % ANCHOR_LEAD] = trace_line_t(l);
+  return true;
+}
+
+/* Where a default window starts: ANCHOR_LEAD messages before its anchor (or at it). */
+static bool lead_in(const plot_data *d, double anchor, double *from, char **err)
+{
+  static const char *const sends[] = {"send", NULL};
+  lead_reader r = {.anchor = anchor};
+  if (!trace_foreach_types(d->trace, sends, on_lead, &r, err))
+    return false;
+  *from = r.n == 0 ? anchor : r.n < ANCHOR_LEAD ? r.times[0] : r.times[r.n % ANCHOR_LEAD];
+  return true;
+}
+
+/* Does the run know `node` at all (an operation's process, or a node in its facts, or one of the
+ * window's messages)? */
+static bool known_node(const st_view *v, const plot_data *d, const char *node)
+{
+  if (g_hash_table_contains(v->nodes, node) || g_hash_table_contains(v->clients, node))
+    return true;
+  for (guint i = 0; i < d->f->digests->len; i++)
+    if (strcmp(((const fact_digest *)d->f->digests->pdata[i])->node, node) == 0)
+      return true;
+  for (guint i = 0; i < d->f->roles->len; i++)
+    if (strcmp(((const fact_role *)d->f->roles->pdata[i])->node, node) == 0)
+      return true;
+  for (guint i = 0; i < d->f->faults->len; i++)
+    if (g_strcmp0(((const fact_fault *)d->f->faults->pdata[i])->node, node) == 0)
+      return true;
+  return false;
+}
+
+/* Keeps only what is on the lanes of `nodes`: arrows between two of them, their operations and
+ * role changes. */
+static void keep_nodes(st_view *v, char **nodes)
+{
+  for (guint i = v->arrows->len; i-- > 0;) {
+    const st_arrow *a = v->arrows->pdata[i];
+    if (!g_strv_contains((const char *const *)nodes, a->from ? a->from : "") ||
+        !g_strv_contains((const char *const *)nodes, a->to ? a->to : ""))
+      g_ptr_array_remove_index(v->arrows, i);
+  }
+  for (guint i = v->spans->len; i-- > 0;)
+    if (!g_strv_contains((const char *const *)nodes, ((const hist_op *)v->spans->pdata[i])->process))
+      g_ptr_array_remove_index(v->spans, i);
+  for (guint i = v->marks->len; i-- > 0;)
+    if (!g_strv_contains((const char *const *)nodes, ((const st_mark *)v->marks->pdata[i])->node))
+      g_ptr_array_remove_index(v->marks, i);
+  GHashTableIter it;
+  gpointer key;
+  g_hash_table_iter_init(&it, v->nodes);
+  while (g_hash_table_iter_next(&it, &key, NULL))
+    if (!g_strv_contains((const char *const *)nodes, key))
+      g_hash_table_iter_remove(&it);
+  for (char **n = nodes; *n; n++)
+    if (!g_hash_table_contains(v->nodes, *n))
+      g_hash_table_add(v->nodes, g_strdup(*n));
+}
+
 /* One streaming pass over the trace's messages: memory holds the window's events and the
  * messages in flight, not the trace. */
 bool st_view_read(const plot_data *d, const plot_window *win, st_view *v, char **err)
@@ -225,17 +301,32 @@ bool st_view_read(const plot_data *d, const plot_window *win, st_view *v, char *
   st_reader r = {.v = v, .has_from = win && win->has_from, .has_to = win && win->has_to};
   r.sent = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, msg_free);
   v->from = r.has_from ? win->from : 0;
+  double anchor;
+  bool ok = true;
+  v->stuck = -1;
+  if (!r.has_from && !r.has_to && st_anchor(d, &anchor, &v->why, &v->stuck)) {
+    ok = lead_in(d, anchor, &v->from, err);
+    r.has_from = true;
+  }
   if (r.has_to)
     fix_window_end(&r, win->to);
   static const char *const types[] = {"send", "recv", "drop", NULL};
-  bool ok = trace_foreach_types(d->trace, types, on_line, &r, err);
+  ok = ok && trace_foreach_types(d->trace, types, on_line, &r, err);
   if (ok && !r.to_fixed) /* fewer messages than the default window holds: show them all */
     fix_window_end(&r, MAX(r.t_last, v->from));
   g_hash_table_destroy(r.sent);
   if (ok) {
     settle_end(&r);
     add_spans_and_marks(v, d);
-  } else {
+    for (char **n = win ? win->nodes : NULL; n && *n && ok; n++)
+      if (!known_node(v, d, *n)) {
+        *err = g_strdup_printf("--nodes: no node \"%s\" in %s", *n, d->trace);
+        ok = false;
+      }
+    if (ok && win && win->nodes)
+      keep_nodes(v, win->nodes);
+  }
+  if (!ok) {
     st_view_clear(v);
   }
   return ok;
@@ -243,6 +334,7 @@ bool st_view_read(const plot_data *d, const plot_window *win, st_view *v, char *
 
 void st_view_clear(st_view *v)
 {
+  g_free(v->why);
   if (v->arrows)
     g_ptr_array_free(v->arrows, TRUE);
   if (v->spans)
