@@ -256,6 +256,9 @@ static void draw_spans(st_draw *d)
       if ((gint64)s->index == d->v->stuck) { /* the operation no linearization can place */
         char *text = g_strdup_printf("cannot be placed: %s %s", s->op, s->key);
         char *q = plot_quote(text);
+        double pxc, pyc; /* its room is taken first, so no message name covers it */
+        to_px(d, (x0 + x1) / 2, y, &pxc, &pyc);
+        st_labels_place(&d->placed, pxc, pyc + 16, strlen(text), 7.6);
         body_line(d, "set label %s at %.9g, %.9g center front offset 0,1.3 tc rgb '#D62728' "
                   "font 'Sans,9'", q, (x0 + x1) / 2, y);
         g_free(q);
