@@ -182,6 +182,7 @@ static bool read_items(edn_reader *r, edn_value *coll, char close)
     }
     edn_value *v = NULL;
     if (!read_value(r, &v)) {
+      edn_value_free(v); /* what it had built before it failed */
       ok = false;
       break;
     }
