@@ -674,6 +674,53 @@ static void test_the_deadline_reads_the_injected_clock(void **state)
   history_free(h);
 }
 
+/* Early answer: a violation quick to prove on a later key is found while a hopeless key still
+ * searches, and then the answer comes, the hopeless key reported "not checked". */
+static void test_a_quick_violation_is_answered_without_waiting_for_a_hopeless_key(void **state)
+{
+  (void)state;
+  history *h = hopeless(); /* key "x": 40 concurrent appends, then an impossible get */
+  op_ok(h, "w", "put", "y", "1", "SUCCESS", NULL, 0, 1);
+  op_ok(h, "r2", "get", "y", NULL, "SUCCESS", "2", 2, 3); /* y never held "2" */
+  lin_options opt = {.deadline = 30, .early = true, .others_budget = 0.05};
+  double t0 = lin_monotonic_clock(NULL);
+  lin_result *r = lin_check(h, "kv", &opt, NULL);
+  double took = lin_monotonic_clock(NULL) - t0;
+  assert_int_equal(r->verdict, LIN_VIOLATION);
+  assert_string_equal(r->first_violation->key, "y");
+  assert_true(r->answered && r->answered_after < 1.0);
+  assert_int_equal(r->keys[0].verdict, LIN_UNKNOWN);
+  assert_true(r->keys[0].skipped);
+  assert_true(took < 5.0); /* not the 30 s bound */
+  lin_result_free(r);
+  /* Without the early answer the hopeless key uses the bound, and is unknown, not skipped. */
+  lin_options all = {.deadline = 0.3};
+  r = lin_check(h, "kv", &all, NULL);
+  assert_int_equal(r->verdict, LIN_VIOLATION);
+  assert_int_equal(r->keys[0].verdict, LIN_UNKNOWN);
+  assert_false(r->keys[0].skipped);
+  lin_result_free(r);
+  history_free(h);
+}
+
+/* MIT 6.824's kv (and Porcupine's model): a key never written reads as "", not as null. */
+static void test_kv_initial_value_is_what_a_never_written_key_reads_as(void **state)
+{
+  (void)state;
+  history *h = fresh();
+  op_ok(h, "c1", "get", "k", NULL, "SUCCESS", "", 0, 1);
+  op_ok(h, "c1", "append", "k", "x", "SUCCESS", NULL, 2, 3);
+  op_ok(h, "c1", "get", "k", NULL, "SUCCESS", "x", 4, 5);
+  lin_result *absent = lin_check(h, "kv", NULL, NULL);
+  assert_int_equal(absent->verdict, LIN_VIOLATION); /* an absent key answers null */
+  lin_options empty = {.kv_initial = ""};
+  lin_result *r = lin_check(h, "kv", &empty, NULL);
+  assert_int_equal(r->verdict, LIN_LINEARIZABLE);
+  lin_result_free(r);
+  lin_result_free(absent);
+  history_free(h);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -709,6 +756,8 @@ int main(void)
       cmocka_unit_test(test_random_histories_with_a_corrupted_read_fail),
       cmocka_unit_test(test_hopeless_history_with_a_tiny_deadline_is_unknown),
       cmocka_unit_test(test_the_deadline_reads_the_injected_clock),
+      cmocka_unit_test(test_a_quick_violation_is_answered_without_waiting_for_a_hopeless_key),
+      cmocka_unit_test(test_kv_initial_value_is_what_a_never_written_key_reads_as),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
