@@ -1,4 +1,5 @@
-# Entry points: `make run` (set up, build, run the quick-start), `make test` (every test), `make bench`.
+# Entry points: `make run` (set up, build, run the quick-start), `make test` (every test), `make bench`,
+# `make docs` (regenerate the README's pictures and quoted figures).
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 RELEASE_BUILD ?= build-release
@@ -7,7 +8,7 @@ PACKAGES   := libsimgrid-dev libglib2.0-dev libjson-glib-dev libcmocka-dev cmake
 QUICKSTART ?= scenarios/quickstart-pb-blocking.xml
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build asan release run test bench clean
+.PHONY: all deps build asan release run test bench docs clean
 
 all: build
 
@@ -43,6 +44,11 @@ test: build asan release
 
 bench: build
 	bash bench/run.sh $(BUILD)
+
+# The README's generated blocks and docs/img/ (chromium takes the viewer's screenshot).
+docs: build
+	@$(MAKE) --no-print-directory deps PACKAGES="$(PACKAGES) chromium"
+	bash docs/make-docs.sh $(BUILD)/replsim
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(RELEASE_BUILD) out

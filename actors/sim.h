@@ -19,9 +19,7 @@ typedef struct sim_outcome {
   double end_time;          /* simulated seconds when the run ended */
   uint64_t messages_sent;
   uint64_t messages_dropped;
-  history *history;         /* every client operation */
   GPtrArray *steps;         /* sim_step_check*: scripted steps that carried an expectation */
-  int diverged;             /* replicas up at the end whose digest differs from the most common one */
   char *stopped;            /* "livelock", "wall-bound" when the watchdog stopped the run, else NULL */
   char *stop_report;        /* ...and what it saw (nodes, message types), for stderr */
 } sim_outcome;

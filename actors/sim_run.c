@@ -50,33 +50,13 @@ static void spawn_all(sim_world *w)
   sim_controller_spawn(w);
 }
 
-/* Every key the clients touched, sorted, so final states come out in the same order every run. */
-static GPtrArray *keys_of(const history *h)
-{
-  GHashTable *seen = g_hash_table_new(g_str_hash, g_str_equal);
-  GPtrArray *keys = g_ptr_array_new();
-  for (guint i = 0; i < h->ops->len; i++) {
-    const hist_op *o = g_ptr_array_index(h->ops, i);
-    if (o->key && g_hash_table_add(seen, o->key))
-      g_ptr_array_add(keys, o->key);
-  }
-  g_hash_table_destroy(seen);
-  return keys;
-}
-
-static int cmp_str_ptr(gconstpointer a, gconstpointer b)
-{
-  return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* What each replica holds for every key at the end, and its digest, as `final` and `digest`
  * trace lines: the evidence for lost writes and divergence. A replica that is down reports
- * through its store (its memory is gone, its store is not). `diverged` counts the replicas up at
- * the end whose digest differs from the most common one. */
+ * through its store (its memory is gone, its store is not). Divergence is judged from the digest
+ * lines when the trace is read back (trace/facts.c). */
 static void report_replicas(sim_world *w)
 {
-  GPtrArray *keys = keys_of(w->out->history);
-  g_ptr_array_sort(keys, cmp_str_ptr);
+  GPtrArray *keys = trace_writer_keys(w->trace); /* every key the clients touched, sorted */
   for (guint i = 0; i < w->nodes->len; i++) {
     sim_node *n = g_ptr_array_index(w->nodes, i);
     if (!n->store)
@@ -87,15 +67,6 @@ static void report_replicas(sim_world *w)
       rs_store_report(n->store, &n->core_host, (const char *const *)keys->pdata, keys->len);
   }
   g_ptr_array_free(keys, TRUE);
-  GHashTable *count = g_hash_table_new(g_str_hash, g_str_equal);
-  int best = 0;
-  for (guint i = 0; i < w->digests->len; i++) {
-    int c = GPOINTER_TO_INT(g_hash_table_lookup(count, g_ptr_array_index(w->digests, i))) + 1;
-    g_hash_table_replace(count, g_ptr_array_index(w->digests, i), GINT_TO_POINTER(c));
-    best = MAX(best, c);
-  }
-  w->out->diverged = (int)w->digests->len - best;
-  g_hash_table_destroy(count);
 }
 
 static sim_world *world_new(const scenario *sc, const char *dir, sim_outcome *out)
@@ -171,12 +142,11 @@ static void end_node_actors(sim_world *w)
 bool sim_run(const scenario *sc, const char *dir, const sim_limits *limits, sim_outcome *out, char **err)
 {
   memset(out, 0, sizeof *out);
-  out->history = history_new();
   out->steps = g_ptr_array_new();
   init_engine(sc);
   sim_world *w = world_new(sc, dir, out);
   char *trace_path = g_strdup_printf("%s/trace.jsonl", dir);
-  w->trace = trace_writer_open(trace_path, out->history, err);
+  w->trace = trace_writer_open(trace_path, err);
   g_free(trace_path);
   if (!w->trace) {
     world_free(w);
@@ -246,8 +216,6 @@ static void free_check(gpointer p)
 
 void sim_outcome_clear(sim_outcome *out)
 {
-  if (out->history)
-    history_free(out->history);
   if (out->steps) {
     g_ptr_array_set_free_func(out->steps, free_check);
     g_ptr_array_free(out->steps, TRUE);

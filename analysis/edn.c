@@ -93,7 +93,8 @@ static const char *type_of(const edn_event *e)
   return e->op->outcome == HIST_OK ? "ok" : e->op->outcome == HIST_FAIL ? "fail" : "info";
 }
 
-static void append_event(GString *out, const edn_event *e, unsigned process, size_t index)
+static void append_event(GString *out, const edn_event *e, unsigned process, size_t index,
+                         const char *model)
 {
   const hist_op *o = e->op;
   g_string_append_printf(out, "{:type :%s, :f ", type_of(e));
@@ -114,6 +115,10 @@ static void append_event(GString *out, const edn_event *e, unsigned process, siz
   }
   if (e->complete && o->version)
     g_string_append_printf(out, ", :version %" G_GUINT64_FORMAT, o->version);
+  if (model) {
+    g_string_append(out, ", :replsim/model ");
+    edn_append_string(out, model);
+  }
   g_string_append(out, "}\n");
 }
 
@@ -174,7 +179,7 @@ static unsigned process_of(edn_procs *p, const edn_event *e)
   return n ? n - 1 : 0;
 }
 
-bool edn_write_history(const history *h, FILE *out)
+bool edn_write_history(const history *h, const char *model, FILE *out)
 {
   GArray *ev = events_of(h);
   edn_procs procs = {g_hash_table_new(g_str_hash, g_str_equal), 0};
@@ -183,7 +188,7 @@ bool edn_write_history(const history *h, FILE *out)
   for (guint i = 0; i < ev->len && ok; i++) {
     const edn_event *e = &g_array_index(ev, edn_event, i);
     g_string_truncate(line, 0);
-    append_event(line, e, process_of(&procs, e), i);
+    append_event(line, e, process_of(&procs, e), i, i == 0 ? model : NULL);
     ok = fwrite(line->str, 1, line->len, out) == line->len;
   }
   g_string_free(line, TRUE);
@@ -192,7 +197,7 @@ bool edn_write_history(const history *h, FILE *out)
   return ok;
 }
 
-bool edn_write_history_file(const history *h, const char *path, char **err)
+bool edn_write_history_file(const history *h, const char *model, const char *path, char **err)
 {
   FILE *f = fopen(path, "w");
   if (!f) {
@@ -200,7 +205,7 @@ bool edn_write_history_file(const history *h, const char *path, char **err)
       *err = g_strdup_printf("%s: %s", path, g_strerror(errno));
     return false;
   }
-  bool ok = edn_write_history(h, f);
+  bool ok = edn_write_history(h, model, f);
   int saved = errno;
   if (fclose(f) != 0 && ok) {
     ok = false;

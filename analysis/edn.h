@@ -20,10 +20,12 @@
  * position. :process numbers clients in order of first appearance, and (as Jepsen does for a
  * crashed worker) gives a client a fresh number after an operation of unknown outcome (:info),
  * since Knossos and Elle take a process to run one operation at a time; :node keeps the client's
- * name. Operations still pending at the end have no completion line. */
-bool edn_write_history(const history *h, FILE *out);
+ * name. Operations still pending at the end have no completion line. When `model` is given the
+ * first map also carries :replsim/model "MODEL" (a namespaced key other readers ignore), so that
+ * `replsim check history.edn` checks against the model the run was checked against. */
+bool edn_write_history(const history *h, const char *model, FILE *out);
 /* The same into `path` (created or truncated). False with "PATH: reason" in `err`. */
-bool edn_write_history_file(const history *h, const char *path, char **err);
+bool edn_write_history_file(const history *h, const char *model, const char *path, char **err);
 
 /* Appends `s` as an EDN string: in double quotes, with \" \\ \n \r \t \b \f escaped as Clojure
  * prints them and every other character as is; a byte that is not valid UTF-8 becomes the

@@ -29,26 +29,22 @@ typedef struct lin_options {
   double deadline;    /* seconds the whole check may take, by `clock`; <= 0: no bound */
   lin_clock_fn clock; /* NULL: lin_monotonic_clock */
   void *clock_ctx;
+  const char *kv_initial; /* kv: what a key never written holds (NULL: absent, a get answers
+                             null; "" for MIT 6.824's and Porcupine's kv, where it answers "") */
+  bool early;             /* early answer: once one key's violation is proven, the keys not
+                             checked yet share only `others_budget` seconds, and those it does
+                             not cover are reported unknown ("not checked"), not searched */
+  double others_budget;
 } lin_options;
-
-/* A copy of one history operation, so a result outlives the history it was made from. */
-typedef struct lin_op {
-  uint32_t index; /* position in the history */
-  char *process, *op, *key, *name, *value, *expected, *status;
-  bool value_null;
-  hist_outcome outcome;
-  double t_invoke, t_complete;   /* t_complete < 0: never completed */
-  long line_invoke, line_complete; /* trace.jsonl lines, 0 if unknown */
-} lin_op;
 
 /* Why a key is not linearizable: the search could place the `prefix` (in linearization order)
  * but no order of what remained could place `op` before it completed. */
 typedef struct lin_violation {
-  lin_op op;        /* the operation that cannot be placed */
+  hist_op op;       /* the operation that cannot be placed (a copy: it outlives the history) */
   char *state;      /* the model state after the prefix, e.g. `live "abc"`, `deleted`, `absent` */
   char *returned;   /* what `op` answered, e.g. `SUCCESS "abc"` */
   char *allowed;    /* what the model would have answered in `state` */
-  lin_op *prefix;   /* the longest linearizable prefix found, in linearization order */
+  hist_op *prefix;  /* the longest linearizable prefix found, in linearization order (copies) */
   size_t n_prefix;
   long *lines;      /* trace lines involved (the op, the ops concurrent with it, the op that set
                      * `state`), sorted, without duplicates or zeros */
@@ -61,6 +57,7 @@ typedef struct lin_key_result {
   size_t n_ops;             /* operations of this key the search had to place */
   uint64_t configs;         /* distinct (placed set, state) configurations visited */
   lin_violation *violation; /* set when verdict is LIN_VIOLATION */
+  bool skipped;             /* unknown because the early answer left it unchecked */
 } lin_key_result;
 
 typedef struct lin_result {
@@ -73,6 +70,9 @@ typedef struct lin_result {
   const lin_key_result *first_violation; /* the first violating key in `keys`, or NULL */
   double deadline;          /* as passed in */
   double elapsed;           /* seconds the check took, by the clock it was given */
+  bool answered;            /* a violation was proven... */
+  double answered_after;    /* ... this many seconds into the check */
+  double others_budget;     /* with an early answer: the seconds the other keys were left */
 } lin_result;
 
 /* Checks `h` against the sequential model of `app` ("files", "kv", or "files-quorum": files as

@@ -80,10 +80,10 @@ void summary_set_stats(summary *s, stats *st)
 
 void summary_add_window(summary *s, const char *fault, const char *target, double start,
                         double end, uint64_t ops, uint64_t ok, bool has_availability,
-                        double availability)
+                        double availability, bool event)
 {
   summary_window w = {g_strdup(fault), g_strdup(target), start, end, ops, ok, has_availability,
-                      availability};
+                      availability, event};
   g_array_append_val(s->fault_windows, w);
   s->has_fault_windows = true;
 }
@@ -220,8 +220,8 @@ static void json_outcomes(jw *w, const stats *st)
   jw_close(w, '}');
 }
 
-/* "fault_windows": [{fault, target, start, end, ops, ok, availability}], availability left out
- * when nothing invoked in the window completed. */
+/* "fault_windows": [{fault, target, start, end, event, ops, ok, availability}], availability left
+ * out when nothing invoked in the window completed, event only for instants (true). */
 static void json_windows(jw *w, const summary *s)
 {
   jw_open(w, "fault_windows", '[');
@@ -232,6 +232,8 @@ static void json_windows(jw *w, const summary *s)
     jw_str(w, "target", x->target);
     jw_double(w, "start", x->start);
     jw_double(w, "end", x->end);
+    if (x->event)
+      jw_bool(w, "event", true);
     jw_u64(w, "ops", x->ops);
     jw_u64(w, "ok", x->ok);
     if (x->has_availability)
@@ -470,7 +472,9 @@ static void print_consistency(const summary *s, FILE *out)
   g_ptr_array_free(items, TRUE);
 }
 
-/* One line per fault window: what, where, when, and the ok share of what was invoked inside. */
+/* One line per fault window: what, where, when, and the ok share of what was invoked inside. A
+ * label too long for its column gets a line of its own (never cut); an instant (a join, a
+ * restart-failed) shows its time and "event". */
 static void print_windows(const summary *s, FILE *out)
 {
   if (s->fault_windows->len == 0)
@@ -480,11 +484,25 @@ static void print_windows(const summary *s, FILE *out)
   for (guint i = 0; i < s->fault_windows->len; i++) {
     const summary_window *w = &g_array_index(s->fault_windows, summary_window, i);
     char *what = g_strdup_printf("%s %s", w->fault, w->target);
-    char *when = g_strdup_printf("%.3f-%.3f", w->start, w->end);
+    char *when = w->event ? g_strdup_printf("%.3f event", w->start)
+                          : g_strdup_printf("%.3f-%.3f", w->start, w->end);
     char *avail = w->has_availability ? g_strdup_printf("%.2f%%", w->availability * 100)
                                       : g_strdup("-");
-    line(out, "  %-32.32s %19s %7" G_GUINT64_FORMAT " %7" G_GUINT64_FORMAT " %8s", what, when,
-         w->ops, w->ok, avail);
+    if (g_utf8_strlen(what, -1) > 32) {
+      GPtrArray *words = g_ptr_array_new_with_free_func(g_free);
+      char **parts = g_strsplit(what, " ", -1);
+      for (char **p = parts; *p; p++)
+        if (**p)
+          g_ptr_array_add(words, g_strdup(*p));
+      g_strfreev(parts);
+      wrapped(out, "  ", 2, words, " ");
+      g_ptr_array_free(words, TRUE);
+      line(out, "  %-32s %19s %7" G_GUINT64_FORMAT " %7" G_GUINT64_FORMAT " %8s", "", when,
+           w->ops, w->ok, avail);
+    } else {
+      line(out, "  %-32s %19s %7" G_GUINT64_FORMAT " %7" G_GUINT64_FORMAT " %8s", what, when,
+           w->ops, w->ok, avail);
+    }
     g_free(what);
     g_free(when);
     g_free(avail);

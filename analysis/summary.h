@@ -35,6 +35,7 @@ typedef struct summary_window {
   uint64_t ops, ok;        /* invoked inside; of them, ok */
   bool has_availability;   /* some of them completed */
   double availability;     /* ok / (ok + fail + info), 0..1 */
+  bool event;              /* an instant (a join, a restart-failed), not a window */
 } summary_window;
 
 /* Every optional field has a has_ flag; a field whose flag is false is left out of summary.json
@@ -74,10 +75,10 @@ void summary_free(summary *s);
  * one, into the summary's (the caller may overwrite it afterwards). */
 void summary_set_stats(summary *s, stats *st);
 
-/* Appends a fault window (strings copied) and sets has_fault_windows. */
+/* Appends a fault window (strings copied) and sets has_fault_windows; `event` marks an instant. */
 void summary_add_window(summary *s, const char *fault, const char *target, double start,
                         double end, uint64_t ops, uint64_t ok, bool has_availability,
-                        double availability);
+                        double availability, bool event);
 
 /* Appends an expectation; strings are copied (actual may be NULL). */
 void summary_expect(summary *s, const char *name, const char *expected, const char *actual,

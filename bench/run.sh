@@ -136,8 +136,40 @@ if [ -x "$LINCHECK" ]; then
     die "lincheck_bench failed (exit status $STATUS)"
   fi
   LC_LINE=$(grep -v '^[[:space:]]*$' "$TMP/lincheck.out" | tail -n 1 || true)
+  LC_WALL=$WALL
+  LC_RSS=$RSS_KIB
   [ -n "$LC_LINE" ] || die "lincheck_bench printed nothing"
 fi
+
+# --- (d) replsim check on the steady run: reading a large trace back, and the whole verdict ---------
+echo "bench: replsim check on the steady run's trace..." >&2
+timed check "$REPLSIM" check "$TMP/steady"
+[ "$STATUS" -eq 0 ] || { show_tail "$TMP/check.err" "$TMP/check.out"; die "replsim check of the steady run failed (exit status $STATUS)"; }
+CK_WALL=$WALL
+CK_RSS=$RSS_KIB
+CK_BYTES=$(stat -c %s "$TMP/steady/trace.jsonl")
+
+# --- (e) MIT 6.824's c50-bad kv history (Porcupine's test data): replsim, then Porcupine ---------
+C50=tests/data/porcupine/kv-c50-bad.edn
+timed c50 "$REPLSIM" check "$C50"
+[ "$STATUS" -eq 1 ] || { show_tail "$TMP/c50.err" "$TMP/c50.out"; die "replsim check $C50 did not find its violation (exit status $STATUS)"; }
+C50_WALL=$WALL
+C50_PROVEN=$(sed -nE 's/^a violation was proven ([0-9.]+) s into the check/\1/p' "$TMP/c50.out")
+# Porcupine measured with Debian's golang-go when a copy of its source is at hand (PORCUPINE_SRC:
+# a checkout or a git directory; it needs nothing beyond Go's standard library, and is built in
+# this run's temporary folder, never kept); otherwise its figure is cited.
+PC_LINE=""
+if [ -n "${PORCUPINE_SRC:-}" ] && command -v go >/dev/null; then
+  mkdir -p "$TMP/porcupine"
+  if [ -d "$PORCUPINE_SRC/objects" ]; then git --git-dir="$PORCUPINE_SRC" archive HEAD | tar -x -C "$TMP/porcupine"
+  else cp -r "$PORCUPINE_SRC"/. "$TMP/porcupine"; fi
+  if (cd "$TMP/porcupine" && GOPATH=$TMP/gopath GOCACHE=$TMP/gocache GOPROXY=off GOFLAGS=-mod=mod GOTOOLCHAIN=local \
+        go test -run '^TestKv50ClientsBad$' -bench '^BenchmarkKv50ClientsBad$' -benchtime 20x -count 1 . >"$TMP/porcupine.out" 2>&1); then
+    NS=$(sed -nE 's/^BenchmarkKv50ClientsBad[^ ]*[[:space:]]+[0-9]+[[:space:]]+([0-9]+) ns\/op.*/\1/p' "$TMP/porcupine.out")
+    [ -n "$NS" ] && PC_LINE=$(awk -v ns="$NS" 'BEGIN { printf "Porcupine (measured here, go test -bench BenchmarkKv50ClientsBad): %.3f s", ns / 1e9 }')
+  fi
+fi
+[ -n "$PC_LINE" ] || PC_LINE="Porcupine: 0.05 s (cited from issue 10; set PORCUPINE_SRC to a Porcupine checkout to measure it here)"
 
 # --- the report ----------------------------------------------------------------------------------
 RS_RATE=$(ratio "$RS_MSGS" "$RS_WALL")
@@ -168,8 +200,13 @@ if [ -n "$RS_RUN_WALL" ]; then
 fi
 if [ -n "$LC_LINE" ]; then
   echo
-  echo "lincheck_bench: $LC_LINE (wall $WALL s, peak $(awk -v k="$RSS_KIB" 'BEGIN { printf "%.1f", k / 1024 }') MiB)"
+  echo "lincheck_bench: $LC_LINE (wall $LC_WALL s, peak $(awk -v k="$LC_RSS" 'BEGIN { printf "%.1f", k / 1024 }') MiB)"
 fi
+echo
+awk -v w="$CK_WALL" -v b="$CK_BYTES" -v k="$CK_RSS" 'BEGIN {
+  printf "replsim check of the steady trace (%.0f MB read back, the whole verdict): %.2f s wall, %.0f MB/s, peak %.1f MiB\n", b / 1e6, w, (w > 0 ? b / 1e6 / w : 0), k / 1024 }'
+echo "c50-bad (MIT 6.824 kv, Porcupine's test data): replsim check $C50_WALL s wall, violation proven ${C50_PROVEN:-?} s into the check (early answer)"
+echo "  $PC_LINE"
 CPU=$(grep -m 1 -E '^(model name|Model|cpu model)[[:space:]]*:' /proc/cpuinfo 2>/dev/null | cut -d: -f2- |
   sed -E 's/^[[:space:]]+//' || true)
 echo

@@ -1,8 +1,8 @@
 /* `replsim check`: re-checks a recorded run (linearizability, lost writes, stale reads, faults). */
-#include "analysis/anomalies.h"
-#include "analysis/linearize.h"
-#include "analysis/stats.h"
-#include "trace/trace_reader.h"
+#include "analysis/check_input.h"
+#include "analysis/verdict.h"
+#include "plot/html_viewer.h"
+#include "cli_args.h"
 #include "commands.h"
 
 #include <glib.h>
@@ -10,38 +10,50 @@
 #include <stdio.h>
 #include <string.h>
 
-#define CHECK_LISTED 20 /* lost writes and stale reads listed in the text report, each */
+#define CHECK_LISTED 20     /* lost writes and stale reads listed in the text report, each */
+#define CHECK_OTHERS_BUDGET 0.25 /* seconds the other keys get once one key's violation is proven */
 
 typedef struct check_options {
   double check_timeout;
-  gboolean json;
+  gboolean json, check_all;
+  char *model;
+  char *html;
   char **args;
 } check_options;
 
 /* Everything one check produced, for the text or JSON report. */
 typedef struct check_run {
   const char *path;
-  anom_facts *facts;
-  history *history;
-  stats *stats;
-  lin_result *lin;
-  anomalies *anom;
+  check_input in;
+  verdict *v;
 } check_run;
 
 static bool parse_options(int argc, char **argv, check_options *o)
 {
-  o->check_timeout = 30;
+  char *timeout = NULL;
   GOptionEntry entries[] = {
-      {"check-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &o->check_timeout,
-       "Seconds the linearizability check may take before it answers unknown (default 30)", "S"},
+      {"check-timeout", 0, 0, G_OPTION_ARG_STRING, &timeout,
+       "Seconds the linearizability check may take before it answers unknown (default 30; 0: no bound)", "S"},
+      {"model", 0, 0, G_OPTION_ARG_STRING, &o->model,
+       "The sequential model: files, files-quorum, kv, votes, chat (default: the run line's, or "
+       "inferred from the operations)", "M"},
+      {"check-all", 0, 0, G_OPTION_ARG_NONE, &o->check_all,
+       "Check every key fully even once a violation is proven (default: the other keys share "
+       "0.25 s, then the answer comes)", NULL},
+      {"html", 0, 0, G_OPTION_ARG_FILENAME, &o->html,
+       "Also write a self-contained HTML page showing each violation", "FILE"},
       {"json", 0, 0, G_OPTION_ARG_NONE, &o->json, "Print the verdicts as one JSON object", NULL},
       {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &o->args, NULL, NULL},
       {NULL, 0, 0, 0, NULL, NULL, NULL}};
   g_set_prgname("replsim check");
-  GOptionContext *ctx = g_option_context_new("DIR|TRACE.jsonl");
+  GOptionContext *ctx = g_option_context_new("DIR|TRACE.jsonl|HISTORY.jsonl|HISTORY.edn");
   g_option_context_set_summary(
-      ctx, "Checks a recorded run: linearizability, lost writes, stale reads, divergence,\n"
-           "availability per fault window and failover time. DIR means DIR/trace.jsonl.\n"
+      ctx, "Checks a recorded run, or any history: linearizability, lost writes, stale reads,\n"
+           "divergence, availability per fault window and failover time. DIR means\n"
+           "DIR/trace.jsonl. Also reads JSONL histories without a run line (the model is\n"
+           "inferred from the operations, or named with --model) and Jepsen EDN histories\n"
+           "(replsim's history.edn, Jepsen/Maelstrom lin-kv and single-register histories,\n"
+           "MIT 6.824 kv histories as Porcupine's test data has them).\n"
            "Exit status: 0 linearizable with no lost write, 1 a violation (not linearizable,\n"
            "or a lost write; explained), 2 bad input, 3 unknown (the time or memory bound ran out).\n"
            "Stale reads are counted and listed but do not change the status by themselves.");
@@ -54,7 +66,10 @@ static bool parse_options(int argc, char **argv, check_options *o)
   } else if (!o->args || !o->args[0] || o->args[1]) {
     fprintf(stderr, "replsim check: expected exactly one folder or trace file (see replsim check --help)\n");
     ok = false;
+  } else if (!cli_seconds_option("replsim check", "--check-timeout", timeout, 30, &o->check_timeout)) {
+    ok = false;
   }
+  g_free(timeout);
   g_option_context_free(ctx);
   return ok;
 }
@@ -67,54 +82,43 @@ static char *trace_path_of(const char *arg)
   return g_strdup(arg);
 }
 
-/* Reads the trace twice (the operations, then the run's evidence) and checks it. False with a
- * message in `err` for bad input. */
-static bool check_load(check_run *c, double timeout, char **err)
+/* Reads the input (one pass) and reaches the verdict the way `run` does. False with a message
+ * in `err` for bad input. */
+static bool check_load(check_run *c, const check_options *o, char **err)
 {
-  if (!g_file_test(c->path, G_FILE_TEST_EXISTS)) {
-    *err = g_strdup_printf("%s: No such file or directory", c->path);
+  if (!check_input_read(c->path, &c->in, err))
     return false;
-  }
-  c->facts = anom_facts_read(c->path, err);
-  if (!c->facts)
-    return false;
-  if (!c->facts->has_run) {
-    *err = g_strdup_printf("%s:1: no \"run\" line, so the app and protocol are unknown", c->path);
-    return false;
-  }
-  c->history = trace_read_history(c->path, err);
-  if (!c->history)
-    return false;
-  lin_options opt = {.deadline = timeout};
+  verdict_options vo = {.check_timeout = o->check_timeout, .model = o->model,
+                        .implied_model = c->in.model, .implied_why = c->in.format,
+                        .kv_initial = c->in.kv_initial, .early = !o->check_all,
+                        .others_budget = CHECK_OTHERS_BUDGET};
   char *why = NULL;
-  c->lin = lin_check(c->history, anom_facts_model(c->facts), &opt, &why);
-  if (!c->lin) {
+  c->v = verdict_judge(c->in.history, c->in.facts, &vo, &why);
+  if (!c->v) {
     *err = g_strdup_printf("%s: %s", c->path, why);
     g_free(why);
     return false;
   }
-  c->stats = stats_compute(c->history);
-  c->anom = anomalies_compute(c->history, c->facts);
   return true;
 }
 
 static void check_clear(check_run *c)
 {
-  anomalies_free(c->anom);
-  lin_result_free(c->lin);
-  stats_free(c->stats);
-  history_free(c->history);
-  anom_facts_free(c->facts);
+  verdict_free(c->v);
+  check_input_clear(&c->in);
 }
 
-/* 1 for a violation (not linearizable, or a lost write), else 3 if the checker's time bound ran
- * out, else 0. A stale read alone does not decide: versions are the protocol's own (quorum's
- * come from each coordinator's clock), so a read can be "older" by version yet linearizable. */
 static int check_status(const check_run *c)
 {
-  if (c->lin->verdict == LIN_VIOLATION || c->anom->lost_writes)
+  switch (c->v->kind) {
+  case VERDICT_OK:
+    return RS_EXIT_OK;
+  case VERDICT_VIOLATION:
     return RS_EXIT_FAILED;
-  return c->lin->verdict == LIN_UNKNOWN ? RS_EXIT_UNKNOWN : RS_EXIT_OK;
+  case VERDICT_UNKNOWN:
+    return RS_EXIT_UNKNOWN;
+  }
+  return RS_EXIT_UNKNOWN;
 }
 
 /* ---- The text report ---------------------------------------------------------------------- */
@@ -128,35 +132,42 @@ static void print_verdict(const check_run *c, int status, FILE *out)
   if (status == RS_EXIT_UNKNOWN) {
     fprintf(out, "verdict: UNKNOWN: the check's time bound of %g s (--check-timeout) or its memory bound "
                  "ran out before the search finished\n",
-            c->lin->deadline);
+            c->v->lin->deadline);
     return;
   }
   fprintf(out, "verdict: VIOLATION:");
-  if (c->lin->first_violation)
-    fprintf(out, " not linearizable (first at key \"%s\");", c->lin->first_violation->key);
-  else if (c->lin->verdict == LIN_UNKNOWN)
+  if (c->v->lin->first_violation)
+    fprintf(out, " not linearizable (first at key \"%s\");", c->v->lin->first_violation->key);
+  else if (c->v->lin->verdict == LIN_UNKNOWN)
     fprintf(out, " linearizability unknown;");
   fprintf(out, " %" G_GUINT64_FORMAT " lost write%s, %" G_GUINT64_FORMAT " stale read%s\n",
-          c->anom->lost_writes, c->anom->lost_writes == 1 ? "" : "s", c->anom->stale_reads,
-          c->anom->stale_reads == 1 ? "" : "s");
+          c->v->anom->lost_writes, c->v->anom->lost_writes == 1 ? "" : "s", c->v->anom->stale_reads,
+          c->v->anom->stale_reads == 1 ? "" : "s");
 }
 
 static void print_text(const check_run *c, int status, FILE *out)
 {
-  const anom_facts *f = c->facts;
-  const stats *st = c->stats;
+  const trace_facts *f = c->in.facts;
+  const stats *st = c->v->stats;
   fprintf(out, "== replsim check: %s\n", c->path);
-  fprintf(out, "run: %s: protocol %s, app %s, failover %s, seed %" G_GUINT64_FORMAT "\n",
-          f->scenario ? f->scenario : "(unnamed)", f->protocol, f->app,
-          f->failover ? f->failover : "-", f->seed);
+  if (f->has_run)
+    fprintf(out, "run: %s: protocol %s, app %s, failover %s, seed %" G_GUINT64_FORMAT "\n",
+            f->scenario ? f->scenario : "(unnamed)", f->protocol, f->app,
+            f->failover ? f->failover : "-", f->seed);
+  else
+    fprintf(out, "history: %s, no run line\n", c->in.format);
+  fprintf(out, "model: %s (%s)%s\n", c->v->model, c->v->model_source,
+          c->in.kv_initial ? ", a key never written reads as \"\"" : "");
+  for (guint i = 0; i < c->in.notes->len; i++)
+    fprintf(out, "note: %s\n", (const char *)c->in.notes->pdata[i]);
   fprintf(out, "operations: %" G_GUINT64_FORMAT " (ok %" G_GUINT64_FORMAT ", fail %" G_GUINT64_FORMAT
                ", info %" G_GUINT64_FORMAT ", pending %" G_GUINT64_FORMAT ")",
           st->ops, st->ok, st->fail, st->info, st->pending);
   if (st->has_availability)
     fprintf(out, ", availability %.2f%%", st->availability * 100);
   fprintf(out, "\n");
-  lin_report_print(c->lin, out);
-  anomalies_print(c->anom, CHECK_LISTED, out);
+  lin_report_print(c->v->lin, out);
+  anomalies_print(c->v->anom, CHECK_LISTED, out);
   print_verdict(c, status, out);
 }
 
@@ -183,7 +194,7 @@ static void add_double(JsonBuilder *b, const char *name, double v)
   json_builder_add_double_value(b, v);
 }
 
-static void add_op(JsonBuilder *b, const char *name, const anom_op *o)
+static void add_op(JsonBuilder *b, const char *name, const hist_op *o)
 {
   json_builder_set_member_name(b, name);
   json_builder_begin_object(b);
@@ -197,8 +208,8 @@ static void add_op(JsonBuilder *b, const char *name, const anom_op *o)
   add_int(b, "version", (int64_t)o->version);
   add_double(b, "t_invoke", o->t_invoke);
   add_double(b, "t_complete", o->t_complete);
-  add_int(b, "line_invoke", o->line_invoke);
-  add_int(b, "line_complete", o->line_complete);
+  add_int(b, "line_invoke", o->trace_line_invoke);
+  add_int(b, "line_complete", o->trace_line_complete);
   json_builder_end_object(b);
 }
 
@@ -273,6 +284,8 @@ static void json_faults(JsonBuilder *b, const anomalies *a)
     add_str(b, "target", w->target);
     add_double(b, "start", w->start);
     add_double(b, "end", w->end);
+    if (w->event)
+      json_builder_set_member_name(b, "event"), json_builder_add_boolean_value(b, TRUE);
     add_int(b, "ops", (int64_t)w->ops);
     add_int(b, "ok", (int64_t)w->ok);
     if (w->has_availability)
@@ -301,20 +314,22 @@ static void json_faults(JsonBuilder *b, const anomalies *a)
 
 static void json_header(JsonBuilder *b, const check_run *c)
 {
-  const anom_facts *f = c->facts;
+  const trace_facts *f = c->in.facts;
   add_str(b, "trace", c->path);
+  add_str(b, "format", c->in.format);
   add_str(b, "scenario", f->scenario);
   add_str(b, "protocol", f->protocol);
   add_str(b, "app", f->app);
-  add_str(b, "model", c->lin->app);
+  add_str(b, "model", c->v->model);
+  add_str(b, "model_source", c->v->model_source);
   add_int(b, "seed", (int64_t)f->seed);
-  add_int(b, "ops", (int64_t)c->stats->ops);
-  add_int(b, "ok", (int64_t)c->stats->ok);
-  add_int(b, "fail", (int64_t)c->stats->fail);
-  add_int(b, "info", (int64_t)c->stats->info);
-  add_int(b, "pending", (int64_t)c->stats->pending);
-  if (c->stats->has_availability)
-    add_double(b, "availability", c->stats->availability);
+  add_int(b, "ops", (int64_t)c->v->stats->ops);
+  add_int(b, "ok", (int64_t)c->v->stats->ok);
+  add_int(b, "fail", (int64_t)c->v->stats->fail);
+  add_int(b, "info", (int64_t)c->v->stats->info);
+  add_int(b, "pending", (int64_t)c->v->stats->pending);
+  if (c->v->stats->has_availability)
+    add_double(b, "availability", c->v->stats->availability);
 }
 
 static void print_json(const check_run *c, int status, FILE *out)
@@ -323,13 +338,13 @@ static void print_json(const check_run *c, int status, FILE *out)
   JsonBuilder *b = json_builder_new();
   json_builder_begin_object(b);
   json_header(b, c);
-  json_linearizability(b, c->lin);
-  json_lost_and_stale(b, c->anom);
-  if (c->anom->has_diverged) {
-    add_int(b, "diverged", (int64_t)c->anom->diverged);
-    add_int(b, "replicas", (int64_t)c->anom->replicas);
+  json_linearizability(b, c->v->lin);
+  json_lost_and_stale(b, c->v->anom);
+  if (c->v->anom->has_diverged) {
+    add_int(b, "diverged", (int64_t)c->v->anom->diverged);
+    add_int(b, "replicas", (int64_t)c->v->anom->replicas);
   }
-  json_faults(b, c->anom);
+  json_faults(b, c->v->anom);
   add_str(b, "verdict", verdicts[status]);
   add_int(b, "exit", status);
   json_builder_end_object(b);
@@ -350,13 +365,15 @@ int cmd_check(int argc, char **argv)
   check_options o = {0};
   if (!parse_options(argc, argv, &o)) {
     g_strfreev(o.args);
+    g_free(o.model);
+    g_free(o.html);
     return RS_EXIT_BAD_INPUT;
   }
   char *path = trace_path_of(o.args[0]);
   check_run c = {.path = path};
   char *err = NULL;
   int status = RS_EXIT_BAD_INPUT;
-  if (!check_load(&c, o.check_timeout, &err)) {
+  if (!check_load(&c, &o, &err)) {
     fprintf(stderr, "%s\n", err ? err : "replsim check: cannot read the trace");
   } else {
     status = check_status(&c);
@@ -364,10 +381,19 @@ int cmd_check(int argc, char **argv)
       print_json(&c, status, stdout);
     else
       print_text(&c, status, stdout);
+    html_meta m = {path, c.in.format, c.v->model, c.in.positions};
+    if (o.html && !html_write_violations(o.html, &m, c.in.history, c.in.facts, c.v->lin, &err)) {
+      fprintf(stderr, "replsim check: --html: %s\n", err);
+      status = RS_EXIT_BAD_INPUT;
+    } else if (o.html && !o.json) {
+      printf("viewer: %s\n", o.html);
+    }
   }
   check_clear(&c);
   g_free(err);
   g_free(path);
+  g_free(o.model);
+  g_free(o.html);
   g_strfreev(o.args);
   return status;
 }

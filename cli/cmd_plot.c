@@ -1,5 +1,6 @@
 /* `replsim plot`: draws a run folder's plots (latency over time, space-time diagram) with gnuplot. */
 #include "plot/plot.h"
+#include "cli_args.h"
 #include "commands.h"
 #include "outdir.h"
 
@@ -8,20 +9,23 @@
 #include <stdio.h>
 
 typedef struct plot_options {
+  char *from_text, *to_text, *nodes_text;
   double from, to;
+  char **nodes;
   char **args;
 } plot_options;
 
 /* Parses the options; false (after saying why) on anything the command cannot use. */
 static bool plot_parse_options(int argc, char **argv, plot_options *o)
 {
-  o->from = NAN;
-  o->to = NAN;
   GOptionEntry entries[] = {
-      {"from", 0, 0, G_OPTION_ARG_DOUBLE, &o->from,
-       "Start of the space-time diagram's window, in simulated seconds", "S"},
-      {"to", 0, 0, G_OPTION_ARG_DOUBLE, &o->to,
-       "End of the space-time diagram's window, in simulated seconds (default: the first 300 messages)", "S"},
+      {"from", 0, 0, G_OPTION_ARG_STRING, &o->from_text,
+       "Start of the space-time diagram's window, in simulated seconds (default: a little before "
+       "the first violation, or else the first fault)", "S"},
+      {"to", 0, 0, G_OPTION_ARG_STRING, &o->to_text,
+       "End of the space-time diagram's window, in simulated seconds (default: 300 messages on)", "S"},
+      {"nodes", 0, 0, G_OPTION_ARG_STRING, &o->nodes_text,
+       "Draw only these nodes' lanes (and the messages between them), e.g. r1,r2", "A,B"},
       {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &o->args, NULL, "DIR"},
       {NULL, 0, 0, 0, NULL, NULL, NULL}};
   GOptionContext *ctx = g_option_context_new(NULL); /* the remaining-argument entry names DIR */
@@ -39,12 +43,19 @@ static bool plot_parse_options(int argc, char **argv, plot_options *o)
   } else if (!o->args || !o->args[0] || o->args[1]) {
     fprintf(stderr, "replsim plot: expected exactly one run folder (see replsim plot --help)\n");
     ok = false;
-  } else if (!isnan(o->from) && (!isfinite(o->from) || o->from < 0)) {
-    fprintf(stderr, "replsim plot: --from must be a time in seconds, 0 or more\n");
+  } else if (!cli_seconds_option("replsim plot", "--from", o->from_text, NAN, &o->from) ||
+             !cli_seconds_option("replsim plot", "--to", o->to_text, NAN, &o->to)) {
     ok = false;
-  } else if (!isnan(o->to) && (!isfinite(o->to) || o->to <= (isnan(o->from) ? 0 : o->from))) {
+  } else if (o->to_text && o->to <= (o->from_text ? o->from : 0)) {
     fprintf(stderr, "replsim plot: --to must be a time in seconds after --from (and after 0)\n");
     ok = false;
+  } else if (o->nodes_text) {
+    o->nodes = g_strsplit(o->nodes_text, ",", -1);
+    for (char **n = o->nodes; *n && ok; n++)
+      if (!**n) {
+        fprintf(stderr, "replsim plot: --nodes %s: an empty node name\n", o->nodes_text);
+        ok = false;
+      }
   }
   g_option_context_free(ctx);
   return ok;
@@ -78,6 +89,10 @@ int cmd_plot(int argc, char **argv)
   plot_options o = {0};
   if (!plot_parse_options(argc, argv, &o)) {
     g_strfreev(o.args);
+    g_strfreev(o.nodes);
+    g_free(o.from_text);
+    g_free(o.to_text);
+    g_free(o.nodes_text);
     return RS_EXIT_BAD_INPUT;
   }
   int status = RS_EXIT_BAD_INPUT;
@@ -91,7 +106,8 @@ int cmd_plot(int argc, char **argv)
     fprintf(stderr, "replsim plot: gnuplot is not installed (on Debian or Ubuntu: apt-get install gnuplot-nox)\n");
     status = RS_EXIT_FAILED;
   } else {
-    plot_window win = {!isnan(o.from), !isnan(o.to), isnan(o.from) ? 0 : o.from, isnan(o.to) ? 0 : o.to};
+    plot_window win = {o.from_text != NULL, o.to_text != NULL, o.from_text ? o.from : 0,
+                       o.to_text ? o.to : 0, o.nodes};
     GPtrArray *written = g_ptr_array_new_with_free_func(g_free);
     char *err = NULL, *plots = NULL;
     if (!plots_folder_begin(dir, &plots, &err)) {
@@ -109,5 +125,9 @@ int cmd_plot(int argc, char **argv)
   }
   g_free(trace);
   g_strfreev(o.args);
+  g_strfreev(o.nodes);
+  g_free(o.from_text);
+  g_free(o.to_text);
+  g_free(o.nodes_text);
   return status;
 }

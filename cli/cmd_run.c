@@ -54,7 +54,6 @@ static bool check_options(run_options *o)
 
 static bool parse_options(int argc, char **argv, run_options *o)
 {
-  o->check_timeout = 30;
   GOptionEntry entries[] = {
       {"seed", 0, 0, G_OPTION_ARG_STRING, &o->seed,
        "Seed of the run's generator, 0 to 2^63-1 (overrides the scenario's)", "N"},
@@ -112,24 +111,20 @@ static char **overrides_of(const run_options *o)
   return (char **)g_ptr_array_free(all, FALSE);
 }
 
-/* The run's judges: `lin` and `anom` receive the checker's and the anomalies' findings. */
-typedef struct run_findings {
-  lin_result *lin;
-  anomalies *anom;
-} run_findings;
-
+/* The summary of a finished run: its figures, and the verdict reached from its trace read back,
+ * the one path `replsim check` takes too. */
 static summary *summarize(const scenario *sc, sim_outcome *out, double wall, double check_timeout,
-                          const char *staged, run_findings *found)
+                          const char *staged, verdict **v, history **h)
 {
   summary *s = summary_new(sc->name, rs_protocol_name(sc->protocol), sc->seed);
-  summary_set_stats(s, stats_compute(out->history));
   s->sim_time = out->end_time;
   s->stopped = g_strdup(out->stopped);
   s->wall_seconds = wall;
   s->messages_sent = out->messages_sent;
   s->messages_dropped = out->messages_dropped;
   char *trace = g_build_filename(staged, "trace.jsonl", NULL);
-  expect_judge(sc, out, s, check_timeout, trace, &found->lin, &found->anom);
+  *v = expect_verdict(trace, check_timeout, s, h);
+  expect_judge(sc, out, s);
   g_free(trace);
   return s;
 }
@@ -153,12 +148,14 @@ static int run_scenario(const scenario *sc, const char *dir, double check_timeou
   double wall = (double)(g_get_monotonic_time() - start) / 1e6;
   int status = RS_EXIT_BAD_INPUT;
   summary *s = NULL;
-  run_findings found = {NULL, NULL};
+  verdict *v = NULL;
+  history *h = NULL;
   if (ran) {
-    s = summarize(sc, &out, wall, check_timeout, staged, &found);
+    s = summarize(sc, &out, wall, check_timeout, staged, &v, &h);
     char *path = g_build_filename(staged, "summary.json", NULL);
     char *edn = g_build_filename(staged, "history.edn", NULL);
-    ran = summary_write_json(s, path, &err) && edn_write_history_file(out.history, edn, &err);
+    ran = summary_write_json(s, path, &err) &&
+          (!h || edn_write_history_file(h, v ? v->model : NULL, edn, &err));
     g_free(edn);
     g_free(path);
     if (ran && !outdir_commit(staged, dir, &err)) {
@@ -172,11 +169,11 @@ static int run_scenario(const scenario *sc, const char *dir, double check_timeou
   }
   if (ran) {
     summary_print(s, stdout);
-    if (found.lin && found.lin->verdict == LIN_VIOLATION)
-      lin_report_print(found.lin, stdout);
-    if (found.anom && (found.anom->lost_writes || found.anom->stale_reads)) {
+    if (v && v->lin->verdict == LIN_VIOLATION)
+      lin_report_print(v->lin, stdout);
+    if (v && (v->anom->lost_writes || v->anom->stale_reads)) {
       printf("\n");
-      anomalies_print(found.anom, 5, stdout); /* `replsim check DIR` lists 20 */
+      anomalies_print(v->anom, 5, stdout); /* `replsim check DIR` lists 20 */
     }
     printf("output: %s/\n", dir);
     status = summary_all_held(s) ? RS_EXIT_OK : RS_EXIT_FAILED;
@@ -184,9 +181,8 @@ static int run_scenario(const scenario *sc, const char *dir, double check_timeou
     fprintf(stderr, "replsim run: %s\n", err ? err : "the run failed");
     outdir_discard(staged);
   }
-  if (found.lin)
-    lin_result_free(found.lin);
-  anomalies_free(found.anom);
+  verdict_free(v);
+  history_free(h);
   if (s)
     summary_free(s);
   sim_outcome_clear(&out);

@@ -5,6 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Seconds the other keys share once one key's violation is proven (as `replsim check`). */
+#define EXPECT_OTHERS_BUDGET 0.25
+
 static void judge_steps(const sim_outcome *out, summary *s)
 {
   for (guint i = 0; i < out->steps->len; i++) {
@@ -61,53 +64,31 @@ static void judge_attribute(summary *s, const sc_expect *e)
   }
 }
 
-/* Lost writes, stale reads, fault windows and failover time, from the history and the evidence
- * the trace holds (final states, faults, roles). A trace that cannot be read leaves them "not
- * computed", which fails any expectation about them. */
-static anomalies *judge_anomalies(const sim_outcome *out, summary *s, const char *trace_path)
+verdict *expect_verdict(const char *trace_path, double check_timeout, summary *s, history **h)
 {
   char *err = NULL;
-  anom_facts *f = anom_facts_read(trace_path, &err);
-  if (!f) {
-    fprintf(stderr, "replsim run: no anomaly check: %s\n", err);
+  trace_facts *f = NULL;
+  *h = NULL;
+  if (!trace_read_run(trace_path, h, &f, &err)) {
+    fprintf(stderr, "replsim run: cannot read the trace back: %s\n", err);
     g_free(err);
     return NULL;
   }
-  anomalies *a = anomalies_compute(out->history, f);
-  anom_facts_free(f);
-  s->has_lost_writes = a->has_lost_writes;
-  s->lost_writes = a->lost_writes;
-  s->has_stale_reads = true;
-  s->stale_reads = a->stale_reads;
-  s->has_failover_time = a->has_failover_time;
-  s->failover_time = a->failover_time;
-  s->has_fault_windows = true;
-  for (guint i = 0; i < a->windows->len; i++) {
-    const anom_window *w = &g_array_index(a->windows, anom_window, i);
-    summary_add_window(s, w->fault, w->target, w->start, w->end, w->ops, w->ok,
-                       w->has_availability, w->availability);
-  }
-  return a;
+  summary_set_stats(s, stats_compute(*h));
+  verdict_options o = {.check_timeout = check_timeout, .early = true,
+                       .others_budget = EXPECT_OTHERS_BUDGET};
+  verdict *v = verdict_judge(*h, f, &o, &err);
+  if (v)
+    verdict_fill_summary(v, s);
+  else
+    fprintf(stderr, "replsim run: no consistency check: %s\n", err);
+  g_free(err);
+  trace_facts_free(f);
+  return v;
 }
 
-void expect_judge(const scenario *sc, const sim_outcome *out, summary *s, double check_timeout,
-                  const char *trace_path, lin_result **lin, anomalies **anom)
+void expect_judge(const scenario *sc, const sim_outcome *out, summary *s)
 {
-  s->has_diverged = true;
-  s->diverged = (uint64_t)out->diverged;
-  lin_options opt = {.deadline = check_timeout};
-  char *error = NULL;
-  /* Quorum replicas answer a delete of an unknown file differently (seed 004): its own model. */
-  bool quorum_files = sc->protocol == RS_PROTO_QUORUM && !strcmp(sc->app, "files");
-  *lin = lin_check(out->history, quorum_files ? "files-quorum" : sc->app, &opt, &error);
-  if (*lin) {
-    s->has_linearizable = true;
-    s->linearizable = (*lin)->verdict == LIN_LINEARIZABLE ? SUMMARY_TRUE
-                      : (*lin)->verdict == LIN_VIOLATION  ? SUMMARY_FALSE
-                                                          : SUMMARY_UNKNOWN;
-  }
-  g_free(error);
-  *anom = judge_anomalies(out, s, trace_path);
   judge_steps(out, s);
   for (guint i = 0; i < sc->expects->len; i++)
     judge_attribute(s, g_ptr_array_index(sc->expects, i));

@@ -3,15 +3,17 @@
 #define RS_EXPECT_H
 
 #include "actors/sim.h"
-#include "analysis/anomalies.h"
-#include "analysis/linearize.h"
 #include "analysis/summary.h"
+#include "analysis/verdict.h"
 
-/* Adds to `s` the consistency measures of the run (digests, linearizability, and from the run's
- * `trace_path` lost writes, stale reads, fault windows and failover time) and one expectation
- * per scripted `expect` and per `<expect>` attribute. `lin` receives the checker's result (NULL
- * when the app has no checker); `anom` the anomalies (NULL if the trace could not be read). */
-void expect_judge(const scenario *sc, const sim_outcome *out, summary *s, double check_timeout,
-                  const char *trace_path, lin_result **lin, anomalies **anom);
+/* The run's verdict, reached as `replsim check` reaches it: the trace read back (one pass: the
+ * history and the facts), then the one verdict path. Fills the summary's statistics and
+ * consistency measures. NULL (with a message on stderr) when the trace cannot be read back or
+ * checked: the measures then stay "not computed", which fails any expectation about them.
+ * *h receives the history read back (for history.edn), or NULL. */
+verdict *expect_verdict(const char *trace_path, double check_timeout, summary *s, history **h);
+
+/* Adds one expectation per scripted `expect` and per `<expect>` attribute of `sc`. */
+void expect_judge(const scenario *sc, const sim_outcome *out, summary *s);
 
 #endif

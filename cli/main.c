@@ -13,13 +13,15 @@ static const char usage[] =
     "Commands:\n"
     "  run SCENARIO.xml [--seed N] [--set KEY=VALUE]... [--out DIR]\n"
     "                   replay a scenario: trace.jsonl, summary.json and logs/ in DIR\n"
-    "  check DIR|TRACE.jsonl [--check-timeout S] [--json]\n"
-    "                   re-check a run: linearizability, lost writes, stale reads\n"
+    "  check DIR|TRACE.jsonl|HISTORY.jsonl|HISTORY.edn [--model M] [--html FILE] [--json]\n"
+    "                   check a run or any history: linearizability, lost writes, stale reads\n"
     "  compare SCENARIO.xml --protocols a,b,c [--seeds 1-10] [--vary KEY=v1,v2]\n"
     "          [--jobs N] [--out DIR]\n"
     "                   run every combination; results.csv, a side-by-side table, plots\n"
-    "  plot DIR [--from S] [--to S]\n"
+    "  plot DIR [--from S] [--to S] [--nodes a,b]\n"
     "                   draw a run's plots: latency over time, space-time diagram\n"
+    "  export DIR --to perfetto|shiviz\n"
+    "                   a run for Perfetto (trace.perfetto.json) or ShiViz (shiviz.log)\n"
     "\n"
     "Run 'replsim COMMAND --help' for a command's options.\n";
 
@@ -41,6 +43,8 @@ int main(int argc, char **argv)
     return cmd_compare(argc - 1, argv + 1);
   if (strcmp(argv[1], "plot") == 0)
     return cmd_plot(argc - 1, argv + 1);
+  if (strcmp(argv[1], "export") == 0)
+    return cmd_export(argc - 1, argv + 1);
   fprintf(stderr, "replsim: unknown command '%s'\n\n%s", argv[1], usage);
   return RS_EXIT_BAD_INPUT;
 }

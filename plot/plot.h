@@ -2,6 +2,9 @@
 #ifndef RS_PLOT_H
 #define RS_PLOT_H
 
+#include "trace/facts.h"
+#include "trace/history.h"
+
 #include <glib.h>
 #include <stdbool.h>
 
@@ -10,14 +13,27 @@
  * draw take `written`, a GPtrArray of char* (g_free) to which they append every file they wrote,
  * and return false with a message in `err` on failure (gnuplot missing or failing included). */
 
-/* A time window of the space-time diagram, in simulated seconds; unset ends take the default
- * (the span of the first PLOT_SPACETIME_MESSAGES messages). */
+/* A time window of the space-time diagram, in simulated seconds, and the nodes it shows. Unset
+ * ends take the default: PLOT_SPACETIME_MESSAGES messages around what is worth seeing (the first
+ * violation the checker finds, else the first fault, else the start). */
 typedef struct plot_window {
   bool has_from, has_to;
   double from, to;
+  char **nodes;      /* NULL-terminated node ids to draw, or NULL for every node */
 } plot_window;
 
 #define PLOT_SPACETIME_MESSAGES 300
+
+/* A run read back for the pictures, in one pass: its history and its facts. */
+typedef struct plot_data {
+  history *h;
+  trace_facts *f;
+  const char *trace; /* the path it was read from */
+} plot_data;
+
+/* Reads `trace`; false with "FILE:LINE: what is wrong" in `err`. */
+bool plot_data_read(const char *trace, plot_data *d, char **err);
+void plot_data_clear(plot_data *d);
 
 /* True when a gnuplot program is on the PATH. */
 bool plot_gnuplot_available(void);
@@ -28,11 +44,11 @@ bool plot_run_dir(const char *run_dir, const plot_window *win, GPtrArray *writte
 
 /* Latency of every operation of `trace` against simulated time, one colour per operation type,
  * failed and timed-out operations marked apart, fault windows shaded: OUT_DIR/latency.*. */
-bool plot_latency_time(const char *trace, const char *out_dir, GPtrArray *written, char **err);
+bool plot_latency_time(const plot_data *d, const char *out_dir, GPtrArray *written, char **err);
 
 /* The space-time (Lamport) diagram of `trace`: a lane per node, an arrow per message, client
  * operations as spans, crashes, pauses and partitions marked: OUT_DIR/spacetime.*. */
-bool plot_spacetime(const char *trace, const char *out_dir, const plot_window *win,
+bool plot_spacetime(const plot_data *d, const char *out_dir, const plot_window *win,
                     GPtrArray *written, char **err);
 
 /* One line of a comparison: its legend and its latencies in seconds (ok operations). */

@@ -278,3 +278,18 @@ bool plot_wants_log(double min_positive, double max)
 {
   return min_positive > 0 && max > 0 && max / min_positive > 100;
 }
+
+int plot_rows_place(plot_rows *r, double x0, double width, double right, double *x, bool *right_align)
+{
+  *right_align = x0 + width > right;
+  double from = *right_align ? right - width : x0;
+  *x = *right_align ? right : x0;
+  for (int row = 0; row < PLOT_LABEL_ROWS; row++)
+    if (!r->used[row] || r->end[row] <= from) {
+      r->used[row] = true;
+      r->end[row] = from + width;
+      return row;
+    }
+  r->hidden++;
+  return -1;
+}

@@ -3,6 +3,7 @@
 #define RS_PLOT_INTERNAL_H
 
 #include "plot/plot.h"
+#include "trace/facts.h"
 
 #include <glib.h>
 #include <stdbool.h>
@@ -42,32 +43,23 @@ const char *plot_color(guint i);
 /* Chooses a log scale when the positive values span more than two decades. */
 bool plot_wants_log(double min_positive, double max);
 
+/* Rows of labels along the top of a plot, for the faults. */
+#define PLOT_LABEL_ROWS 4
+typedef struct plot_rows {
+  double end[PLOT_LABEL_ROWS]; /* where each row's last label ends (plot units) */
+  bool used[PLOT_LABEL_ROWS];
+  guint hidden;                /* labels that found no row: the picture says how many */
+} plot_rows;
+
+/* Places a label `width` wide that starts at `x0` in the first row where it runs into no other
+ * label; one that would run past `right` is moved left to end there (*x and *right_align say
+ * where to draw it). Returns the row, or -1 (and counts it hidden) when every row is taken: a
+ * label is never drawn over another, nor cut by the edge, without the picture saying so. */
+int plot_rows_place(plot_rows *r, double x0, double width, double right, double *x, bool *right_align);
+
 /* --- plot_trace.c -------------------------------------------------------------------------- */
 
-/* A fault window, or a point in time for faults that have no end (join, restart). */
-typedef struct plot_fault {
-  char *kind;       /* "crash", "pause", "partition", "link-down", ... */
-  char *label;      /* "crash r1", "partition r1 | r2 r3" */
-  char *node;       /* the node it acts on, NULL for links, groups and rates */
-  char *key;        /* kind and every target field: pairs a start with its end */
-  double start, end; /* end < 0: still going when the trace ended */
-  bool point;
-} plot_fault;
-
-/* What a trace's run line and fault lines say. */
-typedef struct plot_meta {
-  char *scenario, *protocol;
-  uint64_t seed;
-  bool has_run;
-  GPtrArray *faults; /* plot_fault*, in order of their start */
-} plot_meta;
-
-/* Reads the run line and every fault of `trace`; a crash ends at the node's restart. */
-bool plot_meta_read(const char *trace, plot_meta *m, char **err);
-void plot_meta_clear(plot_meta *m);
-/* "WHAT: scenario (protocol, seed N)", or WHAT alone for a trace without a run line. */
-char *plot_meta_title(const plot_meta *m, const char *what);
-/* A fault's colour, by kind. */
-const char *plot_fault_color(const char *kind);
+/* "WHAT: scenario (protocol, seed N)", or WHAT alone for a history without a run line. */
+char *plot_title(const trace_facts *f, const char *what);
 
 #endif

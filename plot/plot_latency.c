@@ -1,7 +1,6 @@
 /* Latency of every client operation against simulated time, with fault windows shaded. */
 #include "plot/plot_internal.h"
 #include "analysis/stats.h"
-#include "trace/trace_reader.h"
 
 #include <math.h>
 #include <string.h>
@@ -119,40 +118,44 @@ static GString *lat_data(GPtrArray *series, GPtrArray *ops)
   return d;
 }
 
-/* Shades each fault window and labels it at the top, moving a label down a row when it would
- * run into the previous label of that row. */
-static void lat_faults(plot_script *s, const plot_meta *m, double t_max)
+/* Shades each fault window (an event: a dashed line) and labels it at the top, in the first row
+ * where the label runs into no other; labels that find no row are counted in a note. */
+static void lat_faults(plot_script *s, const trace_facts *m, double t_max)
 {
   double char_w = t_max / (LAT_WIDTH - LAT_MARGINS) * LAT_CHAR_PX;
-  double row_end[4] = {-1e300, -1e300, -1e300, -1e300};
+  plot_rows rows = {0};
   for (guint i = 0; i < m->faults->len; i++) {
-    const plot_fault *f = m->faults->pdata[i];
-    double end = f->end < 0 ? t_max : f->end;
-    const char *color = plot_fault_color(f->kind);
-    if (f->point)
+    const fact_fault *f = m->faults->pdata[i];
+    const char *color = trace_fault_color(f->kind);
+    if (f->event)
       plot_script_line(s, "set arrow from %.9g, graph 0 to %.9g, graph 1 nohead dt 2 lw 1.5 lc rgb \"%s\" back",
                        f->start, f->start, color);
     else
       plot_script_line(s, "set object rect from %.9g, graph 0 to %.9g, graph 1 fc rgb \"%s\" "
-                       "fs transparent solid 0.13 noborder behind", f->start, end, color);
-    int row = 0;
-    while (row < 3 && row_end[row] > f->start)
-      row++;
-    row_end[row] = f->start + char_w * ((double)strlen(f->label) + 2);
+                       "fs transparent solid 0.13 noborder behind", f->start, f->end, color);
+    double x;
+    bool right;
+    int row = plot_rows_place(&rows, f->start, char_w * ((double)strlen(f->label) + 2), t_max, &x, &right);
+    if (row < 0)
+      continue;
     char *label = plot_quote(f->label);
-    plot_script_line(s, "set label %s at %.9g, graph %.3f left front offset 0.4,0 tc rgb \"%s\"",
-                     label, f->start, 0.965 - 0.045 * row, color);
+    plot_script_line(s, "set label %s at %.9g, graph %.3f %s front offset %s,0 tc rgb \"%s\"", label, x,
+                     0.965 - 0.045 * row, right ? "right" : "left", right ? "-0.4" : "0.4", color);
     g_free(label);
   }
+  if (rows.hidden)
+    plot_script_line(s, "set label '%u more fault label%s not shown (no room): replsim check DIR lists "
+                     "every fault' at graph 0.01, graph 0.03 left front tc rgb '#555555'",
+                     rows.hidden, rows.hidden == 1 ? "" : "s");
 }
 
 /* The script: axes, shading, then one `plot` clause per series. */
-static plot_script *lat_script(const char *out_dir, const plot_meta *m, GPtrArray *series,
+static plot_script *lat_script(const char *out_dir, const trace_facts *m, GPtrArray *series,
                                GPtrArray *ops, const lat_range *r)
 {
   plot_script *s = plot_script_begin(out_dir, "latency", "latency of every operation over simulated time",
                                      LAT_WIDTH, LAT_HEIGHT);
-  char *title = plot_meta_title(m, "Latency of every operation");
+  char *title = plot_title(m, "Latency of every operation");
   char *qtitle = plot_quote(title);
   plot_script_line(s, "set title %s", qtitle);
   plot_script_line(s, "set xlabel 'simulated time (s)'");
@@ -185,33 +188,22 @@ static plot_script *lat_script(const char *out_dir, const plot_meta *m, GPtrArra
   return s;
 }
 
-/* Two passes over the trace: faults and the run line, then the history; one data block per
- * (operation type, outcome). */
-bool plot_latency_time(const char *trace, const char *out_dir, GPtrArray *written, char **err)
+/* One data block per (operation type, outcome), faults shaded. */
+bool plot_latency_time(const plot_data *d, const char *out_dir, GPtrArray *written, char **err)
 {
-  plot_meta m;
-  if (!plot_meta_read(trace, &m, err))
-    return false;
-  history *h = trace_read_history(trace, err);
-  if (!h) {
-    plot_meta_clear(&m);
-    return false;
-  }
-  GPtrArray *ops = op_order(h);
+  GPtrArray *ops = op_order(d->h);
   lat_range r = {0, 0, 0};
-  GPtrArray *series = lat_collect(h, ops, &r);
-  for (guint i = 0; i < m.faults->len; i++) {
-    const plot_fault *f = m.faults->pdata[i];
+  GPtrArray *series = lat_collect(d->h, ops, &r);
+  for (guint i = 0; i < d->f->faults->len; i++) {
+    const fact_fault *f = d->f->faults->pdata[i];
     r.t_max = MAX(r.t_max, MAX(f->start, f->end));
   }
   GString *data = lat_data(series, ops);
   bool ok = plot_write_file(out_dir, "latency.dat", data, written, err) &&
-            plot_script_finish(lat_script(out_dir, &m, series, ops, &r), written, err);
+            plot_script_finish(lat_script(out_dir, d->f, series, ops, &r), written, err);
   g_string_free(data, TRUE);
   g_ptr_array_foreach(series, (GFunc)(void (*)(void))series_free, NULL);
   g_ptr_array_free(series, TRUE);
   g_ptr_array_free(ops, TRUE);
-  history_free(h);
-  plot_meta_clear(&m);
   return ok;
 }

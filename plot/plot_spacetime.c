@@ -17,7 +17,7 @@
 #define ST_TOP_PX 56.0
 #define ST_TOP_ROW_PX 16.0
 #define ST_BOTTOM_PX 62.0
-#define ST_MSG_CHAR_PX 6.2    /* Sans 7, capitals */
+#define ST_MSG_CHAR_PX 6.6    /* Sans 7, capitals, with room to spare */
 #define ST_ROLE_CHAR_PX 6.0   /* Sans 8 */
 #define ST_BAND_CHAR_PX 6.6   /* Sans 10 */
 
@@ -60,7 +60,8 @@ typedef struct st_lane {
 /* Everything the drawing needs and builds. */
 typedef struct st_draw {
   const st_view *v;
-  const plot_meta *m;
+  char **nodes;         /* the lanes asked for (NULL: every node) */
+  const trace_facts *m;
   st_axis axis;
   GPtrArray *lanes;     /* st_lane*, top first */
   GHashTable *lane_of;  /* node -> GINT_TO_POINTER(index + 1) */
@@ -136,9 +137,15 @@ static void lane_free(gpointer p)
   g_free(l);
 }
 
-static bool fault_in_window(const st_view *v, const plot_fault *f)
+static bool fault_in_window(const st_view *v, const fact_fault *f)
 {
-  return f->start <= v->x_end && (f->end < 0 || f->end >= v->from);
+  return f->start <= v->x_end && f->end >= v->from;
+}
+
+/* Whether `node` gets a lane: every node, or those --nodes names. */
+static bool shown(const st_draw *d, const char *node)
+{
+  return !d->nodes || g_strv_contains((const char *const *)d->nodes, node);
 }
 
 /* One lane per node seen in the window, plus nodes a fault in the window acts on. */
@@ -151,8 +158,8 @@ static void make_lanes(st_draw *d)
   while (g_hash_table_iter_next(&it, &key, NULL))
     g_hash_table_add(names, key);
   for (guint i = 0; i < d->m->faults->len; i++) {
-    const plot_fault *f = d->m->faults->pdata[i];
-    if (f->node && fault_in_window(d->v, f))
+    const fact_fault *f = d->m->faults->pdata[i];
+    if (f->node && fault_in_window(d->v, f) && shown(d, f->node))
       g_hash_table_add(names, f->node);
   }
   d->lanes = g_ptr_array_new_with_free_func(lane_free);
@@ -238,14 +245,25 @@ static void draw_spans(st_draw *d)
   for (int oc = 0; oc < ST_OUTCOMES; oc++) {
     guint index = 0, n = 0;
     for (guint i = 0; i < d->v->spans->len; i++) {
-      const st_span *s = d->v->spans->pdata[i];
-      double y = lane_y(d, s->node);
-      if (s->outcome != oc || isnan(y))
+      const hist_op *s = d->v->spans->pdata[i];
+      double y = lane_y(d, s->process);
+      if (st_span_outcome(d->v, s) != oc || isnan(y))
         continue;
       if (n++ == 0)
         index = begin_block(d, "client operations: x y dx dy op");
-      double x0 = ax(d, s->t0), x1 = ax(d, s->t1 < 0 ? d->v->x_end : s->t1);
+      double x0 = ax(d, s->t_invoke), x1 = ax(d, st_span_end(d->v, s));
       span_label(d, x0, x1, y, s->op);
+      if ((gint64)s->index == d->v->stuck) { /* the operation no linearization can place */
+        char *text = g_strdup_printf("cannot be placed: %s %s", s->op, s->key);
+        char *q = plot_quote(text);
+        double pxc, pyc; /* its room is taken first, so no message name covers it */
+        to_px(d, (x0 + x1) / 2, y, &pxc, &pyc);
+        st_labels_place(&d->placed, pxc, pyc + 16, strlen(text), 7.6);
+        body_line(d, "set label %s at %.9g, %.9g center front offset 0,1.3 tc rgb '#D62728' "
+                  "font 'Sans,9'", q, (x0 + x1) / 2, y);
+        g_free(q);
+        g_free(text);
+      }
       double gap = 1.5 / d->px_per_x; /* back-to-back operations stay apart */
       if (x1 - x0 > 4 * gap) {
         x0 += gap;
@@ -412,21 +430,21 @@ static void draw_marks(st_draw *d)
 }
 
 /* The part of a fault's window inside the picture, on the axis. */
-static void fault_span(const st_draw *d, const plot_fault *f, double *x0, double *x1)
+static void fault_span(const st_draw *d, const fact_fault *f, double *x0, double *x1)
 {
   *x0 = ax(d, MAX(f->start, d->v->from));
-  *x1 = ax(d, f->end < 0 || f->end > d->v->x_end ? d->v->x_end : f->end);
+  *x1 = ax(d, f->end > d->v->x_end ? d->v->x_end : f->end);
 }
 
 /* A crash: a cross where it happened and its lane shaded until the node restarts. A pause: its
  * lane shaded. Anything else acting on a node (a join): a note on its lane. */
-static void draw_node_fault(st_draw *d, const plot_fault *f, GString *crosses, guint *tag)
+static void draw_node_fault(st_draw *d, const fact_fault *f, GString *crosses, guint *tag)
 {
   double y = lane_y(d, f->node), x0, x1;
   fault_span(d, f, &x0, &x1);
-  const char *color = plot_fault_color(f->kind);
+  const char *color = trace_fault_color(f->kind);
   char *label = plot_quote(f->kind);
-  if (!f->point)
+  if (!f->event)
     body_line(d, "set object %u rect from %.9g, %.9g to %.9g, %.9g fc rgb '%s' "
               "fs transparent solid 0.18 noborder behind", ++*tag, x0, y - 0.42, x1, y + 0.42, color);
   if (strcmp(f->kind, "crash") != 0)
@@ -442,26 +460,28 @@ static void draw_node_fault(st_draw *d, const plot_fault *f, GString *crosses, g
 
 /* A fault on the network (partition, link, loss): a band across every lane, labelled above the
  * plot in the first row where the label does not run into another. */
-static void draw_band(st_draw *d, const plot_fault *f, guint *tag, double *row_end)
+static void draw_band(st_draw *d, const fact_fault *f, guint *tag, plot_rows *rows)
 {
   double x0, x1;
   fault_span(d, f, &x0, &x1);
-  const char *color = plot_fault_color(f->kind);
-  if (f->point)
+  const char *color = trace_fault_color(f->kind);
+  if (f->event)
     body_line(d, "set arrow %u from %.9g, graph 0 to %.9g, graph 1 nohead dt 2 lc rgb '%s' back",
               ++*tag, x0, x0, color);
   else
     body_line(d, "set object %u rect from %.9g, graph 0 to %.9g, graph 1 fc rgb '%s' "
               "fs transparent solid 0.12 noborder behind", ++*tag, x0, x1, color);
-  double px = (x0 - d->axis.x_from) * d->px_per_x;
-  guint row = 0;
-  while (row < 3 && row_end[row] > px)
-    row++;
-  row_end[row] = px + ST_BAND_CHAR_PX * ((double)strlen(f->label) + 2);
-  d->top_rows = MAX(d->top_rows, row + 1);
+  double px = (x0 - d->axis.x_from) * d->px_per_x, x;
+  bool right;
+  int row = plot_rows_place(rows, px, ST_BAND_CHAR_PX * ((double)strlen(f->label) + 2),
+                            ST_WIDTH * (ST_RIGHT - ST_LEFT), &x, &right);
+  if (row < 0)
+    return;
+  d->top_rows = MAX(d->top_rows, (guint)row + 1);
   char *label = plot_quote(f->label);
-  body_line(d, "set label %u %s at %.9g, graph 1 left front offset 0.2,%.1f tc rgb '%s'", ++*tag,
-            label, x0, 0.8 + 1.1 * row, color);
+  body_line(d, "set label %u %s at %.9g, graph 1 %s front offset %s,%.1f tc rgb '%s'", ++*tag, label,
+            right ? d->axis.x_end : x0, right ? "right" : "left", right ? "-0.2" : "0.2",
+            0.8 + 1.1 * row, color);
   g_free(label);
 }
 
@@ -469,16 +489,21 @@ static void draw_band(st_draw *d, const plot_fault *f, guint *tag, double *row_e
 static void draw_faults(st_draw *d, guint *tag)
 {
   GString *crosses = d->crosses;
-  double row_end[4] = {-1e300, -1e300, -1e300, -1e300};
+  plot_rows rows = {0};
   for (guint i = 0; i < d->m->faults->len; i++) {
-    const plot_fault *f = d->m->faults->pdata[i];
+    const fact_fault *f = d->m->faults->pdata[i];
     if (!fault_in_window(d->v, f))
       continue;
     if (f->node && !isnan(lane_y(d, f->node)))
       draw_node_fault(d, f, crosses, tag);
-    else
-      draw_band(d, f, tag, row_end);
+    else if (!f->node || !d->nodes)
+      draw_band(d, f, tag, &rows);
+    /* else: the fault of a node left out with --nodes */
   }
+  if (rows.hidden)
+    body_line(d, "set label %u '%u more fault label%s not shown (no room): replsim check DIR lists "
+              "every fault' at graph 0, graph 1 left front offset 0.2,%.1f tc rgb '#555555'", ++*tag,
+              rows.hidden, rows.hidden == 1 ? "" : "s", 0.8 + 1.1 * d->top_rows++);
 }
 
 /* A red cross where each crash happened (after the rest, so the legend lists it with faults). */
@@ -497,18 +522,18 @@ static void add_fault_keys(st_draw *d)
 {
   bool crash = false, pause = false;
   for (guint i = 0; i < d->m->faults->len; i++) {
-    const plot_fault *f = d->m->faults->pdata[i];
-    if (!fault_in_window(d->v, f) || !f->node || f->point)
+    const fact_fault *f = d->m->faults->pdata[i];
+    if (!fault_in_window(d->v, f) || !f->node || f->event)
       continue;
     crash |= strcmp(f->kind, "crash") == 0;
     pause |= strcmp(f->kind, "pause") == 0;
   }
   if (crash)
     add_clause(d, "keyentry with boxes fc rgb '%s' fs transparent solid 0.3 noborder title 'node down'",
-               plot_fault_color("crash"));
+               trace_fault_color("crash"));
   if (pause)
     add_clause(d, "keyentry with boxes fc rgb '%s' fs transparent solid 0.3 noborder title 'node paused'",
-               plot_fault_color("pause"));
+               trace_fault_color("pause"));
 }
 
 /* --- axes and layout ----------------------------------------------------------------------- */
@@ -542,7 +567,7 @@ static void cut_tics(st_draw *d, guint *tag)
 static void draw_axes(st_draw *d, guint *tag)
 {
   double top = ST_TOP_PX + ST_TOP_ROW_PX * d->top_rows;
-  char *title = plot_meta_title(d->m, "Space-time diagram");
+  char *title = plot_title(d->m, "Space-time diagram");
   char *qtitle = plot_quote(title);
   body_line(d, "set title %s offset 0,%u", qtitle, d->top_rows);
   body_line(d, "set lmargin at screen %.3f", ST_LEFT);
@@ -551,10 +576,15 @@ static void draw_axes(st_draw *d, guint *tag)
   body_line(d, "set bmargin at screen %.4f", ST_BOTTOM_PX / d->height);
   body_line(d, "set key at screen %.3f, screen %.4f top left Left reverse samplen 2 spacing 1.05",
             ST_RIGHT + 0.01, 1 - top / d->height);
-  body_line(d, "set xlabel 'simulated time (%s)%s; window %.4g s to %.4g s, %u messages sent; "
-            "replsim plot --from/--to (s) picks another'", d->axis.unit,
-            d->axis.compressed ? ", idle stretches cut short (dotted)" : "", d->v->from, d->v->to,
-            d->v->messages);
+  char *xlabel = g_strdup_printf("simulated time (%s)%s; window %.4g s to %.4g s, %u messages sent%s%s "
+                                 "(replsim plot --from/--to/--nodes)",
+                                 d->axis.unit, d->axis.compressed ? ", idle stretches cut short (dotted)" : "",
+                                 d->v->from, d->v->to, d->v->messages, d->v->why ? "; " : "",
+                                 d->v->why ? d->v->why : "");
+  char *qxlabel = plot_quote(xlabel);
+  body_line(d, "set xlabel %s", qxlabel);
+  g_free(qxlabel);
+  g_free(xlabel);
   body_line(d, "set xrange [%.9g:%.9g]", d->axis.x_from, d->axis.x_end);
   body_line(d, "set yrange [-0.7:%.1f]", (double)d->lanes->len - 0.3);
   GString *tics = g_string_new("set ytics (");
@@ -587,11 +617,11 @@ static guint key_entries(const st_draw *d)
   g_ptr_array_free(types, TRUE);
   bool outcome[ST_OUTCOMES] = {false}, lost = false, crash = false, pause = false;
   for (guint i = 0; i < d->v->spans->len; i++)
-    outcome[((st_span *)d->v->spans->pdata[i])->outcome] = true;
+    outcome[st_span_outcome(d->v, d->v->spans->pdata[i])] = true;
   for (guint i = 0; i < d->v->arrows->len; i++)
     lost |= ((st_arrow *)d->v->arrows->pdata[i])->dropped;
   for (guint i = 0; i < d->m->faults->len; i++) {
-    const plot_fault *f = d->m->faults->pdata[i];
+    const fact_fault *f = d->m->faults->pdata[i];
     crash |= f->node && fault_in_window(d->v, f) && strcmp(f->kind, "crash") == 0;
     pause |= f->node && fault_in_window(d->v, f) && strcmp(f->kind, "pause") == 0;
   }
@@ -652,19 +682,14 @@ static void draw_clear(st_draw *d)
 }
 
 /* Reads the window, builds the axis and the lanes, writes spacetime.dat and runs the script. */
-bool plot_spacetime(const char *trace, const char *out_dir, const plot_window *win,
+bool plot_spacetime(const plot_data *pd, const char *out_dir, const plot_window *win,
                     GPtrArray *written, char **err)
 {
-  plot_meta m;
-  if (!plot_meta_read(trace, &m, err))
-    return false;
   st_view v;
-  if (!st_view_read(trace, win, &v, err)) {
-    plot_meta_clear(&m);
+  if (!st_view_read(pd, win, &v, err))
     return false;
-  }
-  st_draw d = {.v = &v, .m = &m};
-  st_axis_build(&d.axis, &v, &m);
+  st_draw d = {.v = &v, .m = pd->f, .nodes = win ? win->nodes : NULL};
+  st_axis_build(&d.axis, &v, pd->f);
   d.data = g_string_new(NULL);
   g_string_append_printf(d.data, "# Space-time diagram: x on the time axis (%s%s), y = lane (0 = bottom).\n",
                          d.axis.unit, d.axis.compressed ? ", idle stretches cut short" : "");
@@ -682,6 +707,5 @@ bool plot_spacetime(const char *trace, const char *out_dir, const plot_window *w
     plot_script_discard(s);
   draw_clear(&d);
   st_view_clear(&v);
-  plot_meta_clear(&m);
   return ok;
 }

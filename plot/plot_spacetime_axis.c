@@ -27,7 +27,7 @@ static gint busy_order(gconstpointer a, gconstpointer b)
 }
 
 /* Every stretch of the window where something is in flight or happens, merged and sorted. */
-static GArray *busy_stretches(const st_view *v, const plot_meta *m)
+static GArray *busy_stretches(const st_view *v, const trace_facts *m)
 {
   GArray *all = g_array_new(FALSE, FALSE, sizeof(busy));
   for (guint i = 0; i < v->arrows->len; i++) {
@@ -35,15 +35,15 @@ static GArray *busy_stretches(const st_view *v, const plot_meta *m)
     add_busy(all, v, a->t0, a->t1);
   }
   for (guint i = 0; i < v->spans->len; i++) {
-    const st_span *s = v->spans->pdata[i];
-    add_busy(all, v, s->t0, s->t1 < 0 ? v->x_end : s->t1);
+    const hist_op *s = v->spans->pdata[i];
+    add_busy(all, v, s->t_invoke, st_span_end(v, s));
   }
   for (guint i = 0; i < v->marks->len; i++) {
     double t = ((st_mark *)v->marks->pdata[i])->t;
     add_busy(all, v, t, t);
   }
   for (guint i = 0; i < m->faults->len; i++) {
-    const plot_fault *f = m->faults->pdata[i];
+    const fact_fault *f = m->faults->pdata[i];
     add_busy(all, v, f->start, f->start);
     add_busy(all, v, f->end, f->end);
   }
@@ -88,7 +88,7 @@ static double pass_idle(st_axis *a, double x, double t0, double t1, double cut)
 /* Builds the piecewise-linear axis: busy stretches at full scale, long idle ones cut to a few
  * percent of the busy time, but only when idle time fills most of the window; otherwise the
  * axis is plain simulated time. */
-void st_axis_build(st_axis *a, const st_view *v, const plot_meta *m)
+void st_axis_build(st_axis *a, const st_view *v, const trace_facts *m)
 {
   double window = v->x_end - v->from;
   bool ms = window < 2.0 && v->x_end < 10.0; /* 7040 ms reads well, 120040 ms does not */
@@ -166,7 +166,7 @@ void st_axis_clear(st_axis *a)
 
 bool st_labels_place(st_labels *l, double cx, double cy, size_t chars, double char_px)
 {
-  double w = (double)chars * char_px / 2 + 2, h = 6;
+  double w = (double)chars * char_px / 2 + 3, h = 7;
   double box[4] = {cx - w, cy - h, cx + w, cy + h};
   if (!l->boxes)
     l->boxes = g_array_new(FALSE, FALSE, sizeof box);

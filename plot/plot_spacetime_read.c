@@ -1,4 +1,5 @@
-/* Streams a trace into the window a space-time diagram shows, without holding the whole trace. */
+/* Streams a trace's messages into the window a space-time diagram shows, without holding the
+ * whole trace; operations and roles come from the run read back already. */
 #include "plot/plot_spacetime.h"
 #include "trace/trace_reader.h"
 
@@ -17,10 +18,8 @@ typedef struct st_reader {
   bool has_from, has_to, to_fixed;
   double cap;             /* beyond this time nothing is read (the picture's right margin) */
   GHashTable *sent;       /* id -> st_msg */
-  GHashTable *open;       /* process -> st_span still running */
   guint in_flight;        /* messages sent in the window, neither received nor dropped yet */
   double t_last;          /* the latest event read */
-  bool stopped;
 } st_reader;
 
 static void msg_free(gpointer p)
@@ -42,14 +41,6 @@ static void arrow_free(gpointer p)
   g_free(a);
 }
 
-static void span_free(gpointer p)
-{
-  st_span *s = p;
-  g_free(s->node);
-  g_free(s->op);
-  g_free(s);
-}
-
 static void mark_free(gpointer p)
 {
   st_mark *m = p;
@@ -58,20 +49,25 @@ static void mark_free(gpointer p)
   g_free(m);
 }
 
-static const char *str_member(JsonObject *o, const char *name)
+/* A string field, or NULL when absent or mistyped (a mistyped field draws as if absent). */
+static const char *str_member(const trace_line *l, const char *name)
 {
-  JsonNode *n = json_object_get_member(o, name);
-  if (!n || !JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string(n);
+  const char *v = NULL;
+  char *why = NULL;
+  if (!trace_line_opt_str(l, name, &v, NULL, &why))
+    g_free(why);
+  return v;
 }
 
-static gint64 int_member(JsonObject *o, const char *name)
+static gint64 int_member(const trace_line *l, const char *name)
 {
-  JsonNode *n = json_object_get_member(o, name);
-  if (!n || !JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_INT64)
+  uint64_t v = 0;
+  char *why = NULL;
+  if (!trace_line_opt_u64(l, name, &v, &why)) {
+    g_free(why);
     return -1;
-  return json_node_get_int(n);
+  }
+  return v > G_MAXINT64 ? -1 : (gint64)v;
 }
 
 static void note_node(st_view *v, const char *node)
@@ -92,7 +88,7 @@ static void fix_window_end(st_reader *r, double t)
 
 /* A send: remembered until it arrives, and counted when it falls in the window (the N-th one
  * ends a default window). Sends after the window are not kept. */
-static void on_send(st_reader *r, double t, JsonObject *o)
+static void on_send(st_reader *r, double t, const trace_line *o)
 {
   st_view *v = r->v;
   if (!r->has_from && v->messages == 0 && g_hash_table_size(r->sent) == 0)
@@ -119,7 +115,7 @@ static void on_send(st_reader *r, double t, JsonObject *o)
 }
 
 /* A receipt or a loss: an arrow when its message was sent in the window or lands in it. */
-static void on_arrival(st_reader *r, double t, JsonObject *o, bool dropped)
+static void on_arrival(st_reader *r, double t, const trace_line *o, bool dropped)
 {
   gint64 id = int_member(o, "id");
   st_msg *m = g_hash_table_lookup(r->sent, &id);
@@ -142,97 +138,62 @@ static void on_arrival(st_reader *r, double t, JsonObject *o, bool dropped)
     g_hash_table_remove(r->sent, &id);
 }
 
-/* An invocation opens a span on its process's lane (one at a time per process). */
-static void on_invoke(st_reader *r, double t, JsonObject *o)
-{
-  const char *process = str_member(o, "process");
-  if (!process || (r->to_fixed && t > r->v->to))
-    return;
-  g_hash_table_add(r->v->clients, g_strdup(process));
-  st_span *s = g_new0(st_span, 1);
-  *s = (st_span){t, -1, g_strdup(process), g_strdup(str_member(o, "op")), ST_OPEN};
-  g_hash_table_replace(r->open, s->node, s);
-}
-
-/* A completion closes its process's span, kept when it reaches into the window. */
-static void on_complete(st_reader *r, double t, const char *type, JsonObject *o)
-{
-  const char *process = str_member(o, "process");
-  st_span *s = process ? g_hash_table_lookup(r->open, process) : NULL;
-  if (!s)
-    return;
-  g_hash_table_steal(r->open, process);
-  s->t1 = t;
-  s->outcome = strcmp(type, "ok") == 0 ? ST_OK : strcmp(type, "fail") == 0 ? ST_FAIL : ST_INFO;
-  if (t >= r->v->from) {
-    g_ptr_array_add(r->v->spans, s);
-    note_node(r->v, s->node);
-  } else {
-    span_free(s);
-  }
-}
-
-static void on_role(st_reader *r, double t, JsonObject *o)
-{
-  st_view *v = r->v;
-  const char *node = str_member(o, "node"), *role = str_member(o, "role");
-  if (!node || !role || t < v->from || (r->to_fixed && t > v->to))
-    return;
-  st_mark *m = g_new0(st_mark, 1);
-  gint64 view = int_member(o, "view");
-  m->t = t;
-  m->node = g_strdup(node);
-  m->text = view > 0 ? g_strdup_printf("%s (view %" G_GINT64_FORMAT ")", role, view) : g_strdup(role);
-  g_ptr_array_add(v->marks, m);
-  note_node(v, node);
-}
-
-/* Every relevant line, in order. Reading stops (by returning false with no reason) once past
+/* Every message line, in order. Reading stops (by returning false with no reason) once past
  * the window and either every message sent inside it has arrived or the margin is used up. */
-static bool on_line(void *ud, long line, double t, const char *type, JsonObject *o, char **why)
+static bool on_line(void *ud, const trace_line *l, char **why)
 {
-  (void)line;
   st_reader *r = ud;
+  double t = trace_line_t(l);
+  const char *type = trace_line_type(l);
   if (r->to_fixed && t > r->v->to && (r->in_flight == 0 || t > r->cap)) {
-    r->stopped = true;
     *why = NULL;
     return false;
   }
   r->t_last = t;
   if (strcmp(type, "send") == 0)
-    on_send(r, t, o);
-  else if (strcmp(type, "recv") == 0 || strcmp(type, "drop") == 0)
-    on_arrival(r, t, o, type[0] == 'd');
-  else if (strcmp(type, "invoke") == 0)
-    on_invoke(r, t, o);
-  else if (strcmp(type, "role") == 0)
-    on_role(r, t, o);
+    on_send(r, t, l);
   else
-    on_complete(r, t, type, o);
+    on_arrival(r, t, l, type[0] == 'd');
   return true;
 }
 
-/* Spans still running when reading stopped are kept as open, to the picture's end (sorted
- * afterwards, so the table's order does not matter). */
-static void keep_open_spans(st_reader *r)
+int st_span_outcome(const st_view *v, const hist_op *o)
 {
-  GHashTableIter it;
-  gpointer value;
-  g_hash_table_iter_init(&it, r->open);
-  while (g_hash_table_iter_next(&it, NULL, &value)) {
-    st_span *s = value;
-    g_ptr_array_add(r->v->spans, s);
-    note_node(r->v, s->node);
-    g_hash_table_iter_steal(&it);
-  }
+  if (o->outcome == HIST_PENDING || o->t_complete > v->x_end)
+    return ST_OPEN;
+  return o->outcome == HIST_OK ? ST_OK : o->outcome == HIST_FAIL ? ST_FAIL : ST_INFO;
 }
 
-static gint span_order(gconstpointer a, gconstpointer b)
+double st_span_end(const st_view *v, const hist_op *o)
 {
-  const st_span *x = *(st_span *const *)a, *y = *(st_span *const *)b;
-  if (x->t0 != y->t0)
-    return x->t0 < y->t0 ? -1 : 1;
-  return strcmp(x->node, y->node);
+  return st_span_outcome(v, o) == ST_OPEN ? v->x_end : o->t_complete;
+}
+
+/* The operations that reach into the picture, and the role changes inside it. */
+static void add_spans_and_marks(st_view *v, const plot_data *d)
+{
+  for (guint i = 0; i < d->h->ops->len; i++) {
+    const hist_op *o = d->h->ops->pdata[i];
+    if (!g_hash_table_contains(v->clients, o->process))
+      g_hash_table_add(v->clients, g_strdup(o->process));
+    bool reaches = o->outcome == HIST_PENDING || o->t_complete >= v->from;
+    if (o->t_invoke <= v->x_end && reaches) {
+      g_ptr_array_add(v->spans, (gpointer)o);
+      note_node(v, o->process);
+    }
+  }
+  for (guint i = 0; i < d->f->roles->len; i++) {
+    const fact_role *x = d->f->roles->pdata[i];
+    if (x->t < v->from || x->t > v->to)
+      continue;
+    st_mark *m = g_new0(st_mark, 1);
+    m->t = x->t;
+    m->node = g_strdup(x->node);
+    m->text = x->view > 0 ? g_strdup_printf("%s (view %" G_GUINT64_FORMAT ")", x->role, x->view)
+                          : g_strdup(x->role);
+    g_ptr_array_add(v->marks, m);
+    note_node(v, x->node);
+  }
 }
 
 /* Where the picture ends: the window's end, or the last arrival of a message sent in it (up to
@@ -251,44 +212,129 @@ static void settle_end(st_reader *r)
     v->x_end = v->from + 1e-3;
 }
 
-/* One streaming pass over the trace: memory holds the window's events and the messages in
- * flight, not the trace. */
-bool st_view_read(const char *trace, const plot_window *win, st_view *v, char **err)
+/* Messages shown before a default window's anchor, so that what led to it is in the picture. */
+#define ANCHOR_LEAD 40
+
+typedef struct lead_reader {
+  double anchor;
+  double times[ANCHOR_LEAD];
+  guint n;
+} lead_reader;
+
+static bool on_lead(void *ud, const trace_line *l, char **why)
+{
+  lead_reader *r = ud;
+  if (trace_line_t(l) >= r->anchor) {
+    *why = NULL; /* stop quietly: the anchor is reached */
+    return false;
+  }
+  r->times[r->n++ % ANCHOR_LEAD] = trace_line_t(l);
+  return true;
+}
+
+/* Where a default window starts: ANCHOR_LEAD messages before its anchor (or at it). */
+static bool lead_in(const plot_data *d, double anchor, double *from, char **err)
+{
+  static const char *const sends[] = {"send", NULL};
+  lead_reader r = {.anchor = anchor};
+  if (!trace_foreach_types(d->trace, sends, on_lead, &r, err))
+    return false;
+  *from = r.n == 0 ? anchor : r.n < ANCHOR_LEAD ? r.times[0] : r.times[r.n % ANCHOR_LEAD];
+  return true;
+}
+
+/* Does the run know `node` at all (an operation's process, or a node in its facts, or one of the
+ * window's messages)? */
+static bool known_node(const st_view *v, const plot_data *d, const char *node)
+{
+  if (g_hash_table_contains(v->nodes, node) || g_hash_table_contains(v->clients, node))
+    return true;
+  for (guint i = 0; i < d->f->digests->len; i++)
+    if (strcmp(((const fact_digest *)d->f->digests->pdata[i])->node, node) == 0)
+      return true;
+  for (guint i = 0; i < d->f->roles->len; i++)
+    if (strcmp(((const fact_role *)d->f->roles->pdata[i])->node, node) == 0)
+      return true;
+  for (guint i = 0; i < d->f->faults->len; i++)
+    if (g_strcmp0(((const fact_fault *)d->f->faults->pdata[i])->node, node) == 0)
+      return true;
+  return false;
+}
+
+/* Keeps only what is on the lanes of `nodes`: arrows between two of them, their operations and
+ * role changes. */
+static void keep_nodes(st_view *v, char **nodes)
+{
+  for (guint i = v->arrows->len; i-- > 0;) {
+    const st_arrow *a = v->arrows->pdata[i];
+    if (!g_strv_contains((const char *const *)nodes, a->from ? a->from : "") ||
+        !g_strv_contains((const char *const *)nodes, a->to ? a->to : ""))
+      g_ptr_array_remove_index(v->arrows, i);
+  }
+  for (guint i = v->spans->len; i-- > 0;)
+    if (!g_strv_contains((const char *const *)nodes, ((const hist_op *)v->spans->pdata[i])->process))
+      g_ptr_array_remove_index(v->spans, i);
+  for (guint i = v->marks->len; i-- > 0;)
+    if (!g_strv_contains((const char *const *)nodes, ((const st_mark *)v->marks->pdata[i])->node))
+      g_ptr_array_remove_index(v->marks, i);
+  GHashTableIter it;
+  gpointer key;
+  g_hash_table_iter_init(&it, v->nodes);
+  while (g_hash_table_iter_next(&it, &key, NULL))
+    if (!g_strv_contains((const char *const *)nodes, key))
+      g_hash_table_iter_remove(&it);
+  for (char **n = nodes; *n; n++)
+    if (!g_hash_table_contains(v->nodes, *n))
+      g_hash_table_add(v->nodes, g_strdup(*n));
+}
+
+/* One streaming pass over the trace's messages: memory holds the window's events and the
+ * messages in flight, not the trace. */
+bool st_view_read(const plot_data *d, const plot_window *win, st_view *v, char **err)
 {
   memset(v, 0, sizeof *v);
   v->arrows = g_ptr_array_new_with_free_func(arrow_free);
-  v->spans = g_ptr_array_new_with_free_func(span_free);
+  v->spans = g_ptr_array_new();
   v->marks = g_ptr_array_new_with_free_func(mark_free);
   v->clients = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   v->nodes = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   st_reader r = {.v = v, .has_from = win && win->has_from, .has_to = win && win->has_to};
   r.sent = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, msg_free);
-  r.open = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, span_free);
   v->from = r.has_from ? win->from : 0;
+  double anchor;
+  bool ok = true;
+  v->stuck = -1;
+  if (!r.has_from && !r.has_to && st_anchor(d, &anchor, &v->why, &v->stuck)) {
+    ok = lead_in(d, anchor, &v->from, err);
+    r.has_from = true;
+  }
   if (r.has_to)
     fix_window_end(&r, win->to);
-  static const char *const types[] = {"send", "recv", "drop", "invoke", "ok", "fail", "info", "role", NULL};
-  char *e = NULL;
-  bool ok = trace_foreach_types(trace, types, on_line, &r, &e) || r.stopped;
-  if (!ok)
-    *err = e;
-  else
-    g_free(e);
+  static const char *const types[] = {"send", "recv", "drop", NULL};
+  ok = ok && trace_foreach_types(d->trace, types, on_line, &r, err);
   if (ok && !r.to_fixed) /* fewer messages than the default window holds: show them all */
-    fix_window_end(&r, r.t_last);
-  keep_open_spans(&r);
-  g_ptr_array_sort(v->spans, span_order);
+    fix_window_end(&r, MAX(r.t_last, v->from));
   g_hash_table_destroy(r.sent);
-  g_hash_table_destroy(r.open);
-  if (ok)
+  if (ok) {
     settle_end(&r);
-  else
+    add_spans_and_marks(v, d);
+    for (char **n = win ? win->nodes : NULL; n && *n && ok; n++)
+      if (!known_node(v, d, *n)) {
+        *err = g_strdup_printf("--nodes: no node \"%s\" in %s", *n, d->trace);
+        ok = false;
+      }
+    if (ok && win && win->nodes)
+      keep_nodes(v, win->nodes);
+  }
+  if (!ok) {
     st_view_clear(v);
+  }
   return ok;
 }
 
 void st_view_clear(st_view *v)
 {
+  g_free(v->why);
   if (v->arrows)
     g_ptr_array_free(v->arrows, TRUE);
   if (v->spans)

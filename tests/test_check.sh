@@ -185,9 +185,10 @@ if expect_status "missing field" 2; then
   grep -q "^$tmp/badfield.jsonl:2: " "$tmp/stderr" && pass || fail "missing field" "no FILE:LINE message"
 fi
 
+# A file with no client operation at all has nothing to check.
 echo '{"t":1.0,"type":"send","from":"a","to":"b","msg":"X","id":1,"bytes":1}' >"$tmp/norun.jsonl"
 run check "$tmp/norun.jsonl"
-expect_status "no run line" 2 && pass
+expect_status "no operation at all" 2 && pass
 
 run check "$tmp/does-not-exist.jsonl"
 if expect_status "missing file" 2; then

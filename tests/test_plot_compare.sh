@@ -55,6 +55,43 @@ if "$replsim" run "$src/scenarios/quickstart-pb-blocking.xml" --out "$run" >"$tm
 else
   bad "the quickstart run failed"; cat "$tmp/run.txt"
 fi
+# The default window opens on what is worth seeing (here the first fault), --nodes keeps lanes.
+demo=$tmp/demo
+if "$replsim" run "$src/docs/img/plots-demo.xml" --out "$demo" >"$tmp/run.txt" 2>&1; then
+  expect_status 0 "plot of a run with faults" "$replsim" plot "$demo"
+  if grep -q "opens on the first fault: crash r1" "$demo/plots/spacetime.gp"; then ok "the diagram opens on the first fault"
+  else bad "the diagram does not say it opens on the first fault"; fi
+  expect_status 0 "plot --nodes r1,r2,c1" "$replsim" plot "$demo" --nodes r1,r2,c1
+  lanes=$(sed -nE "s/^ *set ytics \((.*)\) nomirror.*/\1/p" "$demo/plots/spacetime.gp" | tr -d "'" | sed -E 's/ [0-9]+//g')
+  if [ "$lanes" = "r1, r2, c1" ]; then ok "--nodes draws exactly those lanes"; else bad "--nodes r1,r2,c1 drew lanes: $lanes"; fi
+  expect_status 2 "plot --nodes with an unknown node" "$replsim" plot "$demo" --nodes r1,nobody
+  for bad_time in nan -1 inf 2x; do
+    expect_status 2 "plot --from $bad_time" "$replsim" plot "$demo" --from "$bad_time"
+  done
+else
+  bad "the demo run failed"; cat "$tmp/run.txt"
+fi
+# A fault the user did not inject (a restart that could not reach its node) is drawn as an event.
+split=$tmp/split
+if "$replsim" run "$src/scenarios/faults-split-brain-peer.xml" --out "$split" >/dev/null 2>&1 &&
+   "$replsim" plot "$split" >/dev/null 2>&1; then
+  if grep -q "set arrow from .* dt 2 .*" "$split/plots/latency.gp" && grep -q "restart-failed r[0-9]" "$split/plots/latency.gp"; then
+    ok "restart-failed is labelled as an event"; else bad "restart-failed is not drawn as a labelled event"; fi
+  if grep -q "opens on the first violation" "$split/plots/spacetime.gp" && grep -q "cannot be placed" "$split/plots/spacetime.gp"; then
+    ok "a run with a violation opens on it"; else bad "the split-brain diagram does not open on its violation"; fi
+else
+  bad "the split-brain run or its plot failed"
+fi
+# An empty or truncated trace is refused, and leaves no plots/ folder behind.
+mkdir -p "$tmp/blank" "$tmp/cut"
+: >"$tmp/blank/trace.jsonl"
+expect_status 2 "plot of an empty trace" "$replsim" plot "$tmp/blank"
+[ ! -e "$tmp/blank/plots" ] && ok "an empty trace leaves no plots/" || bad "an empty trace left plots/"
+if [ -s "$run/trace.jsonl" ]; then
+  head -c 5001 "$run/trace.jsonl" >"$tmp/cut/trace.jsonl"
+  expect_status 2 "plot of a truncated trace" "$replsim" plot "$tmp/cut"
+  [ ! -e "$tmp/cut/plots" ] && ok "a truncated trace leaves no plots/" || bad "a truncated trace left plots/"
+fi
 expect_status 2 "plot without a folder" "$replsim" plot
 expect_status 2 "plot of a missing folder" "$replsim" plot "$tmp/nowhere"
 mkdir -p "$tmp/empty"

@@ -1,11 +1,10 @@
 /* A client history: operations kept in invocation order, with a per-process table of open ones. */
 #include "trace/history.h"
 
-static void hist_op_free(gpointer p)
+#include <string.h>
+
+void hist_op_clear(hist_op *o)
 {
-  hist_op *o = p;
-  if (!o)
-    return;
   g_free(o->process);
   g_free(o->op);
   g_free(o->key);
@@ -14,6 +13,28 @@ static void hist_op_free(gpointer p)
   g_free(o->expected);
   g_free(o->status);
   g_free(o->replica);
+  memset(o, 0, sizeof *o);
+}
+
+void hist_op_copy(hist_op *dst, const hist_op *src)
+{
+  *dst = *src;
+  dst->process = g_strdup(src->process);
+  dst->op = g_strdup(src->op);
+  dst->key = g_strdup(src->key);
+  dst->name = g_strdup(src->name);
+  dst->value = g_strdup(src->value);
+  dst->expected = g_strdup(src->expected);
+  dst->status = g_strdup(src->status);
+  dst->replica = g_strdup(src->replica);
+}
+
+static void hist_op_free(gpointer p)
+{
+  hist_op *o = p;
+  if (!o)
+    return;
+  hist_op_clear(o);
   g_free(o);
 }
 

@@ -55,4 +55,9 @@ void hist_op_set_name(hist_op *o, const char *name);
 
 const char *hist_outcome_name(hist_outcome o); /* "pending", "ok", "fail", "info" */
 
+/* A deep copy of `src` into `dst`, for findings that must outlive their history; free it with
+ * hist_op_clear (which leaves `dst` zeroed). */
+void hist_op_copy(hist_op *dst, const hist_op *src);
+void hist_op_clear(hist_op *o);
+
 #endif

@@ -3,7 +3,6 @@
 #include "trace/trace_writer.h"
 
 #include <errno.h>
-#include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
 #include <string.h>
@@ -25,25 +24,25 @@ struct trace_writer {
   char *iobuf;
   char *buf;        /* the line being built, reused for every event */
   size_t len, cap;
-  history *h;       /* not owned; may be NULL */
+  GHashTable *keys; /* every key invoked: owned strings */
   uint64_t lines, sent, dropped;
   int write_errno;  /* first write error, 0 if none */
 };
 
 /* --- opening and closing ------------------------------------------------------------------- */
 
-static trace_writer *writer_new(FILE *f, bool own_file, history *h)
+static trace_writer *writer_new(FILE *f, bool own_file)
 {
   trace_writer *w = g_new0(trace_writer, 1);
   w->f = f;
   w->own_file = own_file;
   w->cap = 1024;
   w->buf = g_malloc(w->cap);
-  w->h = h;
+  w->keys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   return w;
 }
 
-trace_writer *trace_writer_open(const char *path, history *h, char **err)
+trace_writer *trace_writer_open(const char *path, char **err)
 {
   FILE *f = fopen(path, "w");
   if (!f) {
@@ -51,15 +50,15 @@ trace_writer *trace_writer_open(const char *path, history *h, char **err)
       *err = g_strdup_printf("%s: %s", path, g_strerror(errno));
     return NULL;
   }
-  trace_writer *w = writer_new(f, true, h);
+  trace_writer *w = writer_new(f, true);
   w->iobuf = g_malloc(TRACE_IOBUF_SIZE);
   setvbuf(f, w->iobuf, _IOFBF, TRACE_IOBUF_SIZE);
   return w;
 }
 
-trace_writer *trace_writer_open_stream(FILE *f, history *h)
+trace_writer *trace_writer_open_stream(FILE *f)
 {
-  return writer_new(f, false, h);
+  return writer_new(f, false);
 }
 
 bool trace_writer_flush(trace_writer *w)
@@ -81,6 +80,7 @@ bool trace_writer_close(trace_writer *w, char **err)
     *err = g_strdup_printf("trace: write failed: %s", g_strerror(w->write_errno));
   g_free(w->iobuf);
   g_free(w->buf);
+  g_hash_table_destroy(w->keys);
   g_free(w);
   return ok;
 }
@@ -88,6 +88,23 @@ bool trace_writer_close(trace_writer *w, char **err)
 uint64_t trace_writer_lines(const trace_writer *w) { return w->lines; }
 uint64_t trace_writer_messages_sent(const trace_writer *w) { return w->sent; }
 uint64_t trace_writer_messages_dropped(const trace_writer *w) { return w->dropped; }
+
+static gint cmp_key(gconstpointer a, gconstpointer b)
+{
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+GPtrArray *trace_writer_keys(const trace_writer *w)
+{
+  GPtrArray *keys = g_ptr_array_sized_new(g_hash_table_size(w->keys));
+  GHashTableIter it;
+  gpointer k;
+  g_hash_table_iter_init(&it, w->keys);
+  while (g_hash_table_iter_next(&it, &k, NULL))
+    g_ptr_array_add(keys, k);
+  g_ptr_array_sort(keys, cmp_key);
+  return keys;
+}
 
 /* --- formatting into raw memory ----------------------------------------------------------- */
 
@@ -332,43 +349,8 @@ void trace_op_invoke(trace_writer *w, double t, const char *process, const char 
   LINE_STR(w, "value", value);
   LINE_STR(w, "expected", expected);
   line_end(w);
-  if (w->h)
-    history_invoke(w->h, process, op, key, name, value, expected, trace_time_round(t),
-                   (long)w->lines);
-}
-
-static bool outcome_parse(const char *outcome, hist_outcome *out)
-{
-  if (!outcome)
-    return false;
-  if (strcmp(outcome, "ok") == 0)
-    *out = HIST_OK;
-  else if (strcmp(outcome, "fail") == 0)
-    *out = HIST_FAIL;
-  else if (strcmp(outcome, "info") == 0)
-    *out = HIST_INFO;
-  else
-    return false;
-  return true;
-}
-
-/* Records a completion in the history. A completion with no open invocation is a bug in the
- * caller: the line is written anyway and a warning says so. */
-static void record_complete(trace_writer *w, double t, const char *outcome, const char *process,
-                            const char *name, const char *value, bool value_null,
-                            const char *status, uint64_t version, const char *replica)
-{
-  hist_outcome o;
-  if (!outcome_parse(outcome, &o)) {
-    g_warning("trace line %" PRIu64 ": unknown outcome \"%s\"", w->lines, outcome ? outcome : "");
-    return;
-  }
-  hist_op *op = history_complete(w->h, process, o, status, value, value_null, version, replica,
-                                 trace_time_round(t), (long)w->lines);
-  if (!op)
-    g_warning("trace line %" PRIu64 ": %s for \"%s\" with no open invocation", w->lines, outcome,
-              process ? process : "");
-  hist_op_set_name(op, name);
+  if (key && !g_hash_table_contains(w->keys, key))
+    g_hash_table_add(w->keys, g_strdup(key));
 }
 
 /* What an answer carries, for completions and final states alike: name, value ("value":null
@@ -399,8 +381,6 @@ void trace_op_complete(trace_writer *w, double t, const char *outcome, const cha
   line_answer(w, name, value, value_null, status, version);
   LINE_STR(w, "replica", replica);
   line_end(w);
-  if (w->h)
-    record_complete(w, t, outcome, process, name, value, value_null, status, version, replica);
 }
 
 void trace_run(trace_writer *w, const char *scenario, const char *protocol, const char *app,

@@ -2,8 +2,6 @@
 #ifndef RS_TRACE_WRITER_H
 #define RS_TRACE_WRITER_H
 
-#include "trace/history.h"
-
 #include <glib.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -17,12 +15,11 @@
  * trimmed ("12.5", "0.000000001", "3.0"); see trace_time_round. */
 typedef struct trace_writer trace_writer;
 
-/* Creates (truncates) `path`. When `h` is given, invoke/ok/fail/info events are also recorded in
- * it, with their 1-based line numbers and `t` exactly as a reader will parse it back. The writer
- * does not own `h`. NULL with a message in `err` ("PATH: reason") if the file cannot be opened. */
-trace_writer *trace_writer_open(const char *path, history *h, char **err);
+/* Creates (truncates) `path`. NULL with a message in `err` ("PATH: reason") if the file cannot be
+ * opened. The writer only writes: the history is read back from the trace (trace_reader.h). */
+trace_writer *trace_writer_open(const char *path, char **err);
 /* Writes to an already open stream (stdout, a pipe); the writer neither closes nor owns it. */
-trace_writer *trace_writer_open_stream(FILE *f, history *h);
+trace_writer *trace_writer_open_stream(FILE *f);
 /* Flushes and closes. False with a message in `err` if any write failed (a full disk). */
 bool trace_writer_close(trace_writer *w, char **err);
 bool trace_writer_flush(trace_writer *w);
@@ -30,6 +27,9 @@ bool trace_writer_flush(trace_writer *w);
 uint64_t trace_writer_lines(const trace_writer *w);            /* lines written so far */
 uint64_t trace_writer_messages_sent(const trace_writer *w);    /* send events so far */
 uint64_t trace_writer_messages_dropped(const trace_writer *w); /* drop events so far */
+/* Every key an invoke line named so far, sorted (strcmp), without duplicates: which keys the
+ * run's `final` lines must cover. The strings belong to the writer; free the array. */
+GPtrArray *trace_writer_keys(const trace_writer *w);
 
 /* A client operation starts. name/value/expected may be NULL (absent). */
 void trace_op_invoke(trace_writer *w, double t, const char *process, const char *op,

@@ -35,7 +35,7 @@ static char **edn_lines(const history *h)
   char *buf = NULL;
   size_t len = 0;
   FILE *f = open_memstream(&buf, &len);
-  assert_true(edn_write_history(h, f));
+  assert_true(edn_write_history(h, NULL, f));
   fclose(f);
   char **lines = g_strsplit(buf, "\n", -1);
   free(buf);
@@ -167,7 +167,7 @@ static void test_the_file_is_written_and_a_bad_path_reported(void **state)
   assert_true(fd >= 0);
   close(fd);
   char *err = NULL;
-  assert_true(edn_write_history_file(h, path, &err));
+  assert_true(edn_write_history_file(h, NULL, path, &err));
   char *text = NULL;
   assert_true(g_file_get_contents(path, &text, NULL, NULL));
   assert_string_equal(text, "{:type :invoke, :f :put, :value [\"a\" \"1\"], :process 0, "
@@ -175,7 +175,7 @@ static void test_the_file_is_written_and_a_bad_path_reported(void **state)
   g_free(text);
   g_unlink(path);
   g_free(path);
-  assert_false(edn_write_history_file(h, "/nonexistent-dir/history.edn", &err));
+  assert_false(edn_write_history_file(h, NULL, "/nonexistent-dir/history.edn", &err));
   assert_true(g_str_has_prefix(err, "/nonexistent-dir/history.edn: "));
   g_free(err);
   history_free(h);
