@@ -84,14 +84,16 @@ static bool quiet(const sim_world *w);
 
 /* Wakes the controller when the cluster went quiet. A semaphore, not a condition: SimGrid 3.32's
  * thread contexts hang when an actor in a timed condition wait is killed (its host crashed). */
+/* Nothing in flight (and, unless the watchdog stopped the run and no jittered message will ever
+ * leave, nothing held back either). */
 static bool drained(const sim_world *w)
 {
-  return w->in_flight == 0 && w->held_back == 0;
+  return w->in_flight == 0 && (w->held_back == 0 || w->stopped);
 }
 
 static void notify_if_quiet(sim_world *w)
 {
-  if (w->controller_waiting && w->settling && (w->draining ? drained(w) : quiet(w))) {
+  if (w->controller_waiting && (w->settling || w->stopped) && (w->draining ? drained(w) : quiet(w))) {
     w->controller_waiting = false;
     sg_sem_release(w->done_sem);
   }
@@ -259,7 +261,7 @@ static void channel_actor(int argc, char *argv[])
   /* Node actors never end by themselves: the run ends when the controller does. */
   sg_actor_daemonize(sg_actor_self());
   sg_mailbox_set_receiver(sg_mailbox_get_name(ch->mailbox));
-  while (!n->world->stopped) {
+  for (;;) { /* after a stop it still receives (delivering nothing), so no transfer is left pending */
     void *data = NULL;
     sg_comm_t c = sg_mailbox_get_async(ch->mailbox, &data);
     if (sg_comm_wait(c) != SG_OK || !data)
@@ -449,10 +451,13 @@ static void controller_actor(int argc, char *argv[])
     sg_sem_acquire_timeout(w->done_sem, bound - simgrid_get_clock());
     w->controller_waiting = false;
   }
-  /* Quiet but for heartbeats: no timer fires from now on, and the run ends once the last
-   * messages have arrived (SimGrid keeps a message still in flight at the end for ever). */
+  /* Quiet but for heartbeats (or stopped by the watchdog): no timer fires from now on, and the
+   * run ends once the last messages have arrived (SimGrid keeps a message still in flight at the
+   * end for ever). After a stop they arrive unhandled and untraced, a bounded time later. */
   w->draining = true;
-  while (!w->stopped && !drained(w) && simgrid_get_clock() + SIM_TIME_EPS < bound) {
+  if (w->stopped)
+    bound = simgrid_get_clock() + sim_settle_time(w->sc);
+  while (!drained(w) && simgrid_get_clock() + SIM_TIME_EPS < bound) {
     w->controller_waiting = true;
     sg_sem_acquire_timeout(w->done_sem, bound - simgrid_get_clock());
     w->controller_waiting = false;

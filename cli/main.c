@@ -25,7 +25,9 @@ static const char usage[] =
     "\n"
     "Run 'replsim COMMAND --help' for a command's options.\n";
 
-int main(int argc, char **argv)
+/* Runs the subcommand; stdout is flushed before returning, so that what a command printed is
+ * never lost to a sanitizer or another exit handler that ends the process without flushing. */
+static int dispatch(int argc, char **argv)
 {
   if (argc < 2) {
     fputs(usage, stderr);
@@ -47,4 +49,11 @@ int main(int argc, char **argv)
     return cmd_export(argc - 1, argv + 1);
   fprintf(stderr, "replsim: unknown command '%s'\n\n%s", argv[1], usage);
   return RS_EXIT_BAD_INPUT;
+}
+
+int main(int argc, char **argv)
+{
+  int status = dispatch(argc, argv);
+  fflush(stdout);
+  return status;
 }
