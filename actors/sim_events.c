@@ -5,9 +5,10 @@
 #include <simgrid/engine.h>
 #include <stdarg.h>
 
-/* Logs are appended to their file once this much is buffered: a few kilobytes per node keep
- * ten thousand clients' logs in tens of megabytes, with one open file at a time. */
-#define SIM_LOG_FLUSH_BYTES 8192
+/* Logs are appended to their file once this much is buffered: few opens for a replica that logs
+ * every write, and at most this much per node in memory (a client logs only its own writes), with
+ * one file open at a time whatever the number of nodes. */
+#define SIM_LOG_FLUSH_BYTES 65536
 
 const char *sim_bytes_str(sim_world *w, int slot, rs_bytes b)
 {
