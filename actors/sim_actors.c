@@ -1,5 +1,6 @@
 /* The actors of a run: per node a timer actor (which also starts it) and one receiving actor per
  * channel into it, and the controller that ends the run. */
+#include "sim_link.h"
 #include "sim_world.h"
 
 #include <math.h>
@@ -105,7 +106,10 @@ static void notify_if_quiet(sim_world *w)
 static void put_on_wire(sim_world *w, sim_packet *p)
 {
   sim_node *dst = g_ptr_array_index(w->nodes, p->to);
-  if (!dst->up || dst->incarnation != p->to_incarnation) {
+  sim_node *src = g_ptr_array_index(w->nodes, p->from);
+  /* SimGrid asserts when a transfer starts between hosts one of which is off: a message from a
+   * host that went down meanwhile, or to one, is lost here. */
+  if (!dst->up || dst->incarnation != p->to_incarnation || !sg_host_is_on(dst->host) || !sg_host_is_on(src->host)) {
     sim_drop(w, p, "crashed");
     return;
   }
@@ -164,12 +168,18 @@ static void restart_actor(int argc, char *argv[])
     return;
   }
   trace_fault(w->trace, simgrid_get_clock(), "restart", "start", start);
-  if (target->up)
-    sim_host_crash(w, target->host);
+  /* The node goes down (its memory lost, messages to it dropped) but its host stays on: turning
+   * a host off from inside the simulation makes SimGrid assert on a transfer another actor
+   * started to or from it in the same round. Only the fault injector, between slices, turns
+   * hosts off. */
+  sim_node_crash(target);
   sg_actor_sleep_for(job->delay);
   const char *end[] = {"node", target->name, NULL};
   trace_fault(w->trace, simgrid_get_clock(), "restart", "end", end);
-  sim_host_boot(w, target->host);
+  if (sg_host_is_on(target->host) && !target->up && !target->joining) {
+    sim_node_boot(target);
+    sim_actors_spawn(target);
+  }
 }
 
 static void start_restarts(sim_node *n)
@@ -260,7 +270,6 @@ static void channel_actor(int argc, char *argv[])
   sim_node *n = ch->to;
   /* Node actors never end by themselves: the run ends when the controller does. */
   sg_actor_daemonize(sg_actor_self());
-  sg_mailbox_set_receiver(sg_mailbox_get_name(ch->mailbox));
   for (;;) { /* after a stop it still receives (delivering nothing), so no transfer is left pending */
     void *data = NULL;
     sg_comm_t c = sg_mailbox_get_async(ch->mailbox, &data);
@@ -299,6 +308,10 @@ static sim_channel *channel_open(sim_world *w, rs_node_id from, sim_node *to)
     sg_actor_t a = sg_actor_init(sg_mailbox_get_name(ch->mailbox), to->host);
     sg_actor_set_data(a, ch);
     sg_actor_start(a, channel_actor, 0, NULL);
+    /* The receiver is set now, not when the new actor first runs: a transfer put before then
+     * would only start later, when its sender's or receiver's host may be off already (SimGrid
+     * asserts), and it starts now, as on a real network. */
+    sim_mailbox_set_receiver(ch->mailbox, a);
   }
   return ch;
 }
@@ -320,13 +333,16 @@ static void timer_actor(int argc, char *argv[])
 {
   (void)argc;
   (void)argv;
-  sim_node *n = sg_actor_self_get_data();
+  const sim_life *life = sg_actor_self_get_data();
+  sim_node *n = life->node;
   sg_actor_daemonize(sg_actor_self());
   if (n->core)
     rs_node_start(n->core);
   n->started = true;
   sim_flush(n);
-  while (!n->world->stopped) {
+  /* A life ends with a crash: the host's actors die with it, or, for a restart a node asked for
+   * (seed 002), the node is marked down and its timer actor leaves when it next looks. */
+  while (!n->world->stopped && n->incarnation == life->incarnation) {
     sleep_while_paused(n);
     /* Anything due within SIM_TIME_EPS counts as due now: SimGrid does not advance its clock
      * for a wait shorter than its own precision, so waiting for it would spin for ever. */
@@ -368,9 +384,9 @@ static void timer_actor(int argc, char *argv[])
     n->timer_wait_until = due;
     n->timer_actor_waiting = true;
     if (due < INFINITY)
-      sg_sem_acquire_timeout(n->timer_sem, due - simgrid_get_clock());
+      sg_sem_acquire_timeout(life->sem, due - simgrid_get_clock());
     else
-      sg_sem_acquire(n->timer_sem);
+      sg_sem_acquire(life->sem);
     n->timer_actor_waiting = false;
   }
 }
@@ -381,16 +397,22 @@ void sim_actors_forget_world(void)
   the_world = NULL;
 }
 
+/* Starts a life of the node: its timer actor, with a semaphore of its own, so that the actor
+ * of an earlier life still waiting (a restart that did not turn the host off) never takes a
+ * wake-up meant for this one. */
 void sim_actors_spawn(sim_node *n)
 {
-  the_world = n->world;
-  if (!n->timer_sem) {
-    n->timer_sem = sg_sem_init(0);
+  sim_world *w = n->world;
+  the_world = w;
+  if (!n->pause_sem)
     n->pause_sem = sg_sem_init(0);
-  }
+  sim_life *life = g_new(sim_life, 1);
+  *life = (sim_life){.node = n, .incarnation = n->incarnation, .sem = sg_sem_init(0)};
+  g_ptr_array_add(w->lives, life);
+  n->timer_sem = life->sem;
   n->timer_wait_until = INFINITY;
   sg_actor_t a = sg_actor_init(n->name, n->host);
-  sg_actor_set_data(a, n);
+  sg_actor_set_data(a, life);
   sg_actor_start(a, timer_actor, 0, NULL);
 }
 

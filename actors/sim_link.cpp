@@ -1,5 +1,7 @@
-// Link state and latency for the fault injector: SimGrid 3.32's C API cannot turn a link off.
+// The few things SimGrid 3.32 offers only in C++, behind a C interface that never throws: link state and latency for the fault injector, a mailbox's receiver.
+#include <simgrid/s4u/Actor.hpp>
 #include <simgrid/s4u/Link.hpp>
+#include <simgrid/s4u/Mailbox.hpp>
 
 extern "C" {
 #include "sim_link.h"
@@ -35,4 +37,9 @@ extern "C" bool sim_link_get_latency(const char *name, double *latency)
     return false;
   *latency = link->get_latency();
   return true;
+}
+
+extern "C" void sim_mailbox_set_receiver(sg_mailbox_t mailbox, sg_actor_t actor)
+{
+  mailbox->set_receiver(simgrid::s4u::ActorPtr(actor));
 }

@@ -85,6 +85,7 @@ static sim_world *world_new(const scenario *sc, const char *dir, sim_outcome *ou
   w->done_sem = sg_sem_init(0);
   w->digests = g_ptr_array_new_with_free_func(g_free);
   w->jobs = g_ptr_array_new_with_free_func(g_free);
+  w->lives = g_ptr_array_new();
   guint32 seed[3] = {(guint32)sc->seed, (guint32)(sc->seed >> 32), 0x6e657477u /* "netw" */};
   w->net_rand = g_rand_new_with_seed_array(seed, 3);
   return w;
@@ -99,15 +100,19 @@ static void world_free(sim_world *w)
     sim_wire_remove(w, w->wire);
   for (guint i = 0; i < w->nodes->len; i++) {
     sim_node *n = g_ptr_array_index(w->nodes, i);
-    if (n->timer_sem) {
-      sg_sem_destroy(n->timer_sem);
+    if (n->pause_sem)
       sg_sem_destroy(n->pause_sem);
-    }
   }
   for (gsize i = 0; w->channels && i < (gsize)w->channels_n * w->channels_n; i++)
     g_free(w->channels[i]);
   g_free(w->channels);
   g_ptr_array_free(w->jobs, TRUE);
+  for (guint i = 0; i < w->lives->len; i++) {
+    sim_life *life = g_ptr_array_index(w->lives, i);
+    sg_sem_destroy(life->sem);
+    g_free(life);
+  }
+  g_ptr_array_free(w->lives, TRUE);
   g_rand_free(w->net_rand);
   g_free(w->cut);
   sg_sem_destroy(w->done_sem);

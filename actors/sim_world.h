@@ -104,7 +104,7 @@ typedef struct sim_node {
   double paused_until;      /* a pause fault freezes the node until then */
 
   sim_timer timers[SIM_MAX_TIMERS];
-  sg_sem_t timer_sem;        /* released to wake the timer actor early */
+  sg_sem_t timer_sem;        /* released to wake the current life's timer actor early */
   sg_sem_t pause_sem;        /* never released: paused actors wait on it until the pause ends */
   double timer_wait_until;  /* when the timer actor will wake up next (INFINITY: never) */
   bool timer_kick;          /* an earlier timer was armed during a handler */
@@ -117,6 +117,13 @@ typedef struct sim_node {
   GPtrArray *outbox;        /* sim_packet* produced by the handler running now */
   GArray *restarts;         /* sim_restart the handler asked for, started by the next flush */
 } sim_node;
+
+/* One life of a node in SimGrid: its timer actor's node, incarnation and semaphore. */
+typedef struct sim_life {
+  sim_node *node;
+  uint32_t incarnation;
+  sg_sem_t sem;
+} sim_life;
 
 /* A one-way channel from one node to another: its own mailbox and its own receiving actor on
  * the receiver's host, so messages from different senders never wait behind each other (a
@@ -174,6 +181,7 @@ struct sim_world {
   bool *cut;                /* cut[from * n + to]: a partition drops that direction now */
   guint cut_n;
   GPtrArray *jobs;          /* restart jobs under way (freed at the end) */
+  GPtrArray *lives;         /* sim_life*: every node life's timer actor (freed at the end) */
   sim_channel **channels;   /* [to * channels_n + from], made on first use */
   guint channels_n;
   char *dir;
