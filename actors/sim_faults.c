@@ -82,35 +82,9 @@ bool sim_faults_next(const sim_faults *f, double *t)
 
 static void trace_fault_line(sim_world *w, const sc_fault *fault, const char *kind, const char *phase)
 {
-  char rate[32], latency[32], boot[32];
-  g_snprintf(rate, sizeof rate, "%g", fault->rate);
-  g_snprintf(latency, sizeof latency, "%g", fault->latency);
-  g_snprintf(boot, sizeof boot, "%g", fault->boot);
-  const char *target[16];
-  int k = 0;
-#define PAIR(key, value)                                                                                \
-  do {                                                                                                  \
-    if (value) {                                                                                        \
-      target[k++] = key;                                                                                \
-      target[k++] = value;                                                                              \
-    }                                                                                                   \
-  } while (0)
-  PAIR("node", fault->node);
-  PAIR("host", fault->host);
-  PAIR("link", fault->link);
-  PAIR("groups", fault->groups);
-  PAIR("from", fault->from);
-  PAIR("to", fault->to);
-  const char *rate_text = rate, *latency_text = latency, *boot_text = boot;
-  if (is(fault, "loss") || is(fault, "duplicate"))
-    PAIR("rate", rate_text);
-  if (is(fault, "delay"))
-    PAIR("latency", latency_text);
-  if (is(fault, "restart") && strcmp(phase, "start") == 0)
-    PAIR("boot", boot_text);
-#undef PAIR
-  target[k] = NULL;
-  trace_fault(w->trace, simgrid_get_clock(), kind, phase, target);
+  fault_target t;
+  fault_target_of(fault, phase, &t);
+  trace_fault(w->trace, simgrid_get_clock(), kind, phase, t.pairs);
 }
 
 /* --- crashes, restarts, pauses, joins -------------------------------------------------------- */

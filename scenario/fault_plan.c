@@ -112,3 +112,35 @@ void fault_plan_free(fault_plan *p)
   g_ptr_array_free(p->drawn, TRUE);
   g_free(p);
 }
+
+/* The same target for every host's trace, so that `fault` lines look alike in both modes. */
+void fault_target_of(const sc_fault *fault, const char *phase, fault_target *out)
+{
+  g_snprintf(out->rate, sizeof out->rate, "%g", fault->rate);
+  g_snprintf(out->latency, sizeof out->latency, "%g", fault->latency);
+  g_snprintf(out->boot, sizeof out->boot, "%g", fault->boot);
+  const char **target = out->pairs;
+  int k = 0;
+#define PAIR(key, value)                                                                                \
+  do {                                                                                                  \
+    if (value) {                                                                                        \
+      target[k++] = key;                                                                                \
+      target[k++] = value;                                                                              \
+    }                                                                                                   \
+  } while (0)
+  PAIR("node", fault->node);
+  PAIR("host", fault->host);
+  PAIR("link", fault->link);
+  PAIR("groups", fault->groups);
+  PAIR("from", fault->from);
+  PAIR("to", fault->to);
+  const char *rate_text = out->rate, *latency_text = out->latency, *boot_text = out->boot;
+  if (fault_is(fault, "loss") || fault_is(fault, "duplicate"))
+    PAIR("rate", rate_text);
+  if (fault_is(fault, "delay"))
+    PAIR("latency", latency_text);
+  if (fault_is(fault, "restart") && strcmp(phase, "start") == 0)
+    PAIR("boot", boot_text);
+#undef PAIR
+  target[k] = NULL;
+}

@@ -30,4 +30,13 @@ void fault_plan_free(fault_plan *p);
 /* Whether a fault is of element `kind` ("crash", "partition", ...). */
 bool fault_is(const sc_fault *f, const char *kind);
 
+/* What a fault's trace line names besides its kind and phase: key, value, ... NULL (node, host,
+ * link, groups, from, to, and the rate, latency or boot that applies). */
+typedef struct fault_target {
+  char rate[32], latency[32], boot[32];
+  const char *pairs[16];
+} fault_target;
+
+void fault_target_of(const sc_fault *fault, const char *phase, fault_target *out);
+
 #endif
