@@ -1,0 +1,28 @@
+/* Where each server node of a scenario listens in real mode: its host's address (--hosts FILE,
+ * else 127.0.0.1) and port 7400 + its position (registry 0, view service 1, replicas from 2), or
+ * the port= of its element. Clients listen nowhere: they connect out. */
+#ifndef RS_NET_ADDRS_H
+#define RS_NET_ADDRS_H
+
+#include "scenario/deploy.h"
+
+#include <glib.h>
+
+#define NET_BASE_PORT 7400
+
+typedef struct net_addr {
+  char *address; /* an IP address; NULL for a node that is no server (a client) */
+  guint16 port;
+} net_addr;
+
+typedef struct net_addrs {
+  net_addr *by_id; /* index: the plan's node id */
+  guint n;
+} net_addrs;
+
+/* Builds the table for `d` (made from `sc`). False with "FILE:LINE: why" (or "SCENARIO: why"
+ * for two nodes on one address and port) in `err`. */
+bool net_addrs_load(const scenario *sc, const deploy *d, const char *hosts_path, net_addrs *out, char **err);
+void net_addrs_clear(net_addrs *a);
+
+#endif
