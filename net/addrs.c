@@ -79,7 +79,7 @@ bool net_addrs_load(const scenario *sc, const deploy *d, const char *hosts_path,
   GHashTable *hosts = hosts_path ? read_hosts(sc, hosts_path, err) : NULL;
   if (hosts_path && !hosts)
     return false;
-  out->n = d->nodes->len;
+  out->n = d->nodes->len + 1; /* and the shell client's id (deploy_shell_client) */
   out->by_id = g_new0(net_addr, out->n);
   GHashTable *taken = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   int replica_index = 0;

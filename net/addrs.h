@@ -16,7 +16,7 @@ typedef struct net_addr {
 } net_addr;
 
 typedef struct net_addrs {
-  net_addr *by_id; /* index: the plan's node id */
+  net_addr *by_id; /* index: the plan's node id, then one more: `replsim client`'s */
   guint n;
 } net_addrs;
 

@@ -24,6 +24,8 @@ st_entry *st_entry_new(void)
 void st_entry_free(gpointer p)
 {
   st_entry *e = p;
+  if (!e)
+    return;
   g_string_free(e->key, TRUE);
   g_string_free(e->name, TRUE);
   g_string_free(e->value, TRUE);
@@ -285,4 +287,9 @@ void net_store_close(net_store *s)
   s->layout->close(s);
   g_free(s->dir);
   g_free(s);
+}
+
+const char *net_store_dir(const net_store *s)
+{
+  return s->dir;
 }

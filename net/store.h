@@ -24,5 +24,6 @@ net_store *net_store_open(const char *dir, const char *node, const rs_app_ops *a
  * node must then stop, since it may not acknowledge the change. */
 bool net_store_persist(net_store *s, const rs_persist *rec, char **err);
 void net_store_close(net_store *s);
+const char *net_store_dir(const net_store *s);
 
 #endif
