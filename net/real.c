@@ -604,12 +604,14 @@ bool real_run(const real_config *cfg, real_result *out, char **err)
   setup_nodes(&r, cfg);
   trace_run(r.proc->ev.trace, cfg->sc->name, rs_protocol_name(cfg->sc->protocol), cfg->sc->app,
             rs_failover_name(cfg->sc->failover), cfg->sc->seed);
-  /* Servers first; the clients start once every server listens (or 10 s passed). */
-  r.waiting = 0;
+  /* Servers first, one after the other in the scenario's order (each listens before the next
+   * starts, so the first replica is the first to register and heartbeat, as in simulation);
+   * the clients start once every server listens. */
   for (guint i = 0; i < cfg->plan->nodes->len && !r.error; i++)
-    if (r.servers[i] && !r.servers[i]->joining && real_spawn(r.servers[i]))
-      r.waiting++;
-  wait_replies(&r, 10);
+    if (r.servers[i] && !r.servers[i]->joining && real_spawn(r.servers[i])) {
+      r.waiting = 1;
+      wait_replies(&r, 10);
+    }
   for (guint i = 0; i < cfg->plan->nodes->len && !r.error; i++) {
     real_server *s = r.servers[i];
     if (s && !s->joining && !s->ready)
