@@ -232,7 +232,7 @@ int cmd_client(int argc, char **argv)
       rs_node_start(c.node->core);
       g_timeout_add(5, tick, &c);
       const rs_client_config *cc = &spec.client.client;
-      g_timeout_add((guint)((cc->timeout * cc->attempts + 10) * 1000), give_up, &c);
+      g_timeout_add((guint)((cc->timeout * cc->attempts + 2) * 1000), give_up, &c);
       g_main_loop_run(c.loop);
       if (c.done) {
         print_answer(&c);
