@@ -419,29 +419,6 @@ static gint cmp_line(gconstpointer a, gconstpointer b)
   return x->order < y->order ? -1 : x->order > y->order;
 }
 
-/* `diverged`: replicas up at the end whose digest differs from the most common one. */
-static int count_diverged(GPtrArray *lines)
-{
-  GHashTable *count = g_hash_table_new(g_str_hash, g_str_equal);
-  GPtrArray *digests = g_ptr_array_new_with_free_func(g_free);
-  int best = 0;
-  for (guint i = 0; i < lines->len; i++) {
-    const char *text = ((tline *)g_ptr_array_index(lines, i))->text;
-    const char *d = strstr(text, "\"type\":\"digest\"") ? strstr(text, "\"digest\":\"") : NULL;
-    if (!d || strstr(text, "\"up\":false"))
-      continue;
-    char *hex = g_strndup(d + 10, 16);
-    g_ptr_array_add(digests, hex);
-    int c = GPOINTER_TO_INT(g_hash_table_lookup(count, hex)) + 1;
-    g_hash_table_replace(count, hex, GINT_TO_POINTER(c));
-    best = MAX(best, c);
-  }
-  int diverged = (int)digests->len - best;
-  g_hash_table_destroy(count);
-  g_ptr_array_free(digests, TRUE);
-  return diverged;
-}
-
 /* Sorts every line by `t` (stably: one process's lines keep their order) into trace.jsonl, the
  * run line first with "mode":"real". */
 static bool write_sorted(real_state *r, real_result *out, char **err)
@@ -470,10 +447,8 @@ static bool write_sorted(real_state *r, real_result *out, char **err)
   g_array_sort(lines, cmp_line);
   char *path = g_build_filename(r->cfg->dir, "trace.jsonl", NULL);
   FILE *f = fopen(path, "w");
-  GPtrArray *view = g_ptr_array_new();
   for (guint i = 0; f && i < lines->len; i++) {
     tline *l = &g_array_index(lines, tline, i);
-    g_ptr_array_add(view, l);
     size_t n = strlen(l->text);
     if (i == 0 && strstr(l->text, "\"type\":\"run\"") && n && l->text[n - 1] == '}')
       fprintf(f, "%.*s,\"mode\":\"real\"}\n", (int)n - 1, l->text);
@@ -484,8 +459,6 @@ static bool write_sorted(real_state *r, real_result *out, char **err)
     else if (strstr(l->text, "\"type\":\"drop\""))
       out->dropped++;
   }
-  out->diverged = count_diverged(view);
-  g_ptr_array_free(view, TRUE);
   bool ok = f && fclose(f) == 0;
   if (!ok)
     *err = g_strdup_printf("%s: %s", path, g_strerror(errno));

@@ -22,7 +22,6 @@ typedef struct real_config {
 typedef struct real_result {
   double end_time;        /* seconds since the run began */
   GPtrArray *steps;       /* trace_step_check* (owned) */
-  int diverged;
   uint64_t sent, dropped;
 } real_result;
 

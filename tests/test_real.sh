@@ -46,4 +46,23 @@ for r in r1 r2 r3; do
   [ "$(cat "$d/Teams" 2>/dev/null)" = "Ferrari, Mercedes" ] && [ ! -e "$d/Formula1ChampionsList" ] || all_have=false
 done
 $all_have && ok "test_real_files_are_text_files_in_each_replicas_folder" || bad "files app text files: $(ls -a "$tmp/out-pb-blocking/data/r1")"
+# The fault injector: loss, a link delay, a partition and a pause, each traced, each with its effect.
+out=$tmp/faults
+"$replsim" real "$src/tests/real/faults.xml" --hosts "$tmp/hosts" --out "$out" > "$tmp/faults.txt" 2>&1
+s=$?
+[ $s = 0 ] && ok "test_real_faults_run_keeps_every_acknowledged_write (linearizable, lost-writes 0)" \
+  || { bad "faults run: exit $s"; tail -30 "$tmp/faults.txt"; }
+for f in loss delay partition pause; do
+  n=$(jq -s --arg f "$f" '[.[] | select(.type == "fault" and .fault == $f)] | length' "$out/trace.jsonl")
+  [ "$n" = 2 ] && ok "test_real_fault_${f}_traced_start_and_end" || bad "$f: $n fault lines"
+done
+loss=$(jq -s '[.[] | select(.type == "drop" and .why == "loss" and .t >= 1 and .t <= 2.1)] | length' "$out/trace.jsonl")
+[ "$loss" -gt 0 ] && ok "test_real_loss_drops_messages ($loss)" || bad "no loss drops"
+cut=$(jq -s '[.[] | select(.type == "drop" and .why == "partition" and (.from == "r3" or .to == "r3") and .t >= 2.5 and .t <= 3.6)] | length' "$out/trace.jsonl")
+[ "$cut" -gt 0 ] && ok "test_real_partition_cuts_r3_off ($cut drops)" || bad "no partition drops"
+late=$(jq -s 'map(select(.type == "send" or .type == "recv")) | group_by(.id)
+              | map(select(length == 2 and .[0].from == "r1" and .[0].t > 1.1 and .[0].t < 1.9))
+              | map(.[1].t - .[0].t) | if length > 0 then min else 0 end' "$out/trace.jsonl")
+awk -v l="$late" 'BEGIN { exit !(l >= 0.019) }' && ok "test_real_link_delay_holds_node_1s_messages (fastest $late s)" \
+  || bad "delay: fastest message from r1 during the delay took $late s"
 finish
