@@ -17,7 +17,7 @@ static GHashTable *read_hosts(const scenario *sc, const char *path, char **err)
   GHashTable *known = g_hash_table_new(g_str_hash, g_str_equal);
   for (guint i = 0; i < sc->platform_hosts->len; i++)
     g_hash_table_add(known, g_ptr_array_index(sc->platform_hosts, i));
-  GHashTable *hosts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+  GHashTable *hosts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_strfreev);
   gchar **lines = g_strsplit(text, "\n", -1);
   for (int n = 0; lines[n] && !*err; n++) {
     char *hash = strchr(lines[n], '#');
@@ -28,11 +28,11 @@ static GHashTable *read_hosts(const scenario *sc, const char *path, char **err)
     for (gchar **x = words; *x; x++)
       if (**x)
         g_ptr_array_add(w, *x);
-    GInetAddress *ip = w->len == 2 ? g_inet_address_new_from_string(g_ptr_array_index(w, 1)) : NULL;
+    GInetAddress *ip = w->len >= 2 ? g_inet_address_new_from_string(g_ptr_array_index(w, 1)) : NULL;
     if (w->len == 0)
       ;
-    else if (w->len != 2)
-      *err = g_strdup_printf("%s:%d: expected 'PLATFORM-HOST ADDRESS'", path, n + 1);
+    else if (w->len < 2)
+      *err = g_strdup_printf("%s:%d: expected 'PLATFORM-HOST ADDRESS [LAUNCH COMMAND...]'", path, n + 1);
     else if (!g_hash_table_contains(known, g_ptr_array_index(w, 0)))
       *err = g_strdup_printf("%s:%d: '%s' is no host of the platform %s", path, n + 1,
                              (char *)g_ptr_array_index(w, 0), sc->platform);
@@ -40,8 +40,14 @@ static GHashTable *read_hosts(const scenario *sc, const char *path, char **err)
       *err = g_strdup_printf("%s:%d: '%s' is not an IP address", path, n + 1, (char *)g_ptr_array_index(w, 1));
     else if (g_hash_table_contains(hosts, g_ptr_array_index(w, 0)))
       *err = g_strdup_printf("%s:%d: host '%s' is given twice", path, n + 1, (char *)g_ptr_array_index(w, 0));
-    else
-      g_hash_table_insert(hosts, g_strdup(g_ptr_array_index(w, 0)), g_strdup(g_ptr_array_index(w, 1)));
+    else {
+      /* The address, then the launch words, as one NULL-separated vector. */
+      GPtrArray *v = g_ptr_array_new();
+      for (guint k = 1; k < w->len; k++)
+        g_ptr_array_add(v, g_strdup(g_ptr_array_index(w, k)));
+      g_ptr_array_add(v, NULL);
+      g_hash_table_insert(hosts, g_strdup(g_ptr_array_index(w, 0)), g_ptr_array_free(v, FALSE));
+    }
     if (ip)
       g_object_unref(ip);
     g_ptr_array_free(w, TRUE);
@@ -89,8 +95,10 @@ bool net_addrs_load(const scenario *sc, const deploy *d, const char *hosts_path,
       continue;
     int port = port_of(sc, d, n, n->replica ? replica_index++ : 0);
     const char *address = "127.0.0.1";
+    char **line = NULL;
     if (hosts) {
-      address = g_hash_table_lookup(hosts, n->host);
+      line = g_hash_table_lookup(hosts, n->host);
+      address = line ? line[0] : NULL;
       if (!address) {
         *err = g_strdup_printf("%s: no address for host '%s' (node %s)", hosts_path, n->host, n->name);
         break;
@@ -111,6 +119,7 @@ bool net_addrs_load(const scenario *sc, const deploy *d, const char *hosts_path,
     g_hash_table_insert(taken, where, n->name);
     out->by_id[i].address = g_strdup(address);
     out->by_id[i].port = (guint16)port;
+    out->by_id[i].launch = line && line[1] ? g_strdupv(line + 1) : NULL;
   }
   g_hash_table_destroy(taken);
   if (hosts)
@@ -124,8 +133,10 @@ bool net_addrs_load(const scenario *sc, const deploy *d, const char *hosts_path,
 
 void net_addrs_clear(net_addrs *a)
 {
-  for (guint i = 0; a->by_id && i < a->n; i++)
+  for (guint i = 0; a->by_id && i < a->n; i++) {
     g_free(a->by_id[i].address);
+    g_strfreev(a->by_id[i].launch);
+  }
   g_free(a->by_id);
   memset(a, 0, sizeof *a);
 }

@@ -1,6 +1,8 @@
 /* Where each server node of a scenario listens in real mode: its host's address (--hosts FILE,
  * else 127.0.0.1) and port 7400 + its position (registry 0, view service 1, replicas from 2), or
- * the port= of its element. Clients listen nowhere: they connect out. */
+ * the port= of its element. Clients listen nowhere: they connect out. A hosts line may go on
+ * after the address with a command prefix for `real` (`node-2 10.77.0.2 ip netns exec m2`): the
+ * node processes of that host are started under it. */
 #ifndef RS_NET_ADDRS_H
 #define RS_NET_ADDRS_H
 
@@ -13,6 +15,8 @@
 typedef struct net_addr {
   char *address; /* an IP address; NULL for a node that is no server (a client) */
   guint16 port;
+  char **launch; /* the hosts file's words after the address: the command `real` starts this
+                  * node's process under (`ip netns exec m2`); NULL: none */
 } net_addr;
 
 typedef struct net_addrs {

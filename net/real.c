@@ -177,7 +177,12 @@ bool real_spawn(real_server *s)
     return false;
   }
   GPtrArray *argv = g_ptr_array_new_with_free_func(g_free);
-  g_ptr_array_add(argv, g_strdup("replsim"));
+  char **launch = r->cfg->addrs->by_id[s->plan->id].launch;
+  for (char **w = launch; w && *w; w++)
+    g_ptr_array_add(argv, g_strdup(*w));
+  char *self = g_file_read_link("/proc/self/exe", NULL);
+  g_ptr_array_add(argv, launch ? g_strdup(self) : g_strdup("replsim"));
+  g_free(self);
   g_ptr_array_add(argv, g_strdup("node"));
   for (char **a = r->cfg->node_args; *a; a++)
     g_ptr_array_add(argv, g_strdup(*a));
@@ -203,7 +208,10 @@ bool real_spawn(real_server *s)
     dup2(null, 0);
     dup2(null, 1);
     dup2(sv[1], 3);
-    execv("/proc/self/exe", (char **)argv->pdata);
+    if (launch)
+      execvp(launch[0], (char **)argv->pdata);
+    else
+      execv("/proc/self/exe", (char **)argv->pdata);
     _exit(127);
   }
   g_free(err_path);
