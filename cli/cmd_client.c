@@ -151,11 +151,11 @@ static const client_op *find_op(const char *name)
   return NULL;
 }
 
-static void usage_ops(void)
+static void usage_ops(FILE *to)
 {
-  fprintf(stderr, "operations:\n");
+  fprintf(to, "operations:\n");
   for (size_t i = 0; i < G_N_ELEMENTS(ops); i++)
-    fprintf(stderr, "  %s\n", ops[i].usage);
+    fprintf(to, "  %s\n", ops[i].usage);
 }
 
 int cmd_client(int argc, char **argv)
@@ -168,7 +168,7 @@ int cmd_client(int argc, char **argv)
       printf("Usage: replsim client SCENARIO.xml [--hosts FILE] [--key FILE] OP [ARGS]...\n\n"
              "Performs one operation against the scenario's cluster (replsim node daemons) and prints\n"
              "seed 004's response fields. Exit status: 0 answered, 1 refused or no answer, 2 bad input.\n\n");
-      usage_ops();
+      usage_ops(stdout);
       g_ptr_array_free(sets, TRUE);
       return RS_EXIT_OK;
     }
@@ -197,7 +197,7 @@ int cmd_client(int argc, char **argv)
       fprintf(stderr, "replsim client: unknown operation '%s'\n", argv[i]);
     else
       fprintf(stderr, "replsim client: expected SCENARIO.xml and an operation\n");
-    usage_ops();
+    usage_ops(stderr);
     g_ptr_array_free(sets, TRUE);
     return RS_EXIT_BAD_INPUT;
   }
