@@ -3,17 +3,11 @@
 #define RS_SIM_H
 
 #include "trace/history.h"
+#include "trace/node_events.h"
 #include "scenario/scenario.h"
 
 /* What a run measured, for the summary. Owned by the caller; free with sim_outcome_clear. */
-typedef struct sim_step_check {
-  char *client;
-  int line;
-  char *what;     /* "write u1 at r2" */
-  char *expected; /* expected status (and value) */
-  char *actual;
-  bool held;
-} sim_step_check;
+typedef trace_step_check sim_step_check;
 
 typedef struct sim_outcome {
   double end_time;          /* simulated seconds when the run ended */

@@ -3,31 +3,19 @@
  * state of the hosts (an injector actor could itself be on a crashed host). */
 #include "sim_faults.h"
 #include "sim_link.h"
+#include "scenario/fault_plan.h"
 
 #include <math.h>
 #include <simgrid/actor.h>
 #include <simgrid/engine.h>
 
-typedef enum action_kind {
-  ACT_START = 0, /* the fault begins */
-  ACT_END,       /* the fault is over (until=) */
-  ACT_BOOT,      /* a restarted host's nodes start, `boot` after the restart */
-} action_kind;
-
-typedef struct action {
-  double t;
-  guint order;   /* file order, so equal times apply as written */
-  action_kind kind;
-  const sc_fault *fault;
-} action;
-
 struct sim_faults {
   sim_world *w;
-  GArray *actions; /* action, sorted by time */
+  fault_plan *plan; /* the scenario's timeline (scenario/fault_plan.h) */
+  GArray *actions;  /* fp_action, sorted by time: plan->actions */
   guint next;
   GPtrArray *active; /* sc_fault* of loss, duplicate and partition faults in force */
   GHashTable *links;         /* link name -> link_state* of links some fault acts on */
-  GPtrArray *drawn;          /* sc_fault* the <random-crashes> drew (owned) */
 };
 
 /* What the faults in force do to one platform link: overlapping faults compose, so that the
@@ -48,34 +36,13 @@ static void free_link_state(gpointer p)
 
 static bool is(const sc_fault *f, const char *kind)
 {
-  return strcmp(f->kind, kind) == 0;
+  return fault_is(f, kind);
 }
 
-/* Ends come before starts at the same time, so a window that ends when another starts does not
- * overlap it; otherwise file order. */
-static gint cmp_action(gconstpointer a, gconstpointer b)
-{
-  const action *x = a, *y = b;
-  if (x->t != y->t)
-    return x->t < y->t ? -1 : 1;
-  if ((x->kind == ACT_END) != (y->kind == ACT_END))
-    return x->kind == ACT_END ? -1 : 1;
-  return x->order < y->order ? -1 : x->order > y->order;
-}
-
-/* The end of the scenario's duration (infinity without one): every fault still in force ends
- * there (DESIGN.md: how a run ends), so a window that reaches past it is cut at it. */
+/* The end of the scenario's duration (infinity without one): a pause without `until` ends there. */
 static double run_end(const sim_faults *f)
 {
   return f->w->sc->duration > 0 ? f->w->sc->duration : INFINITY;
-}
-
-static void plan(sim_faults *f, double t, action_kind kind, const sc_fault *fault)
-{
-  if (kind == ACT_END && t > run_end(f))
-    t = run_end(f);
-  action a = {.t = t, .order = f->actions->len, .kind = kind, .fault = fault};
-  g_array_append_val(f->actions, a);
 }
 
 static sim_node *node_named(sim_world *w, const char *name)
@@ -83,76 +50,14 @@ static sim_node *node_named(sim_world *w, const char *name)
   return sim_node_by_name(w, name);
 }
 
-static sc_fault *drawn_fault(sim_faults *f, const sc_fault *from, const char *kind, const char *node, double at)
-{
-  sc_fault *x = g_new0(sc_fault, 1);
-  x->line = from->line;
-  x->kind = g_strdup(kind);
-  x->node = g_strdup(node);
-  x->at = at;
-  x->until = -1;
-  x->boot = from->boot;
-  g_ptr_array_add(f->drawn, x);
-  return x;
-}
-
-static void free_drawn(gpointer p)
-{
-  sc_fault *x = p;
-  g_free(x->kind);
-  g_free(x->node);
-  g_free(x);
-}
-
-/* <random-crashes>: from `at` to `until`, every `every` a node drawn from `nodes` crashes and
- * restarts `down` later. The draws come from the run's seed (their own stream), so a seed
- * replays the same crashes and another seed gives other ones. */
-static void plan_random_crashes(sim_faults *f, const sc_fault *fault)
-{
-  const scenario *sc = f->w->sc;
-  char **nodes = g_strsplit_set(fault->nodes, " \t\n", -1);
-  GPtrArray *names = g_ptr_array_new();
-  for (char **n = nodes; *n; n++)
-    if (**n)
-      g_ptr_array_add(names, *n);
-  guint32 seed[4] = {(guint32)sc->seed, (guint32)(sc->seed >> 32), 0x63726173u /* "cras" */, (guint32)fault->line};
-  GRand *rand = g_rand_new_with_seed_array(seed, 4);
-  /* No crash at or after the duration; one whose restart would come after it restarts there. */
-  double end = run_end(f);
-  for (double t = fault->at; names->len && t + fault->down <= fault->until && t < end; t += fault->every) {
-    const char *node = g_ptr_array_index(names, g_rand_int_range(rand, 0, (gint32)names->len));
-    plan(f, t, ACT_START, drawn_fault(f, fault, "crash", node, t));
-    sc_fault *restart = drawn_fault(f, fault, "restart", node, MIN(t + fault->down, end));
-    plan(f, restart->at, ACT_START, restart);
-    plan(f, restart->at + restart->boot, ACT_BOOT, restart);
-  }
-  g_rand_free(rand);
-  g_ptr_array_free(names, TRUE);
-  g_strfreev(nodes);
-}
-
 sim_faults *sim_faults_new(sim_world *w)
 {
   sim_faults *f = g_new0(sim_faults, 1);
   f->w = w;
-  f->actions = g_array_new(FALSE, FALSE, sizeof(action));
+  f->plan = fault_plan_new(w->sc);
+  f->actions = f->plan->actions;
   f->active = g_ptr_array_new();
   f->links = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, free_link_state);
-  f->drawn = g_ptr_array_new_with_free_func(free_drawn);
-  const scenario *sc = w->sc;
-  for (guint i = 0; i < sc->faults->len; i++) {
-    const sc_fault *fault = g_ptr_array_index(sc->faults, i);
-    if (is(fault, "random-crashes")) {
-      plan_random_crashes(f, fault);
-      continue;
-    }
-    plan(f, fault->at, ACT_START, fault);
-    if (fault->until >= 0)
-      plan(f, fault->until, ACT_END, fault);
-    if (is(fault, "restart"))
-      plan(f, fault->at + fault->boot, ACT_BOOT, fault);
-  }
-  g_array_sort(f->actions, cmp_action);
   w->faults_left = f->actions->len;
   return f;
 }
@@ -161,10 +66,9 @@ void sim_faults_free(sim_faults *f)
 {
   if (!f)
     return;
-  g_array_free(f->actions, TRUE);
+  fault_plan_free(f->plan);
   g_ptr_array_free(f->active, TRUE);
   g_hash_table_destroy(f->links);
-  g_ptr_array_free(f->drawn, TRUE);
   g_free(f);
 }
 
@@ -172,41 +76,15 @@ bool sim_faults_next(const sim_faults *f, double *t)
 {
   if (f->next >= f->actions->len)
     return false;
-  *t = g_array_index(f->actions, action, f->next).t;
+  *t = g_array_index(f->actions, fp_action, f->next).t;
   return true;
 }
 
 static void trace_fault_line(sim_world *w, const sc_fault *fault, const char *kind, const char *phase)
 {
-  char rate[32], latency[32], boot[32];
-  g_snprintf(rate, sizeof rate, "%g", fault->rate);
-  g_snprintf(latency, sizeof latency, "%g", fault->latency);
-  g_snprintf(boot, sizeof boot, "%g", fault->boot);
-  const char *target[16];
-  int k = 0;
-#define PAIR(key, value)                                                                                \
-  do {                                                                                                  \
-    if (value) {                                                                                        \
-      target[k++] = key;                                                                                \
-      target[k++] = value;                                                                              \
-    }                                                                                                   \
-  } while (0)
-  PAIR("node", fault->node);
-  PAIR("host", fault->host);
-  PAIR("link", fault->link);
-  PAIR("groups", fault->groups);
-  PAIR("from", fault->from);
-  PAIR("to", fault->to);
-  const char *rate_text = rate, *latency_text = latency, *boot_text = boot;
-  if (is(fault, "loss") || is(fault, "duplicate"))
-    PAIR("rate", rate_text);
-  if (is(fault, "delay"))
-    PAIR("latency", latency_text);
-  if (is(fault, "restart") && strcmp(phase, "start") == 0)
-    PAIR("boot", boot_text);
-#undef PAIR
-  target[k] = NULL;
-  trace_fault(w->trace, simgrid_get_clock(), kind, phase, target);
+  fault_target t;
+  fault_target_of(fault, phase, &t);
+  trace_fault(w->trace, simgrid_get_clock(), kind, phase, t.pairs);
 }
 
 /* --- crashes, restarts, pauses, joins -------------------------------------------------------- */
@@ -376,11 +254,11 @@ static void link_fault(sim_faults *f, const sc_fault *fault, bool end)
   sim_link_set_latency(fault->link, latency, NULL);
 }
 
-static void apply(sim_faults *f, const action *a)
+static void apply(sim_faults *f, const fp_action *a)
 {
   const sc_fault *fault = a->fault;
-  bool end = a->kind == ACT_END;
-  if (a->kind == ACT_BOOT)
+  bool end = a->kind == FP_END;
+  if (a->kind == FP_BOOT)
     boot(f, fault);
   else if (is(fault, "crash"))
     crash(f, fault);
@@ -403,14 +281,14 @@ static void apply(sim_faults *f, const action *a)
 void sim_faults_apply_due(sim_faults *f, double now)
 {
   while (f->next < f->actions->len) {
-    const action *a = &g_array_index(f->actions, action, f->next);
+    const fp_action *a = &g_array_index(f->actions, fp_action, f->next);
     if (a->t > now)
       return;
     f->next++;
     f->w->faults_left = f->actions->len - f->next;
     apply(f, a);
-    bool spawns = a->kind == ACT_BOOT || is(a->fault, "join");
-    if (spawns && f->next < f->actions->len && g_array_index(f->actions, action, f->next).t <= now)
+    bool spawns = a->kind == FP_BOOT || is(a->fault, "join");
+    if (spawns && f->next < f->actions->len && g_array_index(f->actions, fp_action, f->next).t <= now)
       simgrid_run_until(simgrid_get_clock());
   }
 }

@@ -69,6 +69,12 @@ static void report_replicas(sim_world *w)
   g_ptr_array_free(keys, TRUE);
 }
 
+/* Names for the trace glue: node ids as the scenario names them. */
+static const char *node_name_of(const void *ctx, rs_node_id id)
+{
+  return sim_node_name(ctx, id);
+}
+
 static sim_world *world_new(const scenario *sc, const char *dir, sim_outcome *out)
 {
   sim_world *w = g_new0(sim_world, 1);
@@ -78,12 +84,14 @@ static sim_world *world_new(const scenario *sc, const char *dir, sim_outcome *ou
   w->nodes = g_ptr_array_new_with_free_func((GDestroyNotify)sim_node_free);
   w->by_name = g_hash_table_new(g_str_hash, g_str_equal);
   w->scratch = g_byte_array_sized_new(4096);
-  for (int i = 0; i < 4; i++)
-    w->str[i] = g_string_sized_new(512);
+  tev_run_init(&w->ev, NULL);
+  w->ev.steps = out->steps;
+  w->ev.name_of = node_name_of;
+  w->ev.name_ctx = w;
   w->app = rs_app_find(sc->app);
   w->plan = deploy_new(sc);
   w->done_sem = sg_sem_init(0);
-  w->digests = g_ptr_array_new_with_free_func(g_free);
+  w->ev.digests = g_ptr_array_new_with_free_func(g_free);
   w->jobs = g_ptr_array_new_with_free_func(g_free);
   w->lives = g_ptr_array_new();
   guint32 seed[3] = {(guint32)sc->seed, (guint32)(sc->seed >> 32), 0x6e657477u /* "netw" */};
@@ -116,15 +124,13 @@ static void world_free(sim_world *w)
   g_rand_free(w->net_rand);
   g_free(w->cut);
   sg_sem_destroy(w->done_sem);
-  g_ptr_array_free(w->digests, TRUE);
-  g_free(w->log_error);
+  g_ptr_array_free(w->ev.digests, TRUE);
   sim_watchdog_clear(w);
   g_hash_table_destroy(w->by_name);
   g_ptr_array_free(w->nodes, TRUE);
   deploy_free(w->plan);
   g_byte_array_free(w->scratch, TRUE);
-  for (int i = 0; i < 4; i++)
-    g_string_free(w->str[i], TRUE);
+  tev_run_clear(&w->ev);
   g_free(w->dir);
   g_free(w);
 }
@@ -152,6 +158,7 @@ bool sim_run(const scenario *sc, const char *dir, const sim_limits *limits, sim_
   sim_world *w = world_new(sc, dir, out);
   char *trace_path = g_strdup_printf("%s/trace.jsonl", dir);
   w->trace = trace_writer_open(trace_path, err);
+  w->ev.trace = w->trace;
   g_free(trace_path);
   if (!w->trace) {
     world_free(w);
@@ -191,6 +198,7 @@ bool sim_run(const scenario *sc, const char *dir, const sim_limits *limits, sim_
   sim_faults_free(faults);
 
   out->end_time = w->stopped ? w->stop_time : simgrid_get_clock();
+  w->ev.end_time = out->end_time;
   if (w->stopped) {
     out->stopped = g_strdup(w->stopped);
     out->stop_report = g_strdup(w->watchdog.report);
@@ -201,28 +209,18 @@ bool sim_run(const scenario *sc, const char *dir, const sim_limits *limits, sim_
   out->messages_sent = trace_writer_messages_sent(w->trace);
   out->messages_dropped = trace_writer_messages_dropped(w->trace);
   bool ok = trace_writer_close(w->trace, err);
-  if (ok && w->log_error) {
-    *err = g_strdup(w->log_error);
+  if (ok && w->ev.log_error) {
+    *err = g_strdup(w->ev.log_error);
     ok = false;
   }
   world_free(w);
   return ok;
 }
 
-static void free_check(gpointer p)
-{
-  sim_step_check *c = p;
-  g_free(c->client);
-  g_free(c->what);
-  g_free(c->expected);
-  g_free(c->actual);
-  g_free(c);
-}
-
 void sim_outcome_clear(sim_outcome *out)
 {
   if (out->steps) {
-    g_ptr_array_set_free_func(out->steps, free_check);
+    g_ptr_array_set_free_func(out->steps, trace_step_check_free);
     g_ptr_array_free(out->steps, TRUE);
   }
   g_free(out->stopped);

@@ -63,20 +63,9 @@ typedef struct sim_timer {
  * instants closer than this are one. */
 #define SIM_TIME_EPS 1e-9
 
-/* A node's log (logs/<node>.txt), buffered: appended to its file whenever the buffer fills and
- * at the end, so no file stays open (a run may have ten thousand clients). */
-typedef struct sim_log {
-  char *path;
-  GString *buf;
-  bool created;          /* the file exists: later flushes append */
-} sim_log;
-
-/* The operation a client has under way, so that a crash can close it in the history as unknown. */
-typedef struct sim_open_op {
-  bool open;
-  uint8_t kind;          /* rs_op_kind */
-  GString *key, *name;
-} sim_open_op;
+/* A node's log (logs/<node>.txt) and a client's operation under way (trace/node_events.h). */
+typedef tev_log sim_log;
+typedef tev_open_op sim_open_op;
 
 typedef struct sim_node {
   sim_world *world;
@@ -159,7 +148,7 @@ struct sim_world {
   trace_writer *trace;
   sim_outcome *out;
   GByteArray *scratch;      /* encoding buffer */
-  GString *str[4];          /* NUL-terminated copies of slices for the trace */
+  tev_run ev;               /* where the nodes' events go: trace, logs, step checks, digests */
   uint64_t next_msg_id;
   uint64_t in_flight;       /* messages sent and not yet received */
   uint64_t in_flight_work;  /* ...of them, those that are not periodic heartbeats */
@@ -185,8 +174,6 @@ struct sim_world {
   sim_channel **channels;   /* [to * channels_n + from], made on first use */
   guint channels_n;
   char *dir;
-  char *log_error;          /* the first failure to write a log (the run then fails) */
-  GPtrArray *digests;       /* char*: the digest of every replica up at the end */
 };
 
 /* sim_actors.c: a packet enters the wire when sent and leaves it (freed) when received or lost */
@@ -222,9 +209,7 @@ void sim_watchdog_tick(sim_node *n, int type);
 
 /* sim_events.c */
 void sim_trace_event(sim_node *n, const rs_event *ev);
-const char *sim_bytes_str(sim_world *w, int slot, rs_bytes b);
 void sim_crash_open_op(sim_node *n);
-void sim_log_line(sim_node *n, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 void sim_log_flush(sim_node *n);
 
 #endif

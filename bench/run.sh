@@ -212,3 +212,7 @@ CPU=$(grep -m 1 -E '^(model name|Model|cpu model)[[:space:]]*:' /proc/cpuinfo 2>
 echo
 echo "machine: $(nproc) CPUs, ${CPU:-unknown CPU}, Linux $(uname -r)"
 echo "date:    $(date '+%Y-%m-%d %H:%M:%S %Z')"
+
+# --- (d) real mode: TCP on loopback, against the simulation and Redis (bench/real.sh) ------------
+# Kept apart from the simulation's figures above; it prints its own table.
+bash "$ROOT/bench/real.sh" "$BUILD"

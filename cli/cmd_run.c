@@ -1,9 +1,8 @@
 /* `replsim run`: replays a scenario and reports what happened and whether it met expectations. */
 #include "actors/sim.h"
-#include "analysis/edn.h"
 #include "commands.h"
-#include "expect.h"
 #include "outdir.h"
+#include "run_report.h"
 
 #include <glib.h>
 #include <math.h>
@@ -111,24 +110,6 @@ static char **overrides_of(const run_options *o)
   return (char **)g_ptr_array_free(all, FALSE);
 }
 
-/* The summary of a finished run: its figures, and the verdict reached from its trace read back,
- * the one path `replsim check` takes too. */
-static summary *summarize(const scenario *sc, sim_outcome *out, double wall, double check_timeout,
-                          const char *staged, verdict **v, history **h)
-{
-  summary *s = summary_new(sc->name, rs_protocol_name(sc->protocol), sc->seed);
-  s->sim_time = out->end_time;
-  s->stopped = g_strdup(out->stopped);
-  s->wall_seconds = wall;
-  s->messages_sent = out->messages_sent;
-  s->messages_dropped = out->messages_dropped;
-  char *trace = g_build_filename(staged, "trace.jsonl", NULL);
-  *v = expect_verdict(trace, check_timeout, s, h);
-  expect_judge(sc, out, s);
-  g_free(trace);
-  return s;
-}
-
 /* Runs the scenario into a staged folder, judges it, and publishes the folder whole. */
 static int run_scenario(const scenario *sc, const char *dir, double check_timeout, double max_wall)
 {
@@ -147,44 +128,12 @@ static int run_scenario(const scenario *sc, const char *dir, double check_timeou
     fprintf(stderr, "replsim run: stopped: %s\n", out.stop_report);
   double wall = (double)(g_get_monotonic_time() - start) / 1e6;
   int status = RS_EXIT_BAD_INPUT;
-  summary *s = NULL;
-  verdict *v = NULL;
-  history *h = NULL;
   if (ran) {
-    s = summarize(sc, &out, wall, check_timeout, staged, &v, &h);
-    char *path = g_build_filename(staged, "summary.json", NULL);
-    char *edn = g_build_filename(staged, "history.edn", NULL);
-    ran = summary_write_json(s, path, &err) &&
-          (!h || edn_write_history_file(h, v ? v->model : NULL, edn, &err));
-    g_free(edn);
-    g_free(path);
-    if (ran && !outdir_commit(staged, dir, &err)) {
-      /* The target changed during the run: keep what was measured, touch nothing else. */
-      outdir_unguard();
-      fprintf(stderr, "replsim run: %s\nreplsim run: the run's outputs are kept in %s/\n", err, staged);
-      status = RS_EXIT_BAD_INPUT;
-      ran = false;
-      g_clear_pointer(&staged, g_free);
-    }
-  }
-  if (ran) {
-    summary_print(s, stdout);
-    if (v && v->lin->verdict == LIN_VIOLATION)
-      lin_report_print(v->lin, stdout);
-    if (v && (v->anom->lost_writes || v->anom->stale_reads)) {
-      printf("\n");
-      anomalies_print(v->anom, 5, stdout); /* `replsim check DIR` lists 20 */
-    }
-    printf("output: %s/\n", dir);
-    status = summary_all_held(s) ? RS_EXIT_OK : RS_EXIT_FAILED;
-  } else if (staged) {
+    status = run_report(sc, &out, staged, dir, wall, check_timeout, "run");
+  } else {
     fprintf(stderr, "replsim run: %s\n", err ? err : "the run failed");
     outdir_discard(staged);
   }
-  verdict_free(v);
-  history_free(h);
-  if (s)
-    summary_free(s);
   sim_outcome_clear(&out);
   g_free(err);
   g_free(staged);

@@ -14,5 +14,8 @@ int cmd_compare(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_node(int argc, char **argv);   /* real mode: one server node over TCP */
+int cmd_real(int argc, char **argv);   /* real mode: a whole scenario over TCP */
+int cmd_client(int argc, char **argv); /* real mode: one operation from the shell */
 
 #endif

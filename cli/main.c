@@ -23,6 +23,15 @@ static const char usage[] =
     "  export DIR --to perfetto|shiviz\n"
     "                   a run for Perfetto (trace.perfetto.json) or ShiViz (shiviz.log)\n"
     "\n"
+    "Real mode (the same scenario over TCP):\n"
+    "  real SCENARIO.xml [--seed N] [--set KEY=VALUE]... [--out DIR] [--hosts FILE]\n"
+    "       [--data DIR] [--key FILE]\n"
+    "                   every server node its own process, the clients here; same outputs\n"
+    "  node SCENARIO.xml --id NODE [--hosts FILE] [--data DIR] [--key FILE]\n"
+    "                   one registry, view service or replica as a daemon\n"
+    "  client SCENARIO.xml [--hosts FILE] [--key FILE] OP [ARGS]...\n"
+    "                   one operation from the shell (write, read, delete, put, get, append, cas)\n"
+    "\n"
     "Run 'replsim COMMAND --help' for a command's options.\n";
 
 /* Runs the subcommand; stdout is flushed before returning, so that what a command printed is
@@ -47,6 +56,12 @@ static int dispatch(int argc, char **argv)
     return cmd_plot(argc - 1, argv + 1);
   if (strcmp(argv[1], "export") == 0)
     return cmd_export(argc - 1, argv + 1);
+  if (strcmp(argv[1], "node") == 0)
+    return cmd_node(argc - 1, argv + 1);
+  if (strcmp(argv[1], "real") == 0)
+    return cmd_real(argc - 1, argv + 1);
+  if (strcmp(argv[1], "client") == 0)
+    return cmd_client(argc - 1, argv + 1);
   fprintf(stderr, "replsim: unknown command '%s'\n\n%s", argv[1], usage);
   return RS_EXIT_BAD_INPUT;
 }

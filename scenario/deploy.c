@@ -153,27 +153,32 @@ static void add_workload(deploy *d, const scenario *sc)
 
 /* Client configs: how long an attempt may take and how many there are come from the workload
  * (scripted clients use the same), and the failover design tells the client whom to ask. */
-static void fill_client_specs(deploy *d, const scenario *sc)
+static rs_client_config client_config(const deploy *d, const scenario *sc, rs_node_id self)
 {
   rs_node_id peers[RS_MAX_NODES];
   uint32_t n_peers = replica_ids(d, peers);
   double timeout = sc->workload.present ? sc->workload.timeout : 1.0;
   int attempts = sc->workload.present ? sc->workload.retries : 3;
   bool quorum = sc->protocol == RS_PROTO_QUORUM;
+  rs_client_config c = {.self = self, .registry = d->registry, .quorum = quorum, .read_repair = sc->read_repair,
+                        .app = d->app,
+                        .timeout = timeout, .ready_retry = timeout, .attempts = attempts > 0 ? attempts : 1,
+                        .failover = quorum ? 0 : (uint8_t)sc->failover, .view_service = d->view_service,
+                        .reads_primary = sc->reads_primary};
+  if (c.failover) {
+    c.n_peers = n_peers;
+    memcpy(c.peers, peers, n_peers * sizeof *peers);
+  }
+  return c;
+}
+
+static void fill_client_specs(deploy *d, const scenario *sc)
+{
   for (guint i = 0; i < d->nodes->len; i++) {
     dp_node *n = g_ptr_array_index(d->nodes, i);
     if (!n->client)
       continue;
-    rs_client_config *c = &n->spec.client.client;
-    *c = (rs_client_config){.self = n->id, .registry = d->registry, .quorum = quorum, .read_repair = sc->read_repair,
-                            .app = d->app,
-                            .timeout = timeout, .ready_retry = timeout, .attempts = attempts > 0 ? attempts : 1,
-                            .failover = quorum ? 0 : (uint8_t)sc->failover, .view_service = d->view_service,
-                            .reads_primary = sc->reads_primary};
-    if (c->failover) {
-      c->n_peers = n_peers;
-      memcpy(c->peers, peers, n_peers * sizeof *peers);
-    }
+    n->spec.client.client = client_config(d, sc, n->id);
     n->spec.client.driver = (rs_driver_config){.name = n->name, .workload = n->script ? NULL : &n->workload,
                                                .steps = n->steps, .n_steps = n->n_steps,
                                                .stop_at = sc->duration};
@@ -235,5 +240,13 @@ rs_node_spec deploy_spec_for_life(const dp_node *n, uint32_t life, long done)
     spec.client.client.seq_base = (uint64_t)life << 40;
     spec.client.driver.start_at = done;
   }
+  return spec;
+}
+
+rs_node_spec deploy_shell_client(const deploy *d, const scenario *sc, uint64_t seq_base)
+{
+  rs_node_spec spec = {.kind = RS_NODE_CLIENT};
+  spec.client.client = client_config(d, sc, d->nodes->len);
+  spec.client.client.seq_base = seq_base;
   return spec;
 }

@@ -41,4 +41,9 @@ dp_node *deploy_find(const deploy *d, const char *name); /* NULL when no node ha
  * sequence numbers its earlier lives never used. */
 rs_node_spec deploy_spec_for_life(const dp_node *n, uint32_t life, long done);
 
+/* A client driven by hand (`replsim client`), under the id one past the plan's last node, which
+ * no scenario node has; `seq_base` must exceed every sequence number an earlier invocation used
+ * (the wall clock in microseconds does), so replicas never take a new request for a retry. */
+rs_node_spec deploy_shell_client(const deploy *d, const scenario *sc, uint64_t seq_base);
+
 #endif

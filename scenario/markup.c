@@ -32,8 +32,8 @@ static const attr_rule cluster_attrs[] = {
     OPT("heartbeat"),    OPT("dead-after"), OPT("restart-delay"), OPT("read-quorum"),
     OPT("write-quorum"), OPT("replicas"),   OPT("hosts"),         OPT("read-repair"),
     OPT("fsync"),        END};
-static const attr_rule host_attrs[] = {REQ("host"), END};
-static const attr_rule replica_attrs[] = {REQ("id"), REQ("host"), END};
+static const attr_rule host_attrs[] = {REQ("host"), OPT("port"), END};
+static const attr_rule replica_attrs[] = {REQ("id"), REQ("host"), OPT("port"), END};
 static const attr_rule workload_attrs[] = {
     REQ("clients"), REQ("hosts"), OPT("ops"),  OPT("rate"),       OPT("think"), OPT("timeout"),
     OPT("retries"), OPT("mix"),   OPT("keys"), OPT("value-size"), END};
@@ -230,6 +230,22 @@ static bool read_cluster(sc_reader *r, const char *element, const char **names, 
   return true;
 }
 
+/* port="N" (real mode: the TCP port the node listens on instead of 7400 + its position); 0 when
+ * absent. */
+static bool read_port(sc_reader *r, const char *element, const char **names, const char **values, int *port)
+{
+  const char *text = attr_of(names, values, "port");
+  guint64 v = 0;
+  const char *why = NULL;
+  *port = 0;
+  if (!text)
+    return true;
+  if (!sv_uint(text, 1, 65535, &v, &why))
+    return rd_fail(r, r->line, "bad port '%s' on <%s>: %s (1 to 65535)", text, element, why);
+  *port = (int)v;
+  return true;
+}
+
 /* <registry host> and <view-service host>: their hosts are checked against the platform later. */
 static bool read_registry(sc_reader *r, const char *element, const char **names, const char **values)
 {
@@ -237,7 +253,7 @@ static bool read_registry(sc_reader *r, const char *element, const char **names,
     return false;
   r->registry_line = r->line;
   r->sc->registry_host = g_strdup(attr_of(names, values, "host"));
-  return true;
+  return read_port(r, element, names, values, &r->sc->registry_port);
 }
 
 static bool read_view_service(sc_reader *r, const char *element, const char **names, const char **values)
@@ -247,13 +263,12 @@ static bool read_view_service(sc_reader *r, const char *element, const char **na
   r->view_service_line = r->line;
   g_free(r->view_service_host);
   r->view_service_host = g_strdup(attr_of(names, values, "host"));
-  return true;
+  return read_port(r, element, names, values, &r->sc->view_service_port);
 }
 
 /* <replica id host>, one by one; the count form (replicas= hosts=) excludes this one. */
 static bool read_replica(sc_reader *r, const char *element, const char **names, const char **values)
 {
-  (void)element;
   if (r->file_replicas_attr)
     return rd_fail(r, r->line, "<replica> cannot be combined with the cluster's replicas= or hosts=");
   sc_replica *rep = g_new0(sc_replica, 1);
@@ -261,7 +276,7 @@ static bool read_replica(sc_reader *r, const char *element, const char **names, 
   rep->host = g_strdup(attr_of(names, values, "host"));
   rep->line = r->line;
   g_ptr_array_add(r->listed, rep);
-  return true;
+  return read_port(r, element, names, values, &rep->port);
 }
 
 /* The workload's counts and times, each within a range that catches typos. */

@@ -51,6 +51,7 @@ const char *rs_engine_name(rs_engine e);     /* "simgrid", "fast" */
 typedef struct sc_replica {
   char *id;
   char *host;
+  int port;            /* port= (real mode's TCP port); 0: 7400 + its position */
   int line;
 } sc_replica;
 
@@ -143,6 +144,7 @@ typedef struct scenario {
   double fsync;        /* fsync="2ms": simulated delay before a write is durable; 0 by default */
   char *registry_host;
   char *view_service_host; /* NULL if no view service */
+  int registry_port, view_service_port; /* port= (real mode); 0: 7400 and 7401 */
   GPtrArray *replicas; /* sc_replica* */
 
   sc_workload workload;

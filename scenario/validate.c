@@ -174,11 +174,12 @@ static bool read_settings(sc_reader *r)
   return read_repair(r);
 }
 
-static void add_replica(scenario *sc, const char *id, const char *host, int line)
+static void add_replica(scenario *sc, const char *id, const char *host, int port, int line)
 {
   sc_replica *rep = g_new0(sc_replica, 1);
   rep->id = g_strdup(id);
   rep->host = g_strdup(host);
+  rep->port = port;
   rep->line = line;
   g_ptr_array_add(sc->replicas, rep);
 }
@@ -202,7 +203,7 @@ static bool listed_replicas(sc_reader *r)
     if (i == SC_MAX_REPLICAS)
       return rd_fail(r, rep->line, "replica %s is one too many: a cluster has at most %d replicas (protocol "
                      "messages carry at most %d node ids)", rep->id, SC_MAX_REPLICAS, SC_MAX_REPLICAS);
-    add_replica(r->sc, rep->id, rep->host, rep->line);
+    add_replica(r->sc, rep->id, rep->host, rep->port, rep->line);
   }
   if (r->sc->replicas->len == 0)
     return rd_fail(r, r->cluster_line, "<cluster> has no replicas: list <replica id host> elements "
@@ -234,7 +235,9 @@ static bool build_replicas(sc_reader *r)
   for (guint i = 0; ok && i < count; i++) {
     char *id = keep_ids ? g_strdup(((sc_replica *)g_ptr_array_index(r->listed, i))->id)
                         : g_strdup_printf("r%u", i + 1);
-    add_replica(r->sc, id, g_ptr_array_index(hosts, i % hosts->len), r->cluster_line);
+    /* A listed replica keeps its port= where its id is kept. */
+    int port = keep_ids ? ((sc_replica *)g_ptr_array_index(r->listed, i))->port : 0;
+    add_replica(r->sc, id, g_ptr_array_index(hosts, i % hosts->len), port, r->cluster_line);
     g_free(id);
   }
   g_ptr_array_unref(hosts);
