@@ -248,7 +248,7 @@ static void ask_view(rs_client *c)
 /* Whether the operation must run at the primary rather than at any replica. */
 static bool for_primary(const rs_client *c)
 {
-  return rs_op_is_update(c->op->kind) || (c->cfg.reads_primary && is_mode(c, RS_FAILOVER_CORE_VIEW_SERVICE));
+  return rs_op_is_update(c->op->kind) || c->cfg.reads_primary;
 }
 
 /* The first attempt of a primary-backup operation: a pinned replica, the primary the failover
@@ -317,8 +317,16 @@ static void retry(rs_client *c, rs_outcome give_up_as, rs_status give_up_status)
     send_pb_request_to(c, c->primary); /* a VIEW named a new primary meanwhile */
     return;
   }
-  if (tried == c->primary)
+  if (tried == c->primary) {
     c->primary = RS_NO_NODE; /* it failed us: walk on down the list */
+    /* Ordered (seed 003): the replica that led last is no more; the leader is the first live
+     * one of the list, so the walk starts again from the top. */
+    if (is_mode(c, RS_FAILOVER_CORE_ORDERED) && for_primary(c) && c->target != 0) {
+      c->target = 0;
+      send_pb_request(c);
+      return;
+    }
+  }
   c->target = (c->target + 1) % c->n_replicas;
   send_pb_request(c);
 }

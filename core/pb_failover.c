@@ -454,8 +454,10 @@ static void ordered_on_beat(pb_replica *r, rs_node_id from, const rs_msg *m)
 {
   ordered_try_cold_start(r, false);
   ordered_decide(r);
-  if (m->which == RS_SERVICE_NONE)
-    beat_one(r, from); /* answer a replica that just started, so it learns who holds a state */
+  /* Answer a replica that just started, so it learns at once who holds a state; only a replica
+   * that holds one answers (two that hold none would answer each other for ever). */
+  if (r->synced && m->which == RS_SERVICE_NONE)
+    beat_one(r, from);
   if (r->role == PB_ROLE_PRIMARY)
     join_if_lacking(r, from, m);
 }
