@@ -175,7 +175,7 @@ static void send_quorum_request(rs_client *c, rs_node_id to)
 {
   rs_msg m = {.type = RS_MSG_QUORUM_REQUEST, .client = c->cfg.self, .seq = c->seq, .index = c->round, .op = *c->op};
   if (c->phase == PHASE_QUERY)
-    m.op = (rs_op){.kind = c->cfg.app->read_kind, .key = c->op->key}; /* what version is there? */
+    m.type = RS_MSG_QUORUM_CHECK; /* would it succeed, and what version is there? */
   else if (c->phase == PHASE_REPAIR)
     m.op = *c->repair;
   if (c->phase != PHASE_QUERY)
@@ -483,8 +483,18 @@ static void on_quorum_reply(rs_client *c, rs_node_id from, const rs_msg *m)
   if (c->phase == PHASE_QUERY) {
     if (m->res.version > c->version)
       c->version = m->res.version;
+    if (m->res.status != RS_ST_SUCCESS)
+      merge_answer(c, from, &m->res); /* a member would refuse it */
     if ((uint32_t)__builtin_popcountll(c->answered) < c->n_asked)
       return;
+    if (c->best) {
+      /* Refused by a member: nobody applies it (a refused update changes nothing anywhere). */
+      rs_result *res = c->best;
+      c->best = NULL;
+      finish(c, RS_OUT_OK, res, c->best_from);
+      g_free(res);
+      return;
+    }
     c->op_version = next_version(c, c->version);
     send_phase(c, PHASE_COLLECT, c->op_version);
     return;

@@ -72,6 +72,7 @@ static const char *const type_names[RS_MSG__COUNT] = {
     [RS_MSG_STATE_ACK] = "STATE_ACK",
     [RS_MSG_PEER_HEARTBEAT] = "PEER_HEARTBEAT",
     [RS_MSG_STATE_REQUEST] = "STATE_REQUEST",
+    [RS_MSG_QUORUM_CHECK] = "QUORUM_CHECK",
 };
 
 const char *rs_msg_type_name(rs_msg_type t)

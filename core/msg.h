@@ -30,6 +30,8 @@ typedef enum rs_msg_type {
   RS_MSG_STATE_ACK,         /* new backup -> primary: installed the state as of `index` */
   RS_MSG_PEER_HEARTBEAT,    /* replica -> replica (peer, ordered): alive, in `view`, primary `node` */
   RS_MSG_STATE_REQUEST,     /* joining quorum replica -> replica: send me your state (STATE) */
+  RS_MSG_QUORUM_CHECK,      /* coordinator -> quorum replica: would `op` succeed, and which version
+                             * of its key do you hold? (answered with QUORUM_REPLY) */
   RS_MSG__COUNT
 } rs_msg_type;
 

@@ -1,5 +1,6 @@
 /* The replica side of quorum replication: no primary, each replica decides alone by version. */
 #include "quorum_replica.h"
+#include "dedup.h"
 #include "gate.h"
 #include "node.h"
 
@@ -141,11 +142,25 @@ static void on_state_request(quorum_replica *q, rs_node_id from, const rs_msg *m
 }
 
 /* Runs one operation the coordinator sent; writes carry the version the coordinator chose. */
+/* Runs one operation the coordinator sent; writes carry the version the coordinator chose. An
+ * update a coordinator sends again (its answer was lost) is answered from the at-most-once table,
+ * not run twice: a second delete would answer FILE ALREADY DELETED to the one delete there was. */
 static void on_quorum_request(quorum_replica *q, rs_node_id from, const rs_msg *m)
 {
   rs_result res;
+  bool update = rs_op_is_update(m->op.kind);
+  const rs_result *done = NULL;
+  rs_dedup_state seen = update ? rs_dedup_check(q->store->dedup, m->client, m->seq, &done) : RS_DEDUP_NEW;
+  if (seen == RS_DEDUP_STALE)
+    return; /* the coordinator has moved on */
+  if (seen == RS_DEDUP_DONE) {
+    rs_msg again = {.type = RS_MSG_QUORUM_REPLY, .client = m->client, .seq = m->seq, .index = m->index, .res = *done};
+    rs_gate_send(&q->gate, from, &again);
+    return;
+  }
   q->app->ops->execute(q->app->state, &m->op, m->res.version, RS_APPLY_QUORUM, &res);
-  if (rs_op_is_update(m->op.kind)) {
+  if (update) {
+    rs_dedup_finish(q->store->dedup, m->client, m->seq, &res);
     if (res.status == RS_ST_SUCCESS) {
       rs_event ev = {.type = RS_EV_APPLY, .op = &m->op, .res = &res};
       rs_emit(&q->host, &ev);
@@ -158,11 +173,24 @@ static void on_quorum_request(quorum_replica *q, rs_node_id from, const rs_msg *
   rs_gate_send(&q->gate, from, &reply);
 }
 
+/* A coordinator's first round for an update: would it succeed here, and which version of its
+ * key is here now? Nothing changes. */
+static void on_quorum_check(quorum_replica *q, rs_node_id from, const rs_msg *m)
+{
+  rs_result res;
+  q->app->ops->execute(q->app->state, &m->op, 0, RS_APPLY_QUORUM_CHECK, &res);
+  rs_msg reply = {.type = RS_MSG_QUORUM_REPLY, .client = m->client, .seq = m->seq, .index = m->index, .res = res};
+  rs_gate_send(&q->gate, from, &reply);
+}
+
 void quorum_replica_handle(quorum_replica *q, rs_node_id from, const rs_msg *m)
 {
   switch (m->type) {
   case RS_MSG_QUORUM_REQUEST:
     on_quorum_request(q, from, m);
+    break;
+  case RS_MSG_QUORUM_CHECK:
+    on_quorum_check(q, from, m);
     break;
   case RS_MSG_REPLICAS:
     on_replicas(q, m);

@@ -12,6 +12,8 @@
 typedef enum rs_apply_mode {
   RS_APPLY_ORDERED = 0,
   RS_APPLY_QUORUM,
+  RS_APPLY_QUORUM_CHECK, /* the quorum rules without changing anything: the status the update
+                          * would get, and the version the key holds now */
 } rs_apply_mode;
 
 typedef struct rs_app rs_app;

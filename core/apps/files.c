@@ -137,6 +137,10 @@ static void files_write(files_state *s, const rs_op *op, uint64_t version, rs_ap
   }
   out->status = RS_ST_SUCCESS;
   out->version = version;
+  if (mode == RS_APPLY_QUORUM_CHECK) {
+    out->version = e ? e->version : 0;
+    return;
+  }
   if (e && mode == RS_APPLY_QUORUM && version < e->version)
     return;
   if (e) {
@@ -157,7 +161,12 @@ static void files_write(files_state *s, const rs_op *op, uint64_t version, rs_ap
 static void files_delete(files_state *s, const rs_op *op, uint64_t version, rs_apply_mode mode, rs_result *out)
 {
   files_entry *e = files_lookup(s, op->key);
-  bool quorum = mode == RS_APPLY_QUORUM;
+  bool quorum = mode != RS_APPLY_ORDERED;
+  if (mode == RS_APPLY_QUORUM_CHECK) {
+    out->status = e && e->deleted ? RS_ST_FILE_ALREADY_DELETED : RS_ST_SUCCESS;
+    out->version = e ? e->version : 0;
+    return;
+  }
   if (!e && !quorum) {
     out->status = RS_ST_FILE_DOES_NOT_EXIST;
     return;

@@ -66,9 +66,14 @@ static void kv_set(kv_entry *e, rs_bytes value, uint64_t version)
  * version answers SUCCESS and changes nothing (it was overwritten already, as if it came first). */
 static void kv_put(kv_state *s, const rs_op *op, uint64_t version, rs_apply_mode mode, rs_result *out)
 {
-  kv_entry *e = kv_touch(s, op->key);
   out->status = RS_ST_SUCCESS;
   out->version = version;
+  if (mode == RS_APPLY_QUORUM_CHECK) {
+    kv_entry *seen = kv_lookup(s, op->key);
+    out->version = seen ? seen->version : 0;
+    return;
+  }
+  kv_entry *e = kv_touch(s, op->key);
   if (mode == RS_APPLY_QUORUM && version < e->version)
     return;
   kv_set(e, op->value, version);

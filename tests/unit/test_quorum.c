@@ -149,17 +149,21 @@ static void test_write_goes_to_exactly_the_nw_replicas_the_registry_picked(void 
   assert_int_equal(fixture_sent_msg(f, mark, c, FX_REGISTRY, RS_MSG_GET_REPLICAS, 0).which, RS_WHICH_WRITE);
   rs_msg picked = fixture_sent_msg(f, mark, FX_REGISTRY, c, RS_MSG_REPLICAS, 0);
   assert_int_equal(picked.n_nodes, 3);
-  /* First the version query, a read of the key, to each member; the write once all answered. */
-  assert_int_equal(fixture_sent(f, mark, c, FX_ANY, RS_MSG_QUORUM_REQUEST), 3);
-  assert_int_equal(fixture_sent_msg(f, mark, c, FX_ANY, RS_MSG_QUORUM_REQUEST, 0).op.kind, RS_OP_READ);
+  /* First the check (would it succeed, which version is there?) to each member, which changes
+   * nothing; the write once all answered. */
+  assert_int_equal(fixture_sent(f, mark, c, FX_ANY, RS_MSG_QUORUM_CHECK), 3);
+  assert_int_equal(fixture_sent(f, mark, c, FX_ANY, RS_MSG_QUORUM_REQUEST), 0);
+  assert_int_equal(fixture_sent_msg(f, mark, c, FX_ANY, RS_MSG_QUORUM_CHECK, 0).op.kind, RS_OP_WRITE);
   for (uint32_t i = 0; i < picked.n_nodes; i++)
     assert_true(fixture_deliver_one(f, picked.nodes[i], c, RS_MSG_QUORUM_REPLY));
-  assert_int_equal(fixture_sent(f, mark, c, FX_ANY, RS_MSG_QUORUM_REQUEST), 6);
-  uint64_t version = fixture_sent_msg(f, mark, c, FX_ANY, RS_MSG_QUORUM_REQUEST, 3).res.version;
+  for (rs_node_id r = FX_R1; r <= FX_R5; r++)
+    assert_int_equal(fixture_count_events(f, r, RS_EV_APPLY), 0);
+  assert_int_equal(fixture_sent(f, mark, c, FX_ANY, RS_MSG_QUORUM_REQUEST), 3);
+  uint64_t version = fixture_sent_msg(f, mark, c, FX_ANY, RS_MSG_QUORUM_REQUEST, 0).res.version;
   assert_true(version > 0);
   uint32_t in_quorum = 0;
   for (uint32_t i = 0; i < picked.n_nodes; i++) {
-    rs_msg req = fixture_sent_msg(f, mark, c, picked.nodes[i], RS_MSG_QUORUM_REQUEST, 1);
+    rs_msg req = fixture_sent_msg(f, mark, c, picked.nodes[i], RS_MSG_QUORUM_REQUEST, 0);
     assert_int_equal(req.op.kind, RS_OP_WRITE);
     assert_int_equal(req.res.version, version);
     in_quorum |= 1u << picked.nodes[i];
@@ -304,6 +308,46 @@ static void test_read_repair_writes_what_it_returns_back_before_answering(void *
   fixture_free(f);
 }
 
+
+/* Seed 004's quorum, sequentially: a write that one member would refuse (it still holds the
+ * name under another uuid) is refused, and no member applies it: a refused update changes
+ * nothing anywhere (the swarm found the acknowledged earlier write overwritten on the others). */
+static void test_write_one_member_would_refuse_is_applied_nowhere(void **state)
+{
+  (void)state;
+  rs_node_id c;
+  fixture *f = quorum_cluster(3, 2, 3, &c);
+  seed_file(f, FX_R2, "other", "x", 1); /* r2 alone still has a live file named F1 */
+  size_t mark = fixture_mark(f);
+  const fx_event *e = fixture_run_op(f, c, fx_write("u1", "F1", "v9"), RS_NO_NODE);
+  fixture_assert_outcome(e, RS_OUT_OK, RS_ST_FILE_SAME_NAME_EXISTS);
+  assert_int_equal(fixture_sent(f, mark, c, FX_ANY, RS_MSG_QUORUM_REQUEST), 0);
+  for (rs_node_id r = FX_R1; r <= FX_R3; r++)
+    assert_int_equal(fixture_count_events(f, r, RS_EV_APPLY), 0);
+  fixture_free(f);
+}
+
+/* A write the coordinator sends again, its first answer lost, is answered from the at-most-once
+ * table: a delete that ran once answers SUCCESS, not FILE ALREADY DELETED. */
+static void test_resent_update_is_answered_from_the_at_most_once_table(void **state)
+{
+  (void)state;
+  rs_node_id c;
+  fixture *f = quorum_cluster(3, 2, 2, &c);
+  fixture_hold(f, FX_ANY, c);
+  fixture_submit(f, c, fx_delete("u7"), FX_R1);
+  fixture_run_until(f, fixture_now(f) + 0.1);
+  assert_true(fixture_deliver_one(f, FX_R1, c, RS_MSG_QUORUM_REPLY)); /* the check's answer */
+  fixture_run_until(f, fixture_now(f) + 0.1);
+  assert_int_equal(fixture_drop(f, FX_R1, c, RS_MSG_QUORUM_REPLY), 1); /* the delete's answer is lost */
+  fixture_release(f, FX_ANY, c);
+  fixture_run_until_idle(f); /* the attempt times out; the retry writes the same version again */
+  const fx_event *e = fixture_event_nth(f, c, RS_EV_COMPLETE, -1);
+  fixture_assert_outcome(e, RS_OUT_OK, RS_ST_SUCCESS);
+  assert_int_equal(fixture_count_events(f, FX_R1, RS_EV_APPLY), 1);
+  fixture_free(f);
+}
+
 /* ---- pinned steps ---- */
 
 static void test_step_pinned_to_one_replica_talks_to_that_replica_alone(void **state)
@@ -316,8 +360,9 @@ static void test_step_pinned_to_one_replica_talks_to_that_replica_alone(void **s
   fixture_assert_outcome(w, RS_OUT_OK, RS_ST_SUCCESS);
   assert_int_equal(w->replica, FX_R2);
   assert_int_equal(fixture_sent(f, mark, c, FX_REGISTRY, FX_ANY_MSG), 0);
-  assert_int_equal(fixture_sent(f, mark, c, FX_ANY, RS_MSG_QUORUM_REQUEST), 2); /* its version, then the write */
-  assert_int_equal(fixture_sent(f, mark, c, FX_R2, RS_MSG_QUORUM_REQUEST), 2);
+  assert_int_equal(fixture_sent(f, mark, c, FX_ANY, RS_MSG_QUORUM_CHECK), 1); /* its version, then the write */
+  assert_int_equal(fixture_sent(f, mark, c, FX_ANY, RS_MSG_QUORUM_REQUEST), 1);
+  assert_int_equal(fixture_sent(f, mark, c, FX_R2, RS_MSG_QUORUM_REQUEST), 1);
   assert_int_equal(fixture_count_events(f, FX_ANY, RS_EV_APPLY), 1);
 
   /* Seed 004's read-from-every-replica script: only r2 has the file. */
@@ -361,6 +406,8 @@ int main(void)
       FX_TEST(test_write_refused_by_one_member_reports_the_refusal),
       FX_TEST(test_read_after_write_sees_the_write_whichever_quorums_are_picked),
       FX_TEST(test_write_version_is_one_above_the_newest_its_quorum_holds),
+      FX_TEST(test_write_one_member_would_refuse_is_applied_nowhere),
+      FX_TEST(test_resent_update_is_answered_from_the_at_most_once_table),
       FX_TEST(test_read_repair_writes_what_it_returns_back_before_answering),
       FX_TEST(test_step_pinned_to_one_replica_talks_to_that_replica_alone),
       FX_TEST(test_quorum_parameters_follow_seed_004s_rule),

@@ -217,8 +217,9 @@ static void test_one_of_five_down_operations_succeed_and_never_ask_the_dead_one(
     fixture_assert_outcome(r, RS_OUT_OK, RS_ST_SUCCESS);
     assert_string_equal(r->value, content);
   }
-  /* 15 writes (a version query and the write to each of 3) and 15 reads (3 each). */
-  assert_int_equal(fixture_sent(f, mark, c, FX_ANY, RS_MSG_QUORUM_REQUEST), 15 * 2 * 3 + 15 * 3);
+  /* 15 writes (a check, then the write, to each of 3) and 15 reads (3 each). */
+  assert_int_equal(fixture_sent(f, mark, c, FX_ANY, RS_MSG_QUORUM_CHECK), 15 * 3);
+  assert_int_equal(fixture_sent(f, mark, c, FX_ANY, RS_MSG_QUORUM_REQUEST), 15 * 3 + 15 * 3);
   assert_int_equal(fixture_sent(f, mark, c, FX_R3, FX_ANY_MSG), 0);
   assert_int_equal(fixture_sent(f, mark, FX_ANY, FX_R3, FX_ANY_MSG), 0);
   fixture_free(f);
@@ -249,7 +250,8 @@ static void test_nw4_nr2_one_down_writes_still_succeed(void **state)
   crash_and_wait(f, down);
   size_t mark = fixture_mark(f);
   assert_succeeds(f, c, fx_write("u1", "F1", "hello"));
-  assert_int_equal(fixture_sent(f, mark, c, FX_ANY, RS_MSG_QUORUM_REQUEST), 2 * 4); /* query, then write */
+  assert_int_equal(fixture_sent(f, mark, c, FX_ANY, RS_MSG_QUORUM_CHECK), 4); /* check, then write */
+  assert_int_equal(fixture_sent(f, mark, c, FX_ANY, RS_MSG_QUORUM_REQUEST), 4);
   assert_int_equal(fixture_sent(f, mark, c, FX_R2, RS_MSG_QUORUM_REQUEST), 0);
   const fx_event *r = fixture_run_op(f, c, fx_read("u1"), RS_NO_NODE);
   fixture_assert_outcome(r, RS_OUT_OK, RS_ST_SUCCESS);
