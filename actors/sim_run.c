@@ -64,7 +64,7 @@ static void report_replicas(sim_world *w)
     if (n->core)
       rs_node_report(n->core, (const char *const *)keys->pdata, keys->len);
     else
-      rs_store_report(n->store, &n->core_host, (const char *const *)keys->pdata, keys->len);
+      rs_store_report(n->store, &n->core_host, (const char *const *)keys->pdata, keys->len, false);
   }
   g_ptr_array_free(keys, TRUE);
 }

@@ -73,7 +73,7 @@ bool rs_node_busy(const rs_node *n)
 void rs_node_report(rs_node *n, const char *const *keys, size_t n_keys)
 {
   if (n->store)
-    rs_store_report(n->store, &n->host, keys, n_keys);
+    rs_store_report(n->store, &n->host, keys, n_keys, !n->ops->current || n->ops->current(n->impl));
 }
 
 rs_node_kind rs_node_kind_of(const rs_node *n) { return (rs_node_kind)n->kind; }

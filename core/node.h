@@ -38,6 +38,7 @@ typedef struct rs_node_ops {
   void (*durable)(void *impl, uint64_t upto); /* see rs_host.persist */
   void (*stop)(void *impl);                   /* the run's duration is over: start nothing new */
   bool (*busy)(const void *impl);             /* work outstanding (see rs_node_busy) */
+  bool (*current)(const void *impl);          /* holds the state it serves (RS_EV_DIGEST) */
   void (*free)(void *impl);
 } rs_node_ops;
 

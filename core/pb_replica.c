@@ -242,13 +242,21 @@ bool pb_busy(const pb_replica *r)
   return false;
 }
 
+/* A primary, or a backup holding its primary's state: a replica that knows it is behind (idle,
+ * joining, waiting for a state transfer) is not measured for divergence. */
+bool pb_current(const pb_replica *r)
+{
+  return r->role == PB_ROLE_PRIMARY || (r->role == PB_ROLE_BACKUP && r->installed);
+}
+
 static void node_start(void *impl) { pb_start(impl); }
 static void node_handle(void *impl, rs_node_id from, const rs_msg *m) { pb_handle(impl, from, m); }
 static void node_timer(void *impl, int timer) { pb_timer(impl, timer); }
 static void node_durable(void *impl, uint64_t upto) { rs_gate_durable(&((pb_replica *)impl)->gate, upto); }
 static bool node_busy(const void *impl) { return pb_busy(impl); }
+static bool node_current(const void *impl) { return pb_current(impl); }
 static void node_free(void *impl) { pb_free(impl); }
 
 const rs_node_ops pb_node_ops = {.kind = "pb-replica", .start = node_start, .handle = node_handle,
                                  .timer = node_timer, .durable = node_durable, .busy = node_busy,
-                                 .free = node_free};
+                                 .current = node_current, .free = node_free};

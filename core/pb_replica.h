@@ -115,5 +115,6 @@ uint32_t pb_backup_count(const pb_replica *r);
 bool pb_backup_confirmed(const pb_replica *r, rs_node_id node);
 const char *pb_role_name(pb_role role);
 bool pb_busy(const pb_replica *r); /* see rs_node_busy */
+bool pb_current(const pb_replica *r); /* holds the state it serves (RS_EV_DIGEST.current) */
 
 #endif

@@ -57,7 +57,7 @@ bool rs_store_restore(rs_store *s, const uint8_t *buf, size_t len)
   return true;
 }
 
-void rs_store_report(const rs_store *s, const rs_host *host, const char *const *keys, size_t n_keys)
+void rs_store_report(const rs_store *s, const rs_host *host, const char *const *keys, size_t n_keys, bool current)
 {
   const rs_app *app = s->app;
   rs_op read = {.kind = app->ops->read_kind};
@@ -68,6 +68,6 @@ void rs_store_report(const rs_store *s, const rs_host *host, const char *const *
     rs_event ev = {.type = RS_EV_FINAL, .op = &read, .res = &res};
     rs_emit(host, &ev);
   }
-  rs_event ev = {.type = RS_EV_DIGEST, .digest = app->ops->digest(app->state)};
+  rs_event ev = {.type = RS_EV_DIGEST, .digest = app->ops->digest(app->state), .current = current};
   rs_emit(host, &ev);
 }

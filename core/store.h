@@ -21,7 +21,7 @@ void rs_store_free(rs_store *s);
 /* Reports what the store holds, through `host`'s events: one RS_EV_FINAL per key (what the
  * application answers to a read of it: the observer's view, no message), then one RS_EV_DIGEST.
  * A host reports a crashed replica's store this way too. */
-void rs_store_report(const rs_store *s, const rs_host *host, const char *const *keys, size_t n_keys);
+void rs_store_report(const rs_store *s, const rs_host *host, const char *const *keys, size_t n_keys, bool current);
 
 /* The whole store as bytes (state transfer), and back. restore_state leaves the store unchanged
  * and returns false if the bytes are malformed. */

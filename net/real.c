@@ -405,7 +405,7 @@ static void report(real_state *r)
       continue;
     }
     net_node *n = net_node_new(r->proc, s->plan->id, store, disk);
-    rs_store_report(store, &n->host, (const char *const *)keys->pdata, keys->len);
+    rs_store_report(store, &n->host, (const char *const *)keys->pdata, keys->len, true);
     net_node_free(n);
   }
   g_string_free(line, TRUE);

@@ -28,6 +28,13 @@ static double run_end(const scenario *sc)
   return sc->duration > 0 ? sc->duration : INFINITY;
 }
 
+/* A fault that is a window (a partition, loss, a pause...) rather than an event (a crash, a
+ * restart, a join): written without `until`, it lasts until the duration. */
+static bool lasts_until_it_ends(const sc_fault *f)
+{
+  return !fault_is(f, "crash") && !fault_is(f, "restart") && !fault_is(f, "join") && !fault_is(f, "random-crashes");
+}
+
 static void plan(fault_plan *p, const scenario *sc, double t, fp_kind kind, const sc_fault *fault)
 {
   if (kind == FP_END && t > run_end(sc))
@@ -97,6 +104,8 @@ fault_plan *fault_plan_new(const scenario *sc)
     plan(p, sc, fault->at, FP_START, fault);
     if (fault->until >= 0)
       plan(p, sc, fault->until, FP_END, fault);
+    else if (lasts_until_it_ends(fault) && sc->duration > 0)
+      plan(p, sc, sc->duration, FP_END, fault); /* every fault still in force ends at the duration */
     if (fault_is(fault, "restart"))
       plan(p, sc, fault->at + fault->boot, FP_BOOT, fault);
   }

@@ -290,11 +290,12 @@ static bool read_final(trace_facts *f, const trace_line *l, char **why)
 static bool read_digest(trace_facts *f, const trace_line *l, char **why)
 {
   const char *node, *digest;
-  bool up;
+  bool up, current;
   if (!trace_line_req_str(l, "node", &node, why) || !trace_line_req_str(l, "digest", &digest, why) ||
-      !trace_line_opt_bool(l, "up", true, &up, why))
+      !trace_line_opt_bool(l, "up", true, &up, why) || !trace_line_opt_bool(l, "current", true, &current, why))
     return false;
-  trace_facts_add_digest(f, node, digest, up, trace_line_no(l));
+  /* A replica that knows it is behind is not compared: it is waiting, not diverged. */
+  trace_facts_add_digest(f, node, digest, up && current, trace_line_no(l));
   return true;
 }
 

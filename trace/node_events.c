@@ -205,7 +205,7 @@ static void on_digest(tev_run *r, const tev_node *n, const rs_event *ev)
 {
   char hex[24];
   g_snprintf(hex, sizeof hex, "%016" G_GINT64_MODIFIER "x", (guint64)ev->digest);
-  trace_digest(r->trace, r->end_time, n->name, hex, n->up);
+  trace_digest(r->trace, r->end_time, n->name, hex, n->up, ev->current);
   if (n->up && r->digests)
     g_ptr_array_add(r->digests, g_strdup(hex));
 }

@@ -405,13 +405,16 @@ void trace_final(trace_writer *w, double t, const char *node, const char *key, c
   line_end(w);
 }
 
-void trace_digest(trace_writer *w, double t, const char *node, const char *digest, bool up)
+void trace_digest(trace_writer *w, double t, const char *node, const char *digest, bool up, bool current)
 {
   line_begin(w, t, "digest");
   LINE_STR(w, "node", node);
   LINE_STR(w, "digest", digest);
   if (!up) {
     LINE_KEY(w, "up");
+    line_lit(w, "false", 5);
+  } else if (!current) {
+    LINE_KEY(w, "current");
     line_lit(w, "false", 5);
   }
   line_end(w);

@@ -51,8 +51,9 @@ void trace_final(trace_writer *w, double t, const char *node, const char *key, c
                  const char *value, bool value_null, const char *status, uint64_t version);
 
 /* A replica's application digest at the end ({"type":"digest","node":..,"digest":"hex"}, with
+ * "current":false when the replica knows it is behind (idle, waiting for a state), and
  * "up":false when the replica is still crashed). */
-void trace_digest(trace_writer *w, double t, const char *node, const char *digest, bool up);
+void trace_digest(trace_writer *w, double t, const char *node, const char *digest, bool up, bool current);
 
 /* A protocol message: sent, received, or lost on the way. */
 void trace_send(trace_writer *w, double t, const char *from, const char *to, const char *msg,
