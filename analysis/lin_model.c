@@ -66,7 +66,7 @@ void lin_show_value(GString *out, const char *v)
 
 bool lin_is_read(rs_op_kind k)
 {
-  return k == RS_OP_READ || k == RS_OP_GET;
+  return k == RS_OP_READ || k == RS_OP_GET || k == RS_OP_RESULT;
 }
 
 /* Decides what the search must do with one operation (see the top of the file). */
@@ -92,7 +92,8 @@ lin_sop lin_sop_make(const hist_op *o, rs_op_kind kind, lin_role role, lin_strin
 {
   lin_sop s = {.h = o, .kind = (uint8_t)kind, .checked = role == LIN_CHECKED};
   s.status = o->status ? (int)rs_status_parse(o->status) : LIN_NO_STATUS;
-  s.pure = s.checked && (lin_is_read(kind) || s.status == RS_ST_FILE_DOES_NOT_EXIST ||
+  /* A votes result closes its ballot the first time (lin_votes_apply): not pure. */
+  s.pure = s.checked && ((lin_is_read(kind) && kind != RS_OP_RESULT) || s.status == RS_ST_FILE_DOES_NOT_EXIST ||
                          s.status == RS_ST_FILE_ALREADY_DELETED || s.status == RS_ST_CAS_MISMATCH ||
                          s.status == RS_ST_DELETED_FILE_CANNOT_BE_UPDATED);
   if (lin_is_read(kind))
@@ -209,7 +210,46 @@ static void lin_kv_describe(const lin_strings *strs, lin_state s, GString *out)
     lin_show_value(out, lin_string(strs, lin_id(s)));
 }
 
+static bool lin_votes_has_op(rs_op_kind k)
+{
+  return k == RS_OP_VOTE || k == RS_OP_RESULT;
+}
+
+/* One ballot (the key) of seed 002's poll: open with its yes and no counts, or closed. A vote
+ * counts while it is open (SUCCESS) and is refused once closed (BALLOT CLOSED); a voter's logged
+ * result closes it, and every result must be the counts of the votes counted before: so a result
+ * that misses an acknowledged vote, or two results that differ (split brain), cannot be placed.
+ * State: kind 1 when closed; id = yes << 16 | no (a poll has at most 64 voters). */
+static lin_state lin_votes_apply(lin_strings *strs, lin_state s, const lin_sop *op, lin_answer *ans)
+{
+  bool closed = lin_kind(s) == 1;
+  uint32_t yes = lin_id(s) >> 16, no = lin_id(s) & 0xffff;
+  *ans = (lin_answer){RS_ST_SUCCESS, false, 0};
+  if (op->kind == RS_OP_VOTE) {
+    if (closed) {
+      ans->status = RS_ST_BALLOT_CLOSED;
+      return s;
+    }
+    const char *v = lin_string(strs, op->arg);
+    bool is_yes = v && strcmp(v, "yes") == 0;
+    return lin_mk(0, ((yes + is_yes) << 16) | (no + !is_yes));
+  }
+  if (op->kind == RS_OP_RESULT) {
+    *ans = (lin_answer){RS_ST_SUCCESS, true, lin_intern_take(strs, g_strdup_printf("%u %u", yes, no))};
+    return lin_mk(1, lin_id(s));
+  }
+  return s;
+}
+
+static void lin_votes_describe(const lin_strings *strs, lin_state s, GString *out)
+{
+  (void)strs;
+  g_string_append_printf(out, "%s, %u yes %u no", lin_kind(s) == 1 ? "closed" : "open", lin_id(s) >> 16,
+                         lin_id(s) & 0xffff);
+}
+
 static const lin_model lin_models[] = {
+    {"votes", lin_votes_has_op, lin_votes_apply, lin_votes_describe},
     {"files", lin_files_has_op, lin_files_apply, lin_files_describe},
     {"files-quorum", lin_files_has_op, lin_files_quorum_apply, lin_files_describe},
     {"kv", lin_kv_has_op, lin_kv_apply, lin_kv_describe},

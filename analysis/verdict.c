@@ -6,13 +6,13 @@
 #include <string.h>
 
 /* Models that `--model` names but that have no sequential model in the checker yet. */
-static const char *const not_yet[] = {"votes", "chat", NULL};
-static const char *const known[] = {"files", "files-quorum", "kv", NULL};
+static const char *const not_yet[] = {"chat", NULL};
+static const char *const known[] = {"files", "files-quorum", "kv", "votes", NULL};
 
 /* files or kv from the operations alone: every op must belong to one app. */
 static char *infer_model(const history *h, char **source, char **err)
 {
-  bool files = false, kv = false;
+  bool files = false, kv = false, votes = false;
   const hist_op *first_files = NULL, *first_kv = NULL;
   for (guint i = 0; i < h->ops->len; i++) {
     const hist_op *o = g_ptr_array_index(h->ops, i);
@@ -23,12 +23,18 @@ static char *infer_model(const history *h, char **source, char **err)
     } else if (k == RS_OP_GET || k == RS_OP_PUT || k == RS_OP_APPEND || k == RS_OP_CAS) {
       kv = true;
       first_kv = first_kv ? first_kv : o;
+    } else if (k == RS_OP_VOTE || k == RS_OP_RESULT) {
+      votes = true;
     } else {
       *err = g_strdup_printf("operation #%u (line %ld): no model has an operation \"%s\" "
                              "(files: read, write, delete; kv: get, put, append, cas)",
                              o->index, o->trace_line_invoke, o->op);
       return NULL;
     }
+  }
+  if (votes && !files && !kv) {
+    *source = g_strdup("inferred from the operations (vote, result: votes)");
+    return g_strdup("votes");
   }
   if (files && kv) {
     *err = g_strdup_printf("operations of two apps: \"%s\" (line %ld, files) and \"%s\" "

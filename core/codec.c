@@ -73,6 +73,8 @@ static const char *const type_names[RS_MSG__COUNT] = {
     [RS_MSG_PEER_HEARTBEAT] = "PEER_HEARTBEAT",
     [RS_MSG_STATE_REQUEST] = "STATE_REQUEST",
     [RS_MSG_QUORUM_CHECK] = "QUORUM_CHECK",
+    [RS_MSG_BALLOT] = "BALLOT",
+    [RS_MSG_RESULT] = "RESULT",
 };
 
 const char *rs_msg_type_name(rs_msg_type t)

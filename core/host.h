@@ -46,6 +46,8 @@ typedef struct rs_event {
   bool current;       /* DIGEST: the node holds the state it serves (a primary, a backup that
                        * installed its primary's state); false: it knows it is behind (idle,
                        * waiting for a state transfer), so it is not counted as diverged */
+  uint8_t lane;       /* INVOKE, COMPLETE: 0 the node's own process in the history; 1 its second
+                       * process "<node>:results" (a voter's logged results, which overlap its votes) */
 } rs_event;
 
 /* What a node changed in its store, for the host to make durable. The node acknowledges the

@@ -32,6 +32,8 @@ typedef enum rs_msg_type {
   RS_MSG_STATE_REQUEST,     /* joining quorum replica -> replica: send me your state (STATE) */
   RS_MSG_QUORUM_CHECK,      /* coordinator -> quorum replica: would `op` succeed, and which version
                              * of its key do you hold? (answered with QUORUM_REPLY) */
+  RS_MSG_BALLOT,            /* vote server -> voter (seed 002): vote on ballot `seq`, opened by `origin` */
+  RS_MSG_RESULT,            /* vote server -> voter: ballot `seq` (id: seq, `origin`), `res.value` "<yes> <no>" */
   RS_MSG__COUNT
 } rs_msg_type;
 

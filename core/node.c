@@ -37,6 +37,14 @@ rs_node *rs_node_new(const rs_node_spec *spec, const rs_host *host, rs_store *st
     n->ops = &rs_client_node_ops;
     n->impl = rs_client_node_new(&spec->client, host);
     break;
+  case RS_NODE_VOTE_SERVER:
+    n->ops = &vote_server_node_ops;
+    n->impl = vote_server_new(&spec->vote_server, host, store);
+    break;
+  case RS_NODE_VOTER:
+    n->ops = &rs_voter_node_ops;
+    n->impl = rs_voter_new(&spec->voter, host);
+    break;
   }
   return n;
 }

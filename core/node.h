@@ -7,6 +7,8 @@
 #include "quorum_replica.h"
 #include "registry.h"
 #include "viewservice.h"
+#include "vote_server.h"
+#include "voter.h"
 
 typedef enum rs_node_kind {
   RS_NODE_REGISTRY = 0,
@@ -14,6 +16,8 @@ typedef enum rs_node_kind {
   RS_NODE_PB_REPLICA,
   RS_NODE_QUORUM_REPLICA,
   RS_NODE_CLIENT,
+  RS_NODE_VOTE_SERVER, /* seed 002: a pb replica of app votes that runs the poll */
+  RS_NODE_VOTER,       /* seed 002: one voter of the poll */
 } rs_node_kind;
 
 /* Everything needed to make one node: its kind and that kind's configuration. */
@@ -25,6 +29,8 @@ typedef struct rs_node_spec {
     pb_config pb;
     quorum_config quorum;
     rs_client_node_config client;
+    vote_server_config vote_server; /* its pb_config first: .pb fills it too */
+    rs_voter_config voter;
   };
 } rs_node_spec;
 
@@ -71,5 +77,7 @@ extern const rs_node_ops vs_node_ops;
 extern const rs_node_ops pb_node_ops;
 extern const rs_node_ops quorum_node_ops;
 extern const rs_node_ops rs_client_node_ops;
+extern const rs_node_ops vote_server_node_ops;
+extern const rs_node_ops rs_voter_node_ops;
 
 #endif

@@ -31,6 +31,10 @@ typedef enum rs_op_kind {
   RS_OP_GET,
   RS_OP_APPEND,
   RS_OP_CAS,
+  RS_OP_OPEN,   /* votes (seed 002): a server opens a ballot */
+  RS_OP_VOTE,   /* votes: a voter's yes or no */
+  RS_OP_CLOSE,  /* votes: a server closes a ballot and fixes its result */
+  RS_OP_RESULT, /* votes: a ballot's result as a voter received it (a read) */
   RS_OP__COUNT
 } rs_op_kind;
 
@@ -60,6 +64,7 @@ typedef enum rs_status {
   RS_ST_TIMEOUT,       /* no answer in time: the outcome is unknown */
   RS_ST_BAD_REQUEST,   /* an operation the application does not know */
   RS_ST_CLIENT_CRASHED, /* the client crashed with the operation under way: the outcome is unknown */
+  RS_ST_BALLOT_CLOSED, /* votes: the ballot closed before this vote reached the primary */
   RS_ST__COUNT
 } rs_status;
 

@@ -53,7 +53,8 @@ static uint32_t replica_ids(const deploy *d, rs_node_id *out)
 static void add_replica(deploy *d, const scenario *sc, const char *name, const char *host, bool joining)
 {
   bool quorum = sc->protocol == RS_PROTO_QUORUM;
-  dp_node *n = add(d, name, host, quorum ? RS_NODE_QUORUM_REPLICA : RS_NODE_PB_REPLICA);
+  bool votes = d->app == &rs_app_votes;
+  dp_node *n = add(d, name, host, quorum ? RS_NODE_QUORUM_REPLICA : votes ? RS_NODE_VOTE_SERVER : RS_NODE_PB_REPLICA);
   n->replica = true;
   n->joining = joining;
 }
@@ -215,7 +216,9 @@ deploy *deploy_new(const scenario *sc)
     if (strcmp(f->kind, "join") == 0)
       add_replica(d, sc, f->node, f->host, true);
   }
+  deploy_add_voters(d, sc);
   fill_replica_specs(d, sc);
+  deploy_fill_poll(d, sc);
   fill_client_specs(d, sc);
   resolve_step_replicas(d);
   return d;
@@ -234,7 +237,7 @@ void deploy_free(deploy *d)
 rs_node_spec deploy_spec_for_life(const dp_node *n, uint32_t life, long done)
 {
   rs_node_spec spec = n->spec;
-  if (spec.kind == RS_NODE_PB_REPLICA)
+  if (spec.kind == RS_NODE_PB_REPLICA || spec.kind == RS_NODE_VOTE_SERVER)
     spec.pb.restarted = life > 0;
   if (n->client) {
     spec.client.client.seq_base = (uint64_t)life << 40;

@@ -29,6 +29,10 @@ typedef struct deploy {
   const rs_app_ops *app;
 } deploy;
 
+/* deploy_poll.c (app votes): voters v1..vN after every other node, and each vote server's poll. */
+void deploy_add_voters(deploy *d, const scenario *sc);
+void deploy_fill_poll(deploy *d, const scenario *sc);
+
 /* Registry, view service, replicas in order, scripted clients, workload clients c1..cN, then the
  * replicas <join> faults add, in file order. */
 deploy *deploy_new(const scenario *sc);

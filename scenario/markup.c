@@ -58,7 +58,10 @@ static const attr_rule random_crashes_attrs[] = {REQ("nodes"), REQ("at"),   REQ(
 static const attr_rule rate_attrs[] = {REQ("rate"), REQ("at"), OPT("until"), END};
 static const attr_rule expect_attrs[] = {
     OPT("linearizable"), OPT("lost-writes"), OPT("stale-reads"), OPT("diverged"),
-    OPT("ok-min"),       OPT("fail-max"),    OPT("info-max"),    OPT("availability-min"), END};
+    OPT("ok-min"),       OPT("fail-max"),    OPT("info-max"),    OPT("availability-min"),
+    OPT("votes-missing"), OPT("votes-duplicates"), OPT("votes-wrong"), OPT("votes-ballots-min"), END};
+static const attr_rule poll_attrs[] = {REQ("voters"), REQ("hosts"), REQ("ballots"), OPT("every"),
+                                       OPT("yes"),    OPT("deadline"), END};
 
 /* Names of the attributes kept raw, indexed by raw_key (seed and duration are the scenario's,
  * engine the network's, the others the cluster's). */
@@ -456,12 +459,19 @@ static bool read_expect(sc_reader *r, const char *element, const char **names, c
   return true;
 }
 
+static bool read_poll(sc_reader *r, const char *element, const char **names, const char **values)
+{
+  (void)element;
+  return rd_read_poll(r, names, values);
+}
+
 static const element_rule element_rules[] = {
     {NULL, "scenario", scenario_attrs, read_scenario},
     {"scenario", "platform", platform_attrs, read_platform},
     {"scenario", "network", network_attrs, read_network},
     {"scenario", "cluster", cluster_attrs, read_cluster},
     {"scenario", "workload", workload_attrs, read_workload},
+    {"scenario", "poll", poll_attrs, read_poll},
     {"scenario", "client", client_attrs, read_client},
     {"scenario", "faults", no_attrs, read_faults},
     {"scenario", "expect", expect_attrs, read_expect},

@@ -162,6 +162,7 @@ void scenario_free(scenario *sc)
   g_ptr_array_unref(sc->clients);
   g_ptr_array_unref(sc->faults);
   g_ptr_array_unref(sc->expects);
+  rd_poll_clear(&sc->poll);
   g_free(sc);
 }
 

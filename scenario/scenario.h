@@ -87,7 +87,7 @@ typedef struct sc_workload {
   double think;        /* seconds between an answer and the next request (closed loop) */
   double timeout;      /* seconds before a request is retried at the next replica */
   int retries;         /* attempts before an operation ends as info (attribute retries, default 3) */
-  int mix[8];          /* weight per rs_op_kind */
+  int mix[16];         /* weight per rs_op_kind (RS_OP__COUNT at most: validate.c) */
   int keys;            /* number of distinct keys */
   int value_size;      /* bytes per written value */
 } sc_workload;
@@ -108,6 +108,20 @@ typedef struct sc_fault {
   char *nodes;         /* random-crashes: the nodes to pick from */
   double every, down;  /* random-crashes: one crash every `every`, each lasting `down` */
 } sc_fault;
+
+/* <poll voters hosts ballots every yes deadline> (app votes, seed 002): voters v1..vN. */
+typedef struct sc_poll {
+  bool present;
+  int line;
+  int voters;
+  GPtrArray *hosts;    /* char*: voter hosts, used round-robin */
+  long ballots;
+  double every;        /* seconds between ballots */
+  double yes;          /* probability that a voter votes yes */
+  double deadline;     /* seconds a ballot stays open at most */
+} sc_poll;
+
+#define SC_MAX_VOTERS 64 /* a poll's voters: the servers' client lists carry node ids */
 
 typedef struct sc_expect {
   int line;
@@ -151,6 +165,7 @@ typedef struct scenario {
   GPtrArray *clients;  /* sc_client* */
   GPtrArray *faults;   /* sc_fault* */
   GPtrArray *expects;  /* sc_expect* */
+  sc_poll poll;        /* scenario/poll.c */
 } scenario;
 
 /* Parses and validates `path`, applying `overrides` ("key=value" strings for cluster attributes,

@@ -46,7 +46,7 @@ typedef struct sc_reader {
 
   int scenario_line, cluster_line, registry_line, view_service_line, network_line;
   bool seen_platform, seen_network, seen_cluster, seen_workload, seen_faults, seen_expect;
-  bool seen_registry, seen_view_service, seen_root;
+  bool seen_registry, seen_view_service, seen_root, seen_poll;
   raw_attr raw[RAW__COUNT];
   bool file_replicas_attr;  /* the file's <cluster> has replicas= or hosts= */
   char *view_service_host;  /* <view-service host>, used only when failover is view-service */
@@ -72,6 +72,11 @@ bool rd_fail(sc_reader *r, int line, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
 
 /* markup.c: reads the whole file into r->sc with GMarkup. */
 bool rd_parse_markup(sc_reader *r, const char *text, size_t len);
+
+/* poll.c: the <poll> element (app votes) as read, and its checks once the whole file is known. */
+bool rd_read_poll(sc_reader *r, const char **names, const char **values);
+bool rd_check_poll(sc_reader *r);
+void rd_poll_clear(sc_poll *p);
 
 /* validate.c: applies --set overrides, then fills and checks everything that needs the whole file. */
 bool rd_apply_overrides(sc_reader *r, char *const *overrides);

@@ -142,7 +142,7 @@ static bool read_settings(sc_reader *r)
 {
   static const char *const engines[] = {"simgrid", "fast", NULL};
   static const char *const protocols[] = {"pb-blocking", "pb-nonblocking", "quorum", NULL};
-  static const char *const apps[] = {"files", "kv", NULL};
+  static const char *const apps[] = {"files", "kv", "votes", NULL};
   static const char *const failovers[] = {"none", "view-service", "peer", "ordered", NULL};
   static const char *const reads[] = {"local", "primary", NULL};
   scenario *sc = r->sc;
@@ -461,6 +461,8 @@ static bool read_mix_item(sc_reader *r, const char *item, int *mix)
   return ok;
 }
 
+_Static_assert(RS_OP__COUNT <= G_N_ELEMENTS(((sc_workload *)0)->mix), "sc_workload.mix holds every op kind");
+
 /* The workload's mix, or the app's default (write=50 read=50; put=50 get=50). */
 static bool read_mix(sc_reader *r)
 {
@@ -623,7 +625,7 @@ static bool check_workload(sc_reader *r)
 bool rd_validate(sc_reader *r)
 {
   if (!read_settings(r) || !build_replicas(r) || !check_quorum(r) || !load_platform(r) ||
-      !check_hosts(r) || !register_nodes(r) || !rd_check_routes(r) || !read_mix(r) || !check_workload(r) ||
+      !check_hosts(r) || !register_nodes(r) || !rd_check_poll(r) || !rd_check_routes(r) || !read_mix(r) || !check_workload(r) ||
       !check_steps(r))
     return false;
   for (guint i = 0; i < r->sc->faults->len; i++)

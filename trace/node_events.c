@@ -89,7 +89,16 @@ void tev_log_line(tev_run *r, tev_log *log, const char *fmt, ...)
 
 static bool is_read(uint8_t kind)
 {
-  return kind == RS_OP_READ || kind == RS_OP_GET;
+  return kind == RS_OP_READ || kind == RS_OP_GET || kind == RS_OP_RESULT;
+}
+
+/* The history's process of an event: the node, or its second lane (rs_event.lane). */
+static const char *process_of(tev_run *r, const tev_node *n, const rs_event *ev)
+{
+  if (!ev->lane)
+    return n->name;
+  g_string_printf(r->str[3], "%s:results", n->name);
+  return r->str[3]->str;
 }
 
 /* One `key value` line per applied write, oldest first (seed 000's logs); a delete logs its key
@@ -115,10 +124,13 @@ static void set_bytes(GString *s, rs_bytes b)
 static void on_invoke(tev_run *r, const tev_node *n, double t, const rs_event *ev)
 {
   const rs_op *op = ev->op;
-  trace_op_invoke(r->trace, t, n->name, rs_op_name(op->kind), tev_bytes_str(r, 0, op->key),
+  const char *process = process_of(r, n, ev); /* before slot 3 holds cas's expected */
+  char *owned = ev->lane ? g_strdup(process) : NULL;
+  trace_op_invoke(r->trace, t, owned ? owned : n->name, rs_op_name(op->kind), tev_bytes_str(r, 0, op->key),
                   tev_bytes_str(r, 1, op->name), tev_bytes_str(r, 2, op->value),
                   op->kind == RS_OP_CAS ? tev_bytes_str(r, 3, op->expected) : NULL);
-  if (!n->open_op)
+  g_free(owned);
+  if (!n->open_op || ev->lane)
     return;
   n->open_op->open = true;
   n->open_op->kind = op->kind;
@@ -136,11 +148,14 @@ static void on_complete(tev_run *r, const tev_node *n, double t, const rs_event 
   const char *name = read_ok ? tev_bytes_str(r, 1, res->name) : tev_bytes_str(r, 1, op->name);
   const char *value = read_ok ? tev_bytes_str(r, 2, res->value) : NULL;
   bool value_null = read_ok && op->kind == RS_OP_GET && res->status == RS_ST_SUCCESS && !res->value.ptr;
-  trace_op_complete(r->trace, t, rs_outcome_name(ev->outcome), n->name, rs_op_name(op->kind),
+  trace_op_complete(r->trace, t, rs_outcome_name(ev->outcome), process_of(r, n, ev), rs_op_name(op->kind),
                     tev_bytes_str(r, 0, op->key), name, value, value_null, rs_status_name(res->status),
                     answered ? res->version : 0, name_of(r, ev->replica));
-  if (answered && rs_op_is_update(op->kind) && res->status == RS_ST_SUCCESS && n->log)
+  /* A voter's votes are not its log: its log holds the results (seed 002). */
+  if (answered && rs_op_is_update(op->kind) && op->kind != RS_OP_VOTE && res->status == RS_ST_SUCCESS && n->log)
     tev_log_update(r, n->log, op, res);
+  if (ev->lane)
+    return;
   if (n->open_op)
     n->open_op->open = false;
   if (n->done)

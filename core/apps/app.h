@@ -56,5 +56,6 @@ void rs_app_free(rs_app *app);
 
 extern const rs_app_ops rs_app_files;
 extern const rs_app_ops rs_app_kv;
+extern const rs_app_ops rs_app_votes; /* apps/votes.h */
 
 #endif
