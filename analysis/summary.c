@@ -260,6 +260,16 @@ static void json_consistency(jw *w, const summary *s)
     jw_double(w, "failover_time", s->failover_time);
   if (s->has_fault_windows)
     json_windows(w, s);
+  if (s->has_poll) {
+    jw_open(w, "poll", '{');
+    jw_u64(w, "voters", s->poll.voters);
+    jw_u64(w, "ballots", s->poll.ballots);
+    jw_u64(w, "results_logged", s->poll.logged);
+    jw_u64(w, "duplicates", s->poll.duplicates);
+    jw_u64(w, "missing", s->poll.missing);
+    jw_u64(w, "wrong", s->poll.wrong);
+    jw_close(w, '}');
+  }
 }
 
 static void json_expectations(jw *w, const summary *s)
@@ -470,6 +480,12 @@ static void print_consistency(const summary *s, FILE *out)
     wrapped(out, "Consistency   ", 14, items, "   ");
   }
   g_ptr_array_free(items, TRUE);
+  if (s->has_poll) {
+    line(out, "Poll          %" G_GUINT64_FORMAT " voters, %" G_GUINT64_FORMAT " ballots, %" G_GUINT64_FORMAT
+         " results logged", s->poll.voters, s->poll.ballots, s->poll.logged);
+    line(out, "              %" G_GUINT64_FORMAT " duplicates, %" G_GUINT64_FORMAT " missing, %" G_GUINT64_FORMAT
+         " wrong (counts that are not the votes cast)", s->poll.duplicates, s->poll.missing, s->poll.wrong);
+  }
 }
 
 /* One line per fault window: what, where, when, and the ok share of what was invoked inside. A

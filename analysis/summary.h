@@ -2,6 +2,7 @@
 #ifndef RS_SUMMARY_H
 #define RS_SUMMARY_H
 
+#include "analysis/poll_stats.h"
 #include "analysis/stats.h"
 
 #include <glib.h>
@@ -66,6 +67,8 @@ typedef struct summary {
   GArray *fault_windows;   /* summary_window, in order of their start */
 
   GArray *expectations;    /* summary_expectation, in the order added */
+  bool has_poll;           /* app votes: "poll" in JSON, "Poll" printed */
+  poll_stats poll;
 } summary;
 
 summary *summary_new(const char *scenario, const char *protocol, uint64_t seed);

@@ -34,6 +34,16 @@ static void judge_count(summary *s, const sc_expect *e, bool has, uint64_t actua
   g_free(text);
 }
 
+/* A poll's count must be exactly what the scenario says (a split brain's damage is stated, not
+ * bounded). */
+static void judge_exact(summary *s, const sc_expect *e, bool has, uint64_t actual)
+{
+  uint64_t want = strtoull(e->value, NULL, 10);
+  char *text = has ? g_strdup_printf("%" G_GUINT64_FORMAT, actual) : g_strdup("not computed");
+  summary_expect(s, e->key, e->value, text, has && actual == want, e->line);
+  g_free(text);
+}
+
 /* One <expect> attribute. A measure the run did not compute fails its expectation: a check that
  * cannot be made is never reported as held. */
 static void judge_attribute(summary *s, const sc_expect *e)
@@ -54,6 +64,14 @@ static void judge_attribute(summary *s, const sc_expect *e)
     judge_count(s, e, true, st->fail, true);
   } else if (!strcmp(e->key, "info-max")) {
     judge_count(s, e, true, st->info + st->pending, true);
+  } else if (!strcmp(e->key, "votes-missing")) {
+    judge_exact(s, e, s->has_poll, s->poll.missing);
+  } else if (!strcmp(e->key, "votes-duplicates")) {
+    judge_exact(s, e, s->has_poll, s->poll.duplicates);
+  } else if (!strcmp(e->key, "votes-wrong")) {
+    judge_exact(s, e, s->has_poll, s->poll.wrong);
+  } else if (!strcmp(e->key, "votes-ballots-min")) {
+    judge_count(s, e, s->has_poll, s->poll.ballots, false);
   } else if (!strcmp(e->key, "availability-min")) {
     double want = g_ascii_strtod(e->value, NULL);
     char *actual = s->has_availability ? g_strdup_printf("%.4f", s->availability) : g_strdup("not computed");
@@ -75,6 +93,7 @@ verdict *expect_verdict(const char *trace_path, double check_timeout, summary *s
     return NULL;
   }
   summary_set_stats(s, stats_compute(*h));
+  s->has_poll = poll_stats_compute(*h, &s->poll);
   verdict_options o = {.check_timeout = check_timeout, .early = true,
                        .others_budget = EXPECT_OTHERS_BUDGET};
   verdict *v = verdict_judge(*h, f, &o, &err);
