@@ -484,7 +484,7 @@ static void print_consistency(const summary *s, FILE *out)
     line(out, "Poll          %" G_GUINT64_FORMAT " voters, %" G_GUINT64_FORMAT " ballots, %" G_GUINT64_FORMAT
          " results logged", s->poll.voters, s->poll.ballots, s->poll.logged);
     line(out, "              %" G_GUINT64_FORMAT " duplicates, %" G_GUINT64_FORMAT " missing, %" G_GUINT64_FORMAT
-         " wrong (counts that are not the votes cast)", s->poll.duplicates, s->poll.missing, s->poll.wrong);
+         " wrong", s->poll.duplicates, s->poll.missing, s->poll.wrong);
   }
 }
 

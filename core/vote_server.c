@@ -171,11 +171,12 @@ static void note_view(vote_server *s, const rs_msg *m)
   s->told_backup = backup;
   char line[160];
   const char *me = peer_name(s, s->cfg.pb.self);
+  double at = rs_wall(&s->outer);
   if (m->n_nodes == 0)
-    g_snprintf(line, sizeof line, "ONLY PRIMARY %s COLLECTS VOTES", me);
+    g_snprintf(line, sizeof line, "ONLY PRIMARY %s COLLECTS VOTES (at %.3f s)", me, at);
   else if (!first)
-    g_snprintf(line, sizeof line, "NEW BACKUP %s JOINED: VOTES GO TO %s AND %s", peer_name(s, backup), me,
-               peer_name(s, backup));
+    g_snprintf(line, sizeof line, "NEW BACKUP %s JOINED: VOTES GO TO %s AND %s (at %.3f s)", peer_name(s, backup),
+               me, peer_name(s, backup), at);
   else
     return;
   log_line(s, line);
