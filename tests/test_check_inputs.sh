@@ -66,7 +66,7 @@ run check "$tmp/files.jsonl"; expect "files history without run line: violation"
 run check "$tmp/kv.jsonl"; expect "kv history without run line: OK" 0 'model: kv (inferred'
 run check "$tmp/kv.jsonl" --model kv; expect "--model kv" 0 'model: kv (--model)'
 run check "$tmp/kv.jsonl" --model files; expect "--model files on kv ops" 2 'files has no operation "put"'
-run check "$tmp/kv.jsonl" --model votes; expect "--model votes: not yet" 2 'not yet supported'
+run check "$tmp/kv.jsonl" --model votes; expect "--model votes on kv ops" 2 'votes has no operation "put"'
 run check "$tmp/kv.jsonl" --model chat; expect "--model chat: not yet" 2 'not yet supported'
 run check "$tmp/kv.jsonl" --model paxos; expect "--model unknown" 2 'unknown'
 { cat "$tmp/files.jsonl"; sed 's/"process":"a"/"process":"c"/; s/"process":"b"/"process":"d"/' "$tmp/kv.jsonl"; } >"$tmp/mixed.jsonl"

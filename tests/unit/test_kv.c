@@ -459,7 +459,8 @@ static void test_kv_is_registered_by_name(void **state)
 {
   (void)state;
   assert_ptr_equal(rs_app_find("kv"), &rs_app_kv);
-  assert_null(rs_app_find("votes"));
+  assert_ptr_equal(rs_app_find("votes"), &rs_app_votes);
+  assert_null(rs_app_find("ledger"));
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
