@@ -45,6 +45,11 @@ grep -E '"type":"(invoke|ok|fail|info)"' "$tmp/crash/trace.jsonl" >"$tmp/hist.js
 "$replsim" check "$tmp/crash/history.edn" --model votes >/dev/null 2>&1 && ok "check: history.edn, --model votes" ||
   bad "check of history.edn"
 
+for sc in votes-peer-primary-crash votes-backup-restart-join; do
+  "$replsim" run "$src/scenarios/$sc.xml" --set protocol=pb-nonblocking --out "$tmp/nb-$sc" >/dev/null 2>&1
+  [ $? = 0 ] && ok "$sc under pb-nonblocking: expectations held" || bad "$sc under pb-nonblocking"
+done
+
 "$replsim" run "$src/scenarios/votes-backup-restart-join.xml" --out "$tmp/join" >/dev/null 2>&1
 [ $? = 0 ] && ok "backup restart: expectations held" || bad "backup restart run"
 logs_exact "$tmp/join" 55 20 && ok "backup restart: one line per ballot" || bad "backup restart logs"
