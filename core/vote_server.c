@@ -56,7 +56,8 @@ static void submit(vote_server *s, uint8_t kind, uint64_t ballot)
   uint64_t req = (pb_get_view(s->pb) << 32) | ++s->counter;
   g_snprintf(s->key, sizeof s->key, "%" G_GUINT64_FORMAT, ballot);
   g_snprintf(s->name, sizeof s->name, "%u", s->cfg.pb.self);
-  rs_op op = {.kind = kind, .key = rs_bytes_str(s->key), .name = kind == RS_OP_OPEN ? rs_bytes_str(s->name) : RS_BYTES_NULL};
+  rs_op op = {.kind = kind, .key = rs_bytes_str(s->key),
+              .name = kind == RS_OP_OPEN ? rs_bytes_str(s->name) : RS_BYTES_NULL};
   internal_op io = {req, kind, ballot};
   g_array_append_val(s->internal, io);
   pb_primary_update(s->pb, s->cfg.pb.self, s->cfg.pb.self, req, &op);

@@ -395,6 +395,24 @@ rs_node_id fixture_add_pb_config(fixture *f, const pb_config *cfg)
   return n->id;
 }
 
+rs_node_id fixture_add_vote_server(fixture *f, const vote_server_config *cfg)
+{
+  fx_node *n = add_replica(f, FX_KIND_PB);
+  n->spec = (rs_node_spec){.kind = RS_NODE_VOTE_SERVER, .vote_server = *cfg};
+  n->spec.pb.self = n->id;
+  n->down = true;
+  return n->id;
+}
+
+rs_node_id fixture_add_voter(fixture *f, const char *name, const rs_voter_config *cfg)
+{
+  fx_node *n = add_node(f, FX_KIND_STUB, name);
+  n->spec = (rs_node_spec){.kind = RS_NODE_VOTER, .voter = *cfg};
+  n->spec.voter.self = n->id;
+  boot(n);
+  return n->id;
+}
+
 void fixture_start_pb(fixture *f, rs_node_id node)
 {
   fx_node *n = node_of(f, node);
@@ -887,6 +905,8 @@ rs_app *fixture_app(fixture *f, rs_node_id node) { return node_of(f, node)->app;
 pb_replica *fixture_pb(fixture *f, rs_node_id node)
 {
   fx_node *n = node_of(f, node);
+  if (n->kind == FX_KIND_PB && n->core && n->spec.kind == RS_NODE_VOTE_SERVER)
+    return vote_server_replica(rs_node_impl(n->core));
   return n->kind == FX_KIND_PB && n->core ? rs_node_impl(n->core) : NULL;
 }
 

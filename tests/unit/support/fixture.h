@@ -104,6 +104,11 @@ void fixture_set_read_repair(fixture *f, bool on);
 /* A replica with this config (self is filled in), not started; fixture_start_pb starts it. */
 rs_node_id fixture_add_pb_config(fixture *f, const pb_config *cfg);
 void fixture_start_pb(fixture *f, rs_node_id node);
+/* Seed 002's poll: a vote server (a pb replica of app votes, added down: start it with
+ * fixture_start_pb; fixture_pb gives its replica) and a voter (started at once). Both take the
+ * next node id as their own. */
+rs_node_id fixture_add_vote_server(fixture *f, const vote_server_config *cfg);
+rs_node_id fixture_add_voter(fixture *f, const char *name, const rs_voter_config *cfg);
 
 /* ---- crashes, restarts, partitions ---- */
 
