@@ -116,13 +116,13 @@ static gint cmp_ack(gconstpointer pa, gconstpointer pb)
   return c ? c : (a->index > b->index) - (a->index < b->index);
 }
 
-/* Acknowledged updates by completion. */
+/* Acknowledged updates by completion (a poll's acknowledged votes count: they are its writes). */
 static GPtrArray *acks_by_completion(const history *h)
 {
   GPtrArray *acks = g_ptr_array_new();
   for (guint i = 0; i < h->ops->len; i++) {
     hist_op *o = g_ptr_array_index(h->ops, i);
-    if (anom_acked_update(o))
+    if (anom_acked_update(o) || (o->op && strcmp(o->op, "vote") == 0 && anom_acknowledged(o)))
       g_ptr_array_add(acks, o);
   }
   g_ptr_array_sort(acks, cmp_ack);
