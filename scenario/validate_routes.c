@@ -69,6 +69,8 @@ bool rd_check_routes(sc_reader *r)
     sc_client *c = g_ptr_array_index(sc->clients, i);
     use_host_named(&h, c->host, "client %s", c->id, false);
   }
+  for (guint i = 0; sc->poll.present && i < sc->poll.hosts->len; i++)
+    use_host(&h, g_ptr_array_index(sc->poll.hosts, i), "the poll's voters", false);
   for (guint i = 0; i < h.uses->len; i++)
     g_array_index(h.uses, pf_use, i).what = ((GString *)h.whats->pdata[i])->str;
   char *why = NULL;
