@@ -3,15 +3,7 @@
 # GNU parallel give the same results.csv as --jobs, byte for byte; nothing is skipped silently;
 # bad input is refused before anything is written.
 set -uo pipefail
-replsim=$(realpath "$1")
-src=$(realpath "$2")
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-[ "${RS_SANITIZE:-OFF}" = ON ] && export RS_SIMGRID_THREADS=1
-fail=0
-check() {
-  if [ "$2" = "$3" ]; then echo "ok: $1"; else echo "FAIL: $1: got '$2', expected '$3'"; fail=1; fi
-}
+source "$(dirname "$0")/lib/common.sh"
 command -v parallel >/dev/null || { echo "FAIL: GNU parallel is missing (make deps installs it)"; exit 1; }
 cd "$tmp"
 scen="$src/scenarios/quickstart-pb-blocking.xml"

@@ -3,16 +3,7 @@
 # latency measured from when each operation fell due (no coordinated omission), nothing invoked
 # after the duration, an exact share with ops=, byte-for-byte replay, and "intended" checked on input.
 set -uo pipefail
-replsim=$1
-src=$2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-[ "${RS_SANITIZE:-OFF}" = ON ] && export RS_SIMGRID_THREADS=1
-fail=0
-check() {
-  if [ "$2" = "$3" ]; then echo "ok: $1"; else echo "FAIL: $1: got '$2', expected '$3'"; fail=1; fi
-}
-within() { awk -v v="$2" -v lo="$3" -v hi="$4" 'BEGIN{exit !(v >= lo && v <= hi)}' && echo "ok: $1 ($2)" || { echo "FAIL: $1: $2 not in [$3, $4]"; fail=1; }; }
+source "$(dirname "$0")/lib/common.sh"
 
 for f in light overload ops; do
   "$replsim" run "$src/tests/openloop/$f.xml" --out "$tmp/$f" >"$tmp/$f.log" 2>&1
