@@ -6,7 +6,7 @@ set -uo pipefail
 source "$(dirname "$0")/lib/common.sh"
 command -v parallel >/dev/null || { echo "FAIL: GNU parallel is missing (make deps installs it)"; exit 1; }
 cd "$tmp"
-scen="$src/scenarios/quickstart-pb-blocking.xml"
+scen="$src/tests/plan/small.xml"
 args=(--protocols pb-blocking,quorum --seeds 1-2 --vary replicas=3,5)
 
 "$replsim" compare "$scen" "${args[@]}" --jobs 2 --out jobs >jobs.out 2>&1

@@ -10,21 +10,21 @@ for f in light overload ops; do
   check "$f runs" "$?" "0"
 done
 
-# 2,000/s for 5 s: 10,000 arrivals expected, Poisson (sd 100): within 4 sd.
-within "light: operations at the rate" "$(jq .ops "$tmp/light/summary.json")" 9600 10400
+# 2,000/s for 3 s: 6,000 arrivals expected, Poisson (sd 77): within 4 sd.
+within "light: operations at the rate" "$(jq .ops "$tmp/light/summary.json")" 5690 6310
 within "light: put p50 is the service time (0.6 ms)" "$(jq .latency.put.p50 "$tmp/light/summary.json")" 0.0005 0.0008
 # Each client is busy 15% of the time (250/s x 0.6 ms), so about that share of arrivals waits.
-within "light: a minority of operations fell due while their client was busy" "$(grep -c '"intended"' "$tmp/light/trace.jsonl")" 300 2000
+within "light: a minority of operations fell due while their client was busy" "$(grep -c '"intended"' "$tmp/light/trace.jsonl")" 200 1200
 
 # Overload: latency from when each operation fell due grows far past the service time, and the
 # trace says when each late one was due (never after it started).
 within "overload: put p50 grows past the service time" "$(jq .latency.put.p50 "$tmp/overload/summary.json")" 0.002 1
 late=$(grep -c '"intended"' "$tmp/overload/trace.jsonl")
-within "overload: late operations carry intended" "$late" 1000 1000000
+within "overload: late operations carry intended" "$late" 1000 20000
 check "overload: intended never after the invoke" \
   "$(grep '"type":"invoke"' "$tmp/overload/trace.jsonl" | jq -s '[.[] | select(.intended != null and .intended > .t)] | length')" "0"
 check "overload: no invoke at or after the duration" \
-  "$(grep '"type":"invoke"' "$tmp/overload/trace.jsonl" | jq -s '[.[] | select(.t >= 2)] | length')" "0"
+  "$(grep '"type":"invoke"' "$tmp/overload/trace.jsonl" | jq -s '[.[] | select(.t >= 1)] | length')" "0"
 check "overload: linearizable" "$(jq .linearizable "$tmp/overload/summary.json")" "true"
 
 check "ops=: exactly the share falls due" "$(jq .ops "$tmp/ops/summary.json")" "500"
