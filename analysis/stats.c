@@ -84,7 +84,7 @@ static void count_op(stats *s, op_acc *a, const hist_op *o)
     s->last_complete = o->t_complete;
   count_status(st, o->status);
   if (o->outcome == HIST_OK) {
-    double l = o->t_complete - o->t_invoke;
+    double l = o->t_complete - o->t_intended;
     st->ok++;
     s->ok++;
     g_array_append_val(a->lat, l);

@@ -302,6 +302,8 @@ char *summary_to_json(const summary *s)
     jw_str(&w, "protocol", s->protocol);
   jw_u64(&w, "seed", s->seed);
   jw_double(&w, "simulated_time", s->sim_time);
+  if (s->real_mode)
+    jw_str(&w, "mode", "real");
   if (s->stopped)
     jw_str(&w, "stopped", s->stopped);
   jw_u64(&w, "ops", st->ops);
@@ -446,10 +448,13 @@ static void print_run(const summary *s, const stats *st, FILE *out)
 {
   int prec = s->sim_time < 1.0 ? 6 : 3;
   line(out, "%s", "");
-  line(out, "%-14s%.1f ops/s (simulated)", "Throughput", st->throughput);
+  line(out, "%-14s%.1f ops/s (%s)", "Throughput", st->throughput, s->real_mode ? "real mode, wall clock" : "simulated");
   if (s->stopped)
     line(out, "%-14sthe run was stopped (%s): what follows covers it up to then", "STOPPED", s->stopped);
-  if (s->wall_seconds > 0)
+  if (s->real_mode)
+    line(out, "%-14s%.*f s of the scenario's clock, run in real time over TCP (%.3f s wall in all)", "Time", prec,
+         s->sim_time, s->wall_seconds);
+  else if (s->wall_seconds > 0)
     line(out, "%-14s%.*f s simulated, %.3f s wall (%.1fx real time)", "Time", prec, s->sim_time,
          s->wall_seconds, s->sim_time / s->wall_seconds);
   else

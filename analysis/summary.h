@@ -48,6 +48,8 @@ typedef struct summary {
   double sim_time;         /* simulated end time, seconds */
   char *stopped;           /* why the run was stopped before its end ("livelock", "wall-bound"); NULL: it ended */
   double wall_seconds;     /* printed only: never in summary.json */
+  bool real_mode;          /* `replsim real`: times are wall-clock seconds, not simulated ones
+                            * ("mode": "real" in summary.json) */
   uint64_t messages_sent, messages_dropped;
   stats *stats;            /* owned; NULL reads as an empty history */
 

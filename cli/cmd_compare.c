@@ -16,7 +16,7 @@
 #define CMP_MAX_RUNS 10000
 
 typedef struct cmp_options {
-  char *protocols, *seeds, *vary, *out;
+  char *protocols, *seeds, *vary, *out, *plan, *collect;
   int jobs;
   char **args;
 } cmp_options;
@@ -45,6 +45,11 @@ static bool cmp_parse_options(int argc, char **argv, cmp_options *o)
        "A cluster attribute to vary, with its values (as --set of replsim run)", "KEY=V1,V2"},
       {"jobs", 0, 0, G_OPTION_ARG_INT, &o->jobs, "Runs at a time (default: the number of CPUs)", "N"},
       {"out", 0, 0, G_OPTION_ARG_FILENAME, &o->out, "Output folder (default out/compare-<scenario name>)", "DIR"},
+      {"plan", 0, 0, G_OPTION_ARG_FILENAME, &o->plan,
+       "Run nothing: create DIR and write FILE, one `replsim run` shell line per run, for GNU parallel or a job array",
+       "FILE"},
+      {"collect", 0, 0, G_OPTION_ARG_FILENAME, &o->collect,
+       "Report on a folder --plan made, once its lines ran: results.csv, the table and the plots", "DIR"},
       {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &o->args, NULL, "SCENARIO.xml"},
       {NULL, 0, 0, 0, NULL, NULL, NULL}};
   GOptionContext *ctx = g_option_context_new(NULL); /* the remaining-argument entry names it */
@@ -60,6 +65,13 @@ static bool cmp_parse_options(int argc, char **argv, cmp_options *o)
   if (!ok) {
     cmp_fail("%s", error->message);
     g_error_free(error);
+  } else if (o->collect && (o->args || o->protocols || o->seeds || o->vary || o->out || o->plan ||
+                            o->jobs != INT_MIN)) {
+    ok = cmp_fail("--collect DIR takes nothing else: the plan recorded in DIR says what was run");
+  } else if (o->collect) {
+    ok = true;
+  } else if (o->plan && o->jobs != INT_MIN) {
+    ok = cmp_fail("--plan runs nothing, so --jobs means nothing with it (parallel's -j does that)");
   } else if (!o->args || !o->args[0] || o->args[1]) {
     ok = cmp_fail("expected exactly one scenario file (see replsim compare --help)");
   } else if (!o->protocols) {
@@ -77,6 +89,8 @@ static void cmp_free_options(cmp_options *o)
   g_free(o->seeds);
   g_free(o->vary);
   g_free(o->out);
+  g_free(o->plan);
+  g_free(o->collect);
   g_strfreev(o->args);
 }
 
@@ -246,9 +260,36 @@ static bool cmp_plan_from(const cmp_options *o, cmp_plan *p)
   if (!cmp_preflight(p))
     return false;
   p->jobs = o->jobs != INT_MIN ? o->jobs : (int)g_get_num_processors();
+  if (o->collect) {
+    /* The folder --plan made (its record was read), reported on where it is: only results.csv
+     * and plots/ are replaced, and the runs' logs and exit statuses moved beside them. */
+    char *marker = g_build_filename(o->collect, OUTDIR_MARKER, NULL);
+    bool marked = g_file_test(marker, G_FILE_TEST_IS_REGULAR) && !g_file_test(o->collect, G_FILE_TEST_IS_SYMLINK);
+    g_free(marker);
+    if (!marked)
+      return cmp_fail("%s: not a folder replsim made (no %s)", o->collect, OUTDIR_MARKER);
+    p->final_out = g_strdup(o->collect);
+    p->out = g_strdup(o->collect);
+    cmp_make_runs(p);
+    return true;
+  }
   char *dir = g_strdup_printf("compare-%s", p->scenario_name);
   p->final_out = o->out ? g_strdup(o->out) : g_build_filename("out", dir, NULL);
   g_free(dir);
+  if (o->plan) {
+    /* Lines run elsewhere, from any folder: every path in them absolute. */
+    char *abs = g_canonicalize_filename(p->final_out, NULL), *scen = g_canonicalize_filename(p->scenario, NULL);
+    g_free(p->final_out);
+    g_free(p->scenario);
+    p->final_out = abs;
+    p->scenario = scen;
+    char *err = NULL;
+    if (!cmp_plan_file_ok(o->plan, &err)) {
+      cmp_fail("%s", err);
+      g_free(err);
+      return false;
+    }
+  }
   /* Checked and staged before any run: an existing folder replsim did not write is refused
    * (exit 2) and nothing is deleted. The runs write into the staging folder, which becomes
    * final_out once the report is written. */
@@ -319,7 +360,7 @@ static bool cmp_commit(cmp_plan *p, GPtrArray *written)
 
 /* Reads, writes and draws what the runs measured, puts the folder in place, then prints; the
  * exit status says whether every run measured something. */
-static int cmp_report(cmp_plan *p)
+static int cmp_report(cmp_plan *p, bool in_place)
 {
   cmp_read_results(p);
   char *err = NULL;
@@ -332,12 +373,24 @@ static int cmp_report(cmp_plan *p)
     g_clear_pointer(&err, g_free);
     status = RS_EXIT_FAILED;
   }
+  if (in_place && !outdir_adopt(p->out, "results.csv", &err)) {
+    cmp_fail("%s", err);
+    g_clear_pointer(&err, g_free);
+  }
   GPtrArray *written = g_ptr_array_new_with_free_func(g_free);
+  char *plots = g_build_filename(p->out, "plots", NULL);
   if (!plot_gnuplot_available())
     cmp_fail("plots skipped: gnuplot is not installed (on Debian or Ubuntu: apt-get install gnuplot-nox)");
+  else if (in_place && !outdir_remove_marked(plots, &err))
+    cmp_fail("plots: %s", err);
   else if (!cmp_draw_plots(p, written, &err))
     cmp_fail("plots: %s", err);
-  if (!cmp_commit(p, written))
+  g_clear_pointer(&err, g_free);
+  /* Marked even when drawing failed half-way: replsim wrote whatever is there. */
+  if (in_place && g_file_test(plots, G_FILE_TEST_IS_DIR) && !outdir_mark(plots, &err))
+    cmp_fail("plots: %s", err);
+  g_free(plots);
+  if (!in_place && !cmp_commit(p, written))
     status = RS_EXIT_FAILED;
   cmp_print_table(p);
   printf("\nresults: %s/results.csv\n", p->out);
@@ -349,16 +402,65 @@ static int cmp_report(cmp_plan *p)
   return status;
 }
 
+/* --collect DIR: the options come from the plan recorded in DIR. */
+static bool cmp_options_from_record(cmp_options *o)
+{
+  cmp_plan_record rec = {0};
+  char *scenario = NULL, *err = NULL;
+  if (!cmp_read_plan_record(o->collect, &rec, &scenario, &err)) {
+    cmp_fail("%s", err);
+    g_free(err);
+    g_free(scenario);
+    g_free(rec.protocols);
+    g_free(rec.seeds);
+    g_free(rec.vary);
+    return false;
+  }
+  o->protocols = rec.protocols;
+  o->seeds = rec.seeds;
+  o->vary = rec.vary;
+  o->args = g_new0(char *, 2);
+  o->args[0] = scenario;
+  return true;
+}
+
+/* --plan FILE: the folder is put in place with its runs/ and the record, then FILE is written. */
+static int cmp_make_plan(cmp_plan *p, const cmp_options *o)
+{
+  GPtrArray *none = g_ptr_array_new();
+  bool ok = cmp_commit(p, none);
+  g_ptr_array_free(none, TRUE);
+  cmp_plan_record rec = {o->protocols, o->seeds ? o->seeds : "1", o->vary};
+  char *err = NULL;
+  if (ok && !cmp_write_plan(p, o->plan, &rec, &err)) {
+    cmp_fail("%s", err);
+    g_free(err);
+    ok = false;
+  }
+  if (!ok)
+    return RS_EXIT_FAILED;
+  printf("plan: %s (%u runs, one shell line each)\nrun it with, e.g.:  parallel -j %u < %s\n"
+         "then:  replsim compare --collect %s\n",
+         o->plan, p->runs->len, g_get_num_processors(), o->plan, p->final_out);
+  return RS_EXIT_OK;
+}
+
 /* Checks everything first (exit 2 before any run starts), runs, then reports. */
 int cmd_compare(int argc, char **argv)
 {
   cmp_options o = {0};
   cmp_plan p = {0};
   int status = RS_EXIT_BAD_INPUT;
-  if (cmp_parse_options(argc, argv, &o) && cmp_plan_from(&o, &p)) {
+  if (cmp_parse_options(argc, argv, &o) && (!o.collect || cmp_options_from_record(&o)) && cmp_plan_from(&o, &p)) {
     char *err = NULL;
-    if (cmp_run_all(&p, &err)) {
-      status = cmp_report(&p);
+    if (o.plan) {
+      status = cmp_make_plan(&p, &o);
+    } else if (o.collect) {
+      if (!cmp_collect_all(&p))
+        cmp_fail("some runs of the plan have not run yet (not-run below)");
+      status = cmp_report(&p, true);
+    } else if (cmp_run_all(&p, &err)) {
+      status = cmp_report(&p, false);
     } else {
       cmp_fail("%s", err);
       g_free(err);

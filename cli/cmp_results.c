@@ -22,6 +22,8 @@ char *cmp_status_name(const cmp_run *r)
     return g_strdup_printf("crashed-signal-%d", r->code);
   case CMP_NO_SUMMARY:
     return g_strdup("no-summary");
+  case CMP_NOT_RUN:
+    return g_strdup("not-run");
   case CMP_EXIT_OTHER:
     return r->code < 0 ? g_strdup("not-started") : g_strdup_printf("exit-%d", r->code);
   case CMP_PENDING:

@@ -52,7 +52,7 @@ static char **cmp_argv(const cmp_sched *s, const cmp_run *r)
 /* The run's output goes to OUT/runs/NAME.log while it runs (the run puts its folder in place
  * whole when it finishes), then moves to OUT/runs/NAME/run.log, which the run's marker then
  * lists so that the folder stays one replsim may replace. */
-static void cmp_keep_log(cmp_run *r)
+void cmp_keep_log(cmp_run *r)
 {
   char *final = g_build_filename(r->dir, "run.log", NULL);
   char *marker = g_build_filename(r->dir, OUTDIR_MARKER, NULL);

@@ -18,6 +18,7 @@ typedef enum cmp_status {
   CMP_CRASHED,            /* killed by a signal */
   CMP_EXIT_OTHER,         /* any other exit status, or it could not be started */
   CMP_NO_SUMMARY,         /* exit 0 or 1 but no readable summary.json */
+  CMP_NOT_RUN,            /* --collect: the plan's line for it has not run (no exit status) */
 } cmp_status;
 
 /* One operation type's figures in one run (op "all" for every operation). Latencies in seconds. */
@@ -71,6 +72,23 @@ typedef struct cmp_plan {
  * showing progress on stderr; fills each run's status. False only if nothing could be tried
  * (the binary cannot be found). */
 bool cmp_run_all(cmp_plan *plan, char **err);
+
+/* Moves a run's log (OUT/runs/NAME.log) into its folder as run.log, listed in its marker. */
+void cmp_keep_log(cmp_run *r);
+
+/* cmp_plan.c: what `compare --plan` records in OUT/compare.plan, so --collect rebuilds the same
+ * plan (the options as given; owned strings). */
+typedef struct cmp_plan_record {
+  char *protocols, *seeds, *vary;
+} cmp_plan_record;
+/* False (with *err) when `file` exists and is not a plan replsim wrote. */
+bool cmp_plan_file_ok(const char *file, char **err);
+/* Writes OUT/compare.plan (listed in OUT's marker) and `file`: one shell line per run. */
+bool cmp_write_plan(const cmp_plan *plan, const char *file, const cmp_plan_record *rec, char **err);
+bool cmp_read_plan_record(const char *dir, cmp_plan_record *rec, char **scenario, char **err);
+/* Gives every run of a planned folder its status from what its line left; false when some
+ * have not run. */
+bool cmp_collect_all(cmp_plan *plan);
 
 /* cmp_report.c: reads every finished run's summary.json and trace.jsonl. */
 void cmp_read_results(cmp_plan *plan);

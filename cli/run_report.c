@@ -7,16 +7,18 @@
 #include "outdir.h"
 
 #include <stdio.h>
+#include <string.h>
 
 /* The summary of a finished run: its figures, and the verdict reached from its trace read back,
  * the one path `replsim check` takes too. */
 static summary *summarize(const scenario *sc, const sim_outcome *out, double wall, double check_timeout,
-                          const char *staged, verdict **v, history **h)
+                          const char *staged, const char *cmd, verdict **v, history **h)
 {
   summary *s = summary_new(sc->name, rs_protocol_name(sc->protocol), sc->seed);
   s->sim_time = out->end_time;
   s->stopped = g_strdup(out->stopped);
   s->wall_seconds = wall;
+  s->real_mode = strcmp(cmd, "real") == 0;
   s->messages_sent = out->messages_sent;
   s->messages_dropped = out->messages_dropped;
   char *trace = g_build_filename(staged, "trace.jsonl", NULL);
@@ -32,7 +34,7 @@ int run_report(const scenario *sc, const sim_outcome *out, const char *staged, c
   char *err = NULL;
   verdict *v = NULL;
   history *h = NULL;
-  summary *s = summarize(sc, out, wall, check_timeout, staged, &v, &h);
+  summary *s = summarize(sc, out, wall, check_timeout, staged, cmd, &v, &h);
   char *path = g_build_filename(staged, "summary.json", NULL);
   char *edn = g_build_filename(staged, "history.edn", NULL);
   bool ok = summary_write_json(s, path, &err) && (!h || edn_write_history_file(h, v ? v->model : NULL, edn, &err));

@@ -120,9 +120,9 @@ void rs_client_start(rs_client *c)
   ask_cluster(c);
 }
 
-static void emit_invoke(rs_client *c)
+static void emit_invoke(rs_client *c, double intended)
 {
-  rs_event ev = {.type = RS_EV_INVOKE, .op = c->op};
+  rs_event ev = {.type = RS_EV_INVOKE, .op = c->op, .intended = intended};
   rs_emit(&c->host, &ev);
 }
 
@@ -273,6 +273,11 @@ static void first_pb_attempt(rs_client *c)
 
 void rs_client_submit(rs_client *c, const rs_op *op, rs_node_id replica)
 {
+  rs_client_submit_due(c, op, replica, 0);
+}
+
+void rs_client_submit_due(rs_client *c, const rs_op *op, rs_node_id replica, double intended)
+{
   g_free(c->op);
   c->op = rs_op_dup(op);
   c->pinned = replica;
@@ -280,7 +285,7 @@ void rs_client_submit(rs_client *c, const rs_op *op, rs_node_id replica)
   c->attempt = 0;
   c->maybe_applied = false;
   c->op_version = 0;
-  emit_invoke(c);
+  emit_invoke(c, intended);
   if (c->cfg.quorum) {
     ask_quorum(c);
     return;

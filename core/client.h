@@ -56,6 +56,9 @@ bool rs_client_ready(const rs_client *c);
 bool rs_client_busy(const rs_client *c);
 /* Starts one operation (one at a time). `replica` pins it to one replica (RS_NO_NODE: any). */
 void rs_client_submit(rs_client *c, const rs_op *op, rs_node_id replica);
+/* The same for an open-loop operation that was due at `intended` (earlier than now when the
+ * client was busy): the trace measures its latency from then. */
+void rs_client_submit_due(rs_client *c, const rs_op *op, rs_node_id replica, double intended);
 void rs_client_handle(rs_client *c, rs_node_id from, const rs_msg *m);
 void rs_client_timer(rs_client *c, int timer);
 /* The primary the client would send an update to now (RS_NO_NODE: not known). */

@@ -2,6 +2,7 @@
 #include "driver.h"
 
 #include <glib.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -18,6 +19,11 @@ struct rs_driver {
   unsigned last_key;      /* its key number */
   bool stopped;           /* rs_driver_stop: run nothing new */
   uint32_t *generation;   /* files: per key number, how many times this client saw it deleted */
+  /* Open loop: the times operations fell due while the client was busy, oldest first, and how
+   * many fell due in all (the client's share counts arrivals, not completions). */
+  GQueue due;
+  long arrived;
+  bool arrivals_started, arrivals_over;
 };
 
 rs_driver *rs_driver_new(const rs_driver_config *cfg, const rs_host *host)
@@ -31,6 +37,7 @@ rs_driver *rs_driver_new(const rs_driver_config *cfg, const rs_host *host)
   d->value = g_string_new(NULL);
   d->expected = g_string_new(NULL);
   d->done = cfg->start_at > 0 ? cfg->start_at : 0;
+  d->arrived = d->done;
   if (cfg->workload) {
     for (int k = 0; k < RS_OP__COUNT; k++)
       d->mix_total += cfg->workload->mix[k];
@@ -49,6 +56,8 @@ void rs_driver_free(rs_driver *d)
   g_string_free(d->value, TRUE);
   g_string_free(d->expected, TRUE);
   g_free(d->generation);
+  while (!g_queue_is_empty(&d->due))
+    g_free(g_queue_pop_head(&d->due));
   g_free(d);
 }
 
@@ -67,6 +76,8 @@ static bool share_done(const rs_driver *d)
 {
   return d->cfg.workload->ops >= 0 && d->done >= d->cfg.workload->ops;
 }
+
+static bool open_loop(const rs_driver *d) { return d->cfg.workload && d->cfg.workload->rate > 0; }
 
 /* Whether the run's duration is over: nothing new starts at or after it. */
 static bool past_stop(const rs_driver *d)
@@ -154,6 +165,54 @@ static void remember(rs_driver *d, const rs_op *op, rs_outcome outcome, const rs
     g_hash_table_replace(d->last_seen, g_strndup(op->key.ptr, op->key.len), g_strndup(value, len));
 }
 
+/* Arms the next Poisson arrival: exponential gaps drawn from the client's own generator. */
+static void arm_arrival(rs_driver *d)
+{
+  double u = (double)(d->host.random(d->host.ctx) >> 11) * 0x1.0p-53; /* [0, 1) */
+  d->host.timer_arm(d->host.ctx, RS_DRIVER_TIMER_ARRIVAL, -log1p(-u) / d->cfg.workload->rate);
+}
+
+/* Starts the oldest operation that fell due, measured from when it fell due. */
+static void start_due(rs_driver *d)
+{
+  double *t = g_queue_pop_head(&d->due);
+  double intended = *t;
+  g_free(t);
+  d->last = next_op(d);
+  rs_client_submit_due(d->client, &d->last, RS_NO_NODE, intended);
+}
+
+/* Open loop: the client is idle; starts what is due, or finishes once nothing more will be. */
+static void open_next(rs_driver *d)
+{
+  if (d->stopped || past_stop(d)) {
+    d->host.timer_cancel(d->host.ctx, RS_DRIVER_TIMER_ARRIVAL);
+    if (!d->finished)
+      finish_all(d);
+    return;
+  }
+  if (!g_queue_is_empty(&d->due))
+    start_due(d);
+  else if (d->arrivals_over && !d->finished)
+    finish_all(d);
+}
+
+/* An operation falls due: queued behind the one under way, if any, whatever the answers. */
+static void on_arrival(rs_driver *d)
+{
+  if (d->stopped || past_stop(d) || (d->cfg.workload->ops >= 0 && d->arrived >= d->cfg.workload->ops)) {
+    d->arrivals_over = true;
+  } else {
+    d->arrived++;
+    double *t = g_new(double, 1);
+    *t = rs_now(&d->host);
+    g_queue_push_tail(&d->due, t);
+    arm_arrival(d);
+  }
+  if (!rs_client_busy(d->client))
+    open_next(d);
+}
+
 static void run_next(rs_driver *d)
 {
   if (d->stopped || past_stop(d)) {
@@ -187,7 +246,20 @@ static void run_next(rs_driver *d)
 
 void rs_driver_on_ready(void *driver)
 {
-  run_next(driver);
+  rs_driver *d = driver;
+  if (open_loop(d)) {
+    if (!d->arrivals_started) {
+      d->arrivals_started = true;
+      if (d->cfg.workload->ops >= 0 && d->arrived >= d->cfg.workload->ops)
+        d->arrivals_over = true;
+      else
+        arm_arrival(d);
+    }
+    if (!rs_client_busy(d->client))
+      open_next(d);
+    return;
+  }
+  run_next(d);
 }
 
 void rs_driver_on_done(void *driver, rs_outcome outcome, const rs_result *res)
@@ -200,6 +272,10 @@ void rs_driver_on_done(void *driver, rs_outcome outcome, const rs_result *res)
     rs_emit(&d->host, &ev);
   }
   d->done++;
+  if (open_loop(d)) {
+    open_next(d);
+    return;
+  }
   if (d->cfg.workload && d->cfg.workload->think > 0 && !share_done(d) && !d->stopped) {
     d->host.timer_arm(d->host.ctx, RS_DRIVER_TIMER_NEXT, d->cfg.workload->think);
     return;
@@ -210,9 +286,10 @@ void rs_driver_on_done(void *driver, rs_outcome outcome, const rs_result *res)
 /* The think time or a step's start time has come (or the stop, for a driver waiting on one). */
 void rs_driver_timer(rs_driver *d, int timer)
 {
-  if (timer != RS_DRIVER_TIMER_NEXT)
-    return;
-  run_next(d);
+  if (timer == RS_DRIVER_TIMER_ARRIVAL && open_loop(d))
+    on_arrival(d);
+  else if (timer == RS_DRIVER_TIMER_NEXT)
+    run_next(d);
 }
 
 void rs_driver_stop(rs_driver *d)
@@ -221,6 +298,7 @@ void rs_driver_stop(rs_driver *d)
   if (d->client && rs_client_busy(d->client))
     return;
   d->host.timer_cancel(d->host.ctx, RS_DRIVER_TIMER_NEXT);
+  d->host.timer_cancel(d->host.ctx, RS_DRIVER_TIMER_ARRIVAL);
   if (!d->finished)
     finish_all(d);
 }

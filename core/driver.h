@@ -4,7 +4,7 @@
 
 #include "client.h"
 
-enum { RS_DRIVER_TIMER_NEXT = 10 };
+enum { RS_DRIVER_TIMER_NEXT = 10, RS_DRIVER_TIMER_ARRIVAL = 11 };
 
 /* One scripted step. Strings are owned by whoever built the step list and outlive the driver. */
 typedef struct rs_script_step {
@@ -18,7 +18,8 @@ typedef struct rs_script_step {
 
 typedef struct rs_workload_config {
   long ops;               /* operations this client runs; negative: until stop_at */
-  double think;           /* seconds between an answer and the next request */
+  double think;           /* seconds between an answer and the next request (closed loop) */
+  double rate;            /* open loop: operations due per second (Poisson arrivals); 0: closed */
   int mix[RS_OP__COUNT];  /* weight per operation kind */
   int keys;               /* distinct keys */
   int value_size;         /* bytes per written value */

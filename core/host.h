@@ -43,6 +43,7 @@ typedef struct rs_event {
   const char *text;   /* LOG */
   const struct rs_script_step *step; /* STEP */
   uint64_t digest;    /* DIGEST */
+  double intended;    /* INVOKE: when an open-loop operation was due (0: not open loop) */
   bool current;       /* DIGEST: the node holds the state it serves (a primary, a backup that
                        * installed its primary's state); false: it knows it is behind (idle,
                        * waiting for a state transfer), so it is not counted as diverged */

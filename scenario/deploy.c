@@ -146,7 +146,8 @@ static void add_workload(deploy *d, const scenario *sc)
     /* Without ops= the clients run until the duration (the driver stops at it). */
     long share = wl->ops > 0 ? wl->ops / wl->clients + (i < wl->ops % wl->clients) : -1;
     n->workload = (rs_workload_config){.ops = share,
-                                       .think = wl->think, .keys = wl->keys, .value_size = wl->value_size,
+                                       .think = wl->think, .rate = wl->rate / wl->clients,
+                                       .keys = wl->keys, .value_size = wl->value_size,
                                        .files = d->app == &rs_app_files};
     memcpy(n->workload.mix, wl->mix, sizeof n->workload.mix);
   }

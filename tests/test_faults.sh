@@ -3,15 +3,7 @@
 # overlapping link faults compose, a crashed client resumes after its restart, a crashed
 # registry host does not end the run.
 set -uo pipefail
-replsim=$1
-src=$2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-[ "${RS_SANITIZE:-OFF}" = ON ] && export RS_SIMGRID_THREADS=1
-fail=0
-check() { # NAME CONDITION-OUTPUT EXPECTED
-  if [ "$2" = "$3" ]; then echo "ok: $1"; else echo "FAIL: $1: got '$2', expected '$3'"; fail=1; fi
-}
+source "$(dirname "$0")/lib/common.sh"
 
 "$replsim" run "$src/tests/repro/overlapping-link-faults.xml" --out "$tmp/ov" >/dev/null || { echo "FAIL: run"; exit 1; }
 # The largest one-way latency to r2 of messages sent in each second: 30 ms while the 30 ms delay is

@@ -34,6 +34,12 @@ for proto in pb-blocking pb-nonblocking quorum; do
   else
     bad "replsim check on the real trace ($proto)"; cat "$tmp/check-$proto.txt"
   fi
+  if jq -e '.mode == "real"' "$out/summary.json" >/dev/null && grep -q 'real mode, wall clock' "$tmp/$proto.txt" &&
+     ! grep -q 'simulated' "$tmp/$proto.txt"; then
+    ok "test_real_summary_says_real_mode_not_simulated ($proto)"
+  else
+    bad "summary of a real run ($proto) should say real mode"; grep -E 'Throughput|Time' "$tmp/$proto.txt"
+  fi
   [ -f "$out/summary.json" ] && [ -f "$out/history.edn" ] && [ -d "$out/logs" ] && ok "test_real_writes_run_outputs ($proto)" \
     || bad "outputs missing ($proto)"
 done

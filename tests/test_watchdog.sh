@@ -2,15 +2,7 @@
 # A run never hangs (DESIGN.md): a livelock or --max-wall stops it with its outputs written,
 # "stopped" in summary.json, the nodes and message types named on stderr, and exit status 1.
 set -uo pipefail
-replsim=$1
-src=$2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-[ "${RS_SANITIZE:-OFF}" = ON ] && export RS_SIMGRID_THREADS=1
-fail=0
-check() {
-  if [ "$2" = "$3" ]; then echo "ok: $1"; else echo "FAIL: $1: got '$2', expected '$3'"; fail=1; fi
-}
+source "$(dirname "$0")/lib/common.sh"
 
 # A million events at one instant take minutes under the sanitizers' thread contexts: the
 # livelock case runs in the normal build, the wall bound in both.

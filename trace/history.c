@@ -71,6 +71,7 @@ hist_op *history_invoke(history *h, const char *process, const char *op, const c
   o->value = g_strdup(value);
   o->expected = g_strdup(expected);
   o->t_invoke = t;
+  o->t_intended = t;
   o->t_complete = -1.0;
   o->outcome = HIST_PENDING;
   o->trace_line_invoke = trace_line;

@@ -28,6 +28,8 @@ typedef struct hist_op {
   uint64_t version;
   char *replica;
   double t_invoke;
+  double t_intended;  /* when an open-loop operation was due (t_invoke when not given): latency
+                       * is measured from here */
   double t_complete;  /* < 0 while pending */
   hist_outcome outcome;
   long trace_line_invoke, trace_line_complete; /* 1-based lines in trace.jsonl, 0 if unknown */

@@ -29,7 +29,15 @@ static bool read_invoke(history *h, const trace_line *l, char **why)
     g_free(p);
     return false;
   }
-  history_invoke(h, process, op, key, name, value, expected, trace_line_t(l), trace_line_no(l));
+  double intended = trace_line_t(l);
+  if (!trace_line_opt_time(l, "intended", &intended, why))
+    return false;
+  if (intended > trace_line_t(l)) {
+    *why = g_strdup_printf("\"intended\" (%.9g) is later than the invocation (%.9g)", intended, trace_line_t(l));
+    return false;
+  }
+  hist_op *o = history_invoke(h, process, op, key, name, value, expected, trace_line_t(l), trace_line_no(l));
+  o->t_intended = intended;
   return true;
 }
 

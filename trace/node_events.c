@@ -128,7 +128,8 @@ static void on_invoke(tev_run *r, const tev_node *n, double t, const rs_event *e
   char *owned = ev->lane ? g_strdup(process) : NULL;
   trace_op_invoke(r->trace, t, owned ? owned : n->name, rs_op_name(op->kind), tev_bytes_str(r, 0, op->key),
                   tev_bytes_str(r, 1, op->name), tev_bytes_str(r, 2, op->value),
-                  op->kind == RS_OP_CAS ? tev_bytes_str(r, 3, op->expected) : NULL);
+                  op->kind == RS_OP_CAS ? tev_bytes_str(r, 3, op->expected) : NULL,
+                  ev->intended > 0 ? ev->intended : -1);
   g_free(owned);
   if (!n->open_op || ev->lane)
     return;

@@ -77,6 +77,21 @@ bool trace_line_opt_u64(const trace_line *l, const char *name, uint64_t *out, ch
   return true;
 }
 
+bool trace_line_opt_time(const trace_line *l, const char *name, double *out, char **why)
+{
+  const json_member *m = json_line_get(&l->j, name);
+  if (!m || m->kind == TRACE_V_NULL)
+    return true;
+  char *end = NULL;
+  double v = (m->kind == TRACE_V_INT || m->kind == TRACE_V_NUMBER) ? g_ascii_strtod(m->text, &end) : NAN;
+  if (!end || *end || !isfinite(v) || v < 0) {
+    *why = g_strdup_printf("field \"%s\" must be a non-negative number", name);
+    return false;
+  }
+  *out = v;
+  return true;
+}
+
 bool trace_line_opt_bool(const trace_line *l, const char *name, bool dflt, bool *out, char **why)
 {
   const json_member *m = json_line_get(&l->j, name);

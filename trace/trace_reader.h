@@ -36,6 +36,8 @@ bool trace_line_req_str(const trace_line *l, const char *name, const char **out,
 /* An optional non-negative integer: absent or null gives 0. */
 bool trace_line_opt_u64(const trace_line *l, const char *name, uint64_t *out, char **why);
 /* An optional boolean: absent or null gives `dflt`. */
+/* A non-negative finite number; `*out` is left as it is when the field is absent. */
+bool trace_line_opt_time(const trace_line *l, const char *name, double *out, char **why);
 bool trace_line_opt_bool(const trace_line *l, const char *name, bool dflt, bool *out, char **why);
 
 /* The members in line order (a name given twice counts twice; lookups take the last). */

@@ -339,7 +339,8 @@ static void line_end(trace_writer *w)
 /* --- client operations --------------------------------------------------------------------- */
 
 void trace_op_invoke(trace_writer *w, double t, const char *process, const char *op,
-                     const char *key, const char *name, const char *value, const char *expected)
+                     const char *key, const char *name, const char *value, const char *expected,
+                     double intended)
 {
   line_begin(w, t, "invoke");
   LINE_STR(w, "process", process);
@@ -348,6 +349,11 @@ void trace_op_invoke(trace_writer *w, double t, const char *process, const char 
   LINE_STR(w, "name", name);
   LINE_STR(w, "value", value);
   LINE_STR(w, "expected", expected);
+  if (intended >= 0 && intended < t) {
+    LINE_KEY(w, "intended");
+    char *d = line_room(w, G_ASCII_DTOSTR_BUF_SIZE);
+    w->len += (size_t)(time_to(d, intended) - d);
+  }
   line_end(w);
   if (key && !g_hash_table_contains(w->keys, key))
     g_hash_table_add(w->keys, g_strdup(key));

@@ -31,9 +31,12 @@ uint64_t trace_writer_messages_dropped(const trace_writer *w); /* drop events so
  * run's `final` lines must cover. The strings belong to the writer; free the array. */
 GPtrArray *trace_writer_keys(const trace_writer *w);
 
-/* A client operation starts. name/value/expected may be NULL (absent). */
+/* A client operation starts. name/value/expected may be NULL (absent). `intended` is when an
+ * open-loop operation was due, earlier than `t` when its client was still busy (written as
+ * "intended"; negative: none), so latency is measured from it, without coordinated omission. */
 void trace_op_invoke(trace_writer *w, double t, const char *process, const char *op,
-                     const char *key, const char *name, const char *value, const char *expected);
+                     const char *key, const char *name, const char *value, const char *expected,
+                     double intended);
 /* It ends: outcome is "ok", "fail" or "info". value_null writes "value":null (a get that answered
  * nothing); otherwise a NULL value is absent. version 0 means none and is omitted; NULL strings
  * are omitted. */

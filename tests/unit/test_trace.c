@@ -80,7 +80,7 @@ static char **slurp_lines(const char *path, guint *n)
 static void invoke(trace_writer *w, history *expect, double t, const char *process, const char *op,
                    const char *key, const char *name, const char *value, const char *expected)
 {
-  trace_op_invoke(w, t, process, op, key, name, value, expected);
+  trace_op_invoke(w, t, process, op, key, name, value, expected, -1);
   if (expect)
     history_invoke(expect, process, op, key, name, value, expected, trace_time_round(t),
                    (long)trace_writer_lines(w));
@@ -218,9 +218,9 @@ static void test_keys_come_in_a_fixed_order_and_absent_fields_are_omitted(void *
   (void)state;
   char *path = tmp_path("order.jsonl");
   trace_writer *w = trace_writer_open(path, NULL);
-  trace_op_invoke(w, 1.0, "c1", "put", "k", NULL, "v", NULL);
+  trace_op_invoke(w, 1.0, "c1", "put", "k", NULL, "v", NULL, -1);
   trace_op_complete(w, 2.0, "ok", "c1", "put", "k", NULL, NULL, false, "SUCCESS", 3, "r1");
-  trace_op_invoke(w, 3.0, "c1", "get", "k", NULL, NULL, NULL);
+  trace_op_invoke(w, 3.0, "c1", "get", "k", NULL, NULL, NULL, -1);
   trace_op_complete(w, 4.0, "ok", "c1", "get", "k", NULL, NULL, true, "SUCCESS", 0, "r1");
   trace_send(w, 5.0, "c1", "r1", "REQUEST", 9, 64);
   trace_role(w, 6.0, "r1", "primary", 0);
