@@ -4,15 +4,11 @@
 # the trace, a history without a run line, history.edn); under pb-nonblocking the split brain is a
 # violation the checker explains; quorum and real mode are refused with FILE:LINE, exit 2.
 set -uo pipefail
-replsim=$1
-src=$2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-[ "${RS_SANITIZE:-OFF}" = ON ] && export RS_SIMGRID_THREADS=1
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 pass=0
-fail=0
+failed=0
 ok() { echo "ok: $1"; pass=$((pass + 1)); }
-bad() { echo "FAIL: $1"; fail=$((fail + 1)); }
+bad() { echo "FAIL: $1"; failed=$((failed + 1)); fail=1; }
 
 # One line per ballot 1..N, in order, three whole numbers that add up to at most the voters.
 logs_exact() {
@@ -72,5 +68,5 @@ grep -q '^ONLY PRIMARY r1 COLLECTS VOTES' "$tmp/join/logs/r1.txt" &&
 [ $? = 2 ] && grep -q 'votes-peer-primary-crash.xml:[0-9]*: app votes runs in simulation only' "$tmp/r.err" &&
   [ ! -e "$tmp/r" ] && ok "real mode refused" || bad "real mode not refused"
 
-echo "$pass passed, $fail failed"
+echo "$pass passed, $failed failed"
 [ "$fail" = 0 ]
