@@ -176,7 +176,12 @@ static void restart_actor(int argc, char *argv[])
   sg_actor_sleep_for(job->delay);
   const char *end[] = {"node", target->name, NULL};
   trace_fault(w->trace, simgrid_get_clock(), "restart", "end", end);
-  if (sg_host_is_on(target->host) && !target->up && !target->joining) {
+  if (!sg_host_is_on(target->host) && !target->joining) {
+    /* A crashed machine: the requester restarts it whole (seed 002's primary restarts the
+     * server it found dead), and every node on it boots from its store. */
+    trace_fault(w->trace, simgrid_get_clock(), "crash", "end", end);
+    sim_host_boot(w, target->host);
+  } else if (!target->up && !target->joining) {
     sim_node_boot(target);
     sim_actors_spawn(target);
   }
