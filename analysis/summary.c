@@ -452,7 +452,7 @@ static void print_run(const summary *s, const stats *st, FILE *out)
   if (s->stopped)
     line(out, "%-14sthe run was stopped (%s): what follows covers it up to then", "STOPPED", s->stopped);
   if (s->real_mode)
-    line(out, "%-14s%.*f s of the scenario's clock, run in real time over TCP (%.3f s wall in all)", "Time", prec,
+    line(out, "%-14s%.*f s in real time over TCP (%.3f s wall in all)", "Time", prec,
          s->sim_time, s->wall_seconds);
   else if (s->wall_seconds > 0)
     line(out, "%-14s%.*f s simulated, %.3f s wall (%.1fx real time)", "Time", prec, s->sim_time,

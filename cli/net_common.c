@@ -21,14 +21,6 @@ bool net_setup_load(net_setup *s, const char *cmd, const char *scenario_path, ch
     g_free(err);
     return false;
   }
-  if (s->sc->poll.present) {
-    /* Seed 002's voters have no real-mode host yet: refused rather than run half. */
-    fprintf(stderr, "%s:%d: app votes runs in simulation only (replsim run); real mode has no voters yet\n",
-            scenario_path, s->sc->poll.line);
-    scenario_free(s->sc);
-    s->sc = NULL;
-    return false;
-  }
   s->plan = deploy_new(s->sc);
   if (!net_addrs_load(s->sc, s->plan, hosts, &s->addrs, &err) || !net_key_load(key, &s->key, &err)) {
     fprintf(stderr, "replsim %s: %s\n", cmd, err);

@@ -63,8 +63,10 @@ static GHashTable *read_hosts(const scenario *sc, const char *path, char **err)
   return hosts;
 }
 
-/* The port of server node `n`: its element's port=, else 7400 + its position. */
-static int port_of(const scenario *sc, const deploy *d, const dp_node *n, int replica_index)
+/* The port of server node `n`: its element's port=, else 7400 + its position; seed 002's voters
+ * (`other_index` counts them) listen after every replica. */
+static int port_of(const scenario *sc, const deploy *d, const dp_node *n, int replica_index, int n_replicas,
+                   int other_index)
 {
   if (n->id == d->registry)
     return sc->registry_port ? sc->registry_port : NET_BASE_PORT;
@@ -75,6 +77,8 @@ static int port_of(const scenario *sc, const deploy *d, const dp_node *n, int re
     if (r->port)
       return r->port;
   }
+  if (!n->replica)
+    return NET_BASE_PORT + 2 + n_replicas + other_index;
   return NET_BASE_PORT + 2 + replica_index;
 }
 
@@ -88,12 +92,15 @@ bool net_addrs_load(const scenario *sc, const deploy *d, const char *hosts_path,
   out->n = d->nodes->len + 1; /* and the shell client's id (deploy_shell_client) */
   out->by_id = g_new0(net_addr, out->n);
   GHashTable *taken = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-  int replica_index = 0;
+  int replica_index = 0, other_index = 0, n_replicas = 0;
+  for (guint i = 0; i < d->nodes->len; i++)
+    n_replicas += deploy_node(d, i)->replica;
   for (guint i = 0; i < d->nodes->len && !*err; i++) {
     const dp_node *n = deploy_node(d, i);
     if (n->client)
       continue;
-    int port = port_of(sc, d, n, n->replica ? replica_index++ : 0);
+    bool after_replicas = !n->replica && n->id != d->registry && n->id != d->view_service;
+    int port = port_of(sc, d, n, n->replica ? replica_index++ : 0, n_replicas, after_replicas ? other_index++ : 0);
     const char *address = "127.0.0.1";
     char **line = NULL;
     if (hosts) {

@@ -44,6 +44,20 @@ static void set(GString *s, rs_bytes b)
 void st_entry_read(const rs_store *s, rs_bytes key, st_entry *out)
 {
   const rs_app_ops *ops = s->app->ops;
+  if (ops->entry) {
+    rs_op whole;
+    set(out->key, key);
+    out->kind = RS_OP_NONE;
+    out->version = 0;
+    g_string_truncate(out->name, 0);
+    g_string_truncate(out->value, 0);
+    if (ops->entry(s->app->state, key, &whole, &out->version)) {
+      out->kind = whole.kind;
+      set(out->name, whole.name);
+      set(out->value, whole.value);
+    }
+    return;
+  }
   rs_op read = {.kind = ops->read_kind, .key = key};
   rs_result res;
   ops->execute(s->app->state, &read, 0, RS_APPLY_ORDERED, &res);

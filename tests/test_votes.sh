@@ -64,9 +64,6 @@ grep -q '^ONLY PRIMARY r1 COLLECTS VOTES' "$tmp/join/logs/r1.txt" &&
 "$replsim" run "$src/scenarios/votes-peer-primary-crash.xml" --set protocol=quorum --out "$tmp/q" 2>"$tmp/q.err"
 [ $? = 2 ] && grep -q 'votes-peer-primary-crash.xml:[0-9]*: app votes runs over pb-blocking or pb-nonblocking' \
   "$tmp/q.err" && [ ! -e "$tmp/q" ] && ok "quorum refused" || bad "quorum not refused"
-"$replsim" real "$src/scenarios/votes-peer-primary-crash.xml" --out "$tmp/r" 2>"$tmp/r.err"
-[ $? = 2 ] && grep -q 'votes-peer-primary-crash.xml:[0-9]*: app votes runs in simulation only' "$tmp/r.err" &&
-  [ ! -e "$tmp/r" ] && ok "real mode refused" || bad "real mode not refused"
 
 echo "$pass passed, $failed failed"
 [ "$fail" = 0 ]

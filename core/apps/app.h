@@ -42,6 +42,11 @@ typedef struct rs_app_ops {
    * quorum read that writes back the newest version it saw (read-repair). False when there is
    * nothing to install (the key was never written). Slices point into `read` and `res`. */
   bool (*repair)(const rs_op *read, const rs_result *res, rs_op *out);
+  /* Optional (NULL: a read of the key answers its whole entry, as for files and kv). The one
+   * update that recreates `key` whole in an empty state, and its version: what real mode's
+   * on-disk store writes per key. False when the key holds nothing. Slices stay valid until the
+   * next call on this state. */
+  bool (*entry)(void *state, rs_bytes key, rs_op *out, uint64_t *version);
 } rs_app_ops;
 
 /* An instance: the ops and the state they act on. */

@@ -15,6 +15,8 @@ typedef struct votes_state {
   GTree *ballots;      /* &seq -> votes_ballot* */
   GPtrArray *ordered;  /* scratch for votes_ballots */
   char answer[48];     /* the last "<yes> <no>" answered */
+  GString *whole;      /* the last ballot written whole (votes_entry, replay) */
+  char whole_key[24], whole_name[16];
 } votes_state;
 
 static gint cmp_seq(gconstpointer a, gconstpointer b, gpointer unused)
@@ -36,6 +38,7 @@ static void *votes_create(void)
   votes_state *s = g_new0(votes_state, 1);
   s->ballots = g_tree_new_full(cmp_seq, NULL, NULL, free_ballot);
   s->ordered = g_ptr_array_new();
+  s->whole = g_string_new(NULL);
   return s;
 }
 
@@ -44,6 +47,7 @@ static void votes_destroy(void *state)
   votes_state *s = state;
   g_tree_destroy(s->ballots);
   g_ptr_array_free(s->ordered, TRUE);
+  g_string_free(s->whole, TRUE);
   g_free(s);
 }
 
@@ -143,6 +147,61 @@ static void execute_vote(votes_state *s, const rs_op *op, uint64_t seq, rs_resul
   }
 }
 
+/* Reads one decimal number of a ballot written whole, then `sep` or the end of the value (which
+ * `last` allows); at most 19 digits, at most `max`. */
+static bool whole_number(const char **p, const char *end, char sep, bool last, uint64_t max, uint64_t *out)
+{
+  const char *start = *p;
+  uint64_t v = 0;
+  while (*p < end && **p >= '0' && **p <= '9' && *p - start < 19)
+    v = v * 10 + (uint64_t)(*(*p)++ - '0');
+  if (*p == start || v > max)
+    return false;
+  if (*p < end) {
+    if (**p != sep || *p + 1 == end)
+      return false;
+    (*p)++;
+  } else if (!last) {
+    return false;
+  }
+  *out = v;
+  return true;
+}
+
+/* "C Y N[ v1,v2,...]": closed (0 or 1), the counts and the voters in ascending order, as
+ * whole_value writes it: the ballot is replaced by exactly that. False (nothing changed) when
+ * malformed. */
+static bool install_whole(votes_state *s, uint64_t seq, uint64_t opener, rs_bytes v)
+{
+  const char *p = v.ptr, *end = v.ptr + v.len;
+  uint64_t closed, yes, no;
+  if (!whole_number(&p, end, ' ', false, 1, &closed) || !whole_number(&p, end, ' ', false, UINT32_MAX, &yes) ||
+      !whole_number(&p, end, ' ', true, UINT32_MAX, &no))
+    return false;
+  GArray *voters = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+  uint64_t prev = 0, id;
+  bool ok = true;
+  while (ok && p < end) {
+    ok = whole_number(&p, end, ',', true, UINT32_MAX, &id) && (voters->len == 0 || id > prev);
+    uint32_t v32 = (uint32_t)id;
+    if (ok)
+      g_array_append_val(voters, v32);
+    prev = id;
+  }
+  if (!ok || voters->len != yes + no) {
+    g_array_free(voters, TRUE);
+    return false;
+  }
+  votes_ballot *b = add_ballot(s, seq, (uint32_t)opener);
+  b->opener = (uint32_t)opener;
+  b->closed = closed;
+  b->yes = (uint32_t)yes;
+  b->no = (uint32_t)no;
+  g_array_free(b->voters, TRUE);
+  b->voters = voters;
+  return true;
+}
+
 static void votes_execute(void *state, const rs_op *op, uint64_t version, rs_apply_mode mode, rs_result *out)
 {
   votes_state *s = state;
@@ -159,6 +218,12 @@ static void votes_execute(void *state, const rs_op *op, uint64_t version, rs_app
   switch (op->kind) {
   case RS_OP_OPEN:
     votes_parse_u64(op->name, &opener);
+    if (op->value.len > 0) {
+      /* A ballot written whole (real mode's store rebuilding a state; never sent by a server). */
+      if (!install_whole(s, seq, opener, op->value))
+        out->status = RS_ST_BAD_REQUEST;
+      break;
+    }
     add_ballot(s, seq, (uint32_t)opener);
     break;
   case RS_OP_VOTE:
@@ -272,6 +337,61 @@ static uint64_t votes_digest(void *state)
   return app_mix(h);
 }
 
+/* The open update that recreates `b` whole: value "C Y N v1,v2,..." (install_whole). */
+static void whole_op(votes_state *s, const votes_ballot *b, rs_op *out)
+{
+  g_snprintf(s->whole_key, sizeof s->whole_key, "%" G_GUINT64_FORMAT, b->seq);
+  g_snprintf(s->whole_name, sizeof s->whole_name, "%u", b->opener);
+  g_string_printf(s->whole, "%d %u %u ", b->closed ? 1 : 0, b->yes, b->no);
+  for (guint i = 0; i < b->voters->len; i++)
+    g_string_append_printf(s->whole, "%s%u", i ? "," : "", g_array_index(b->voters, uint32_t, i));
+  if (b->voters->len == 0)
+    g_string_truncate(s->whole, s->whole->len - 1);
+  *out = (rs_op){.kind = RS_OP_OPEN, .key = rs_bytes_str(s->whole_key), .name = rs_bytes_str(s->whole_name),
+                 .value = {s->whole->str, (uint32_t)s->whole->len}};
+}
+
+static bool votes_entry(void *state, rs_bytes key, rs_op *out, uint64_t *version)
+{
+  votes_state *s = state;
+  uint64_t seq;
+  const votes_ballot *b = votes_parse_u64(key, &seq) ? g_tree_lookup(s->ballots, &seq) : NULL;
+  *version = 0;
+  if (!b)
+    return false;
+  whole_op(s, b, out);
+  return true;
+}
+
+typedef struct replay_ctx {
+  votes_state *s;
+  void (*fn)(void *arg, const rs_op *op, uint64_t version);
+  void *arg;
+} replay_ctx;
+
+static gboolean replay_ballot(gpointer key, gpointer value, gpointer data)
+{
+  (void)key;
+  replay_ctx *c = data;
+  rs_op op;
+  whole_op(c->s, value, &op);
+  c->fn(c->arg, &op, 0);
+  return FALSE;
+}
+
+/* Every ballot as the one update that recreates it whole, in seq order. */
+static bool votes_replay(const uint8_t *buf, size_t len, void (*fn)(void *arg, const rs_op *op, uint64_t version),
+                         void *arg)
+{
+  votes_state *s = votes_create();
+  bool ok = votes_restore(s, buf, len);
+  replay_ctx c = {s, fn, arg};
+  if (ok)
+    g_tree_foreach(s->ballots, replay_ballot, &c);
+  votes_destroy(s);
+  return ok;
+}
+
 const rs_app_ops rs_app_votes = {
     .name = "votes",
     .read_kind = RS_OP_RESULT,
@@ -281,4 +401,6 @@ const rs_app_ops rs_app_votes = {
     .snapshot = votes_snapshot,
     .restore = votes_restore,
     .digest = votes_digest,
+    .replay = votes_replay,
+    .entry = votes_entry,
 };

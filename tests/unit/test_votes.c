@@ -96,6 +96,48 @@ static void test_snapshot_restore_digest(void **unused)
   rs_app_votes.destroy(b);
 }
 
+/* Real mode's store keeps one update per ballot (entry) and rebuilds a state from them (replay):
+ * the state comes back exactly, and a ballot written whole that does not add up is refused. */
+static void replay_into(void *arg, const rs_op *op, uint64_t version)
+{
+  rs_result r;
+  rs_app_votes.execute(arg, op, version, RS_APPLY_QUORUM, &r);
+  assert_int_equal(r.status, RS_ST_SUCCESS);
+}
+
+static void test_whole_ballots_rebuild_the_state(void **unused)
+{
+  (void)unused;
+  void *s = rs_app_votes.create();
+  run(s, RS_OP_OPEN, "1", "2", NULL, NULL);
+  run(s, RS_OP_VOTE, "1", "7", "yes", "2");
+  run(s, RS_OP_VOTE, "1", "5", "no", "2");
+  run(s, RS_OP_CLOSE, "1", NULL, NULL, NULL);
+  run(s, RS_OP_OPEN, "2", "3", NULL, NULL);
+  GByteArray *snap = g_byte_array_new();
+  rs_app_votes.snapshot(s, snap);
+  void *fresh = rs_app_votes.create();
+  assert_true(rs_app_votes.replay(snap->data, snap->len, replay_into, fresh));
+  assert_int_equal(rs_app_votes.digest(fresh), rs_app_votes.digest(s));
+  rs_op whole;
+  uint64_t version = 1;
+  assert_true(rs_app_votes.entry(s, rs_bytes_str("1"), &whole, &version));
+  assert_int_equal(whole.kind, RS_OP_OPEN);
+  assert_int_equal(version, 0);
+  assert_int_equal(whole.value.len, strlen("1 1 1 5,7"));
+  assert_memory_equal(whole.value.ptr, "1 1 1 5,7", whole.value.len);
+  assert_true(rs_app_votes.entry(s, rs_bytes_str("2"), &whole, &version));
+  assert_memory_equal(whole.value.ptr, "0 0 0", whole.value.len);
+  assert_false(rs_app_votes.entry(s, rs_bytes_str("9"), &whole, &version));
+  const char *bad[] = {"1 2 1 5,7", "1 1 1 7,5", "2 0 0", "0 0 0 ", "0 1 0 x", "0 1", "1 1 1 5,,7"};
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+    assert_int_equal(run(fresh, RS_OP_OPEN, "3", "1", bad[i], NULL).status, RS_ST_BAD_REQUEST);
+  assert_false(rs_app_votes.entry(fresh, rs_bytes_str("3"), &whole, &version));
+  g_byte_array_free(snap, TRUE);
+  rs_app_votes.destroy(s);
+  rs_app_votes.destroy(fresh);
+}
+
 /* ---- the voter, against a recording host ---- */
 
 typedef struct rec_host {
@@ -310,6 +352,7 @@ int main(void)
       cmocka_unit_test(test_ballot_counts_each_voter_once),
       cmocka_unit_test(test_vote_opens_unknown_ballot),
       cmocka_unit_test(test_snapshot_restore_digest),
+      cmocka_unit_test(test_whole_ballots_rebuild_the_state),
       cmocka_unit_test(test_voter_votes_to_both_one_at_a_time),
       cmocka_unit_test(test_voter_follows_views),
       cmocka_unit_test(test_voter_logs_once_in_order),
