@@ -73,7 +73,8 @@ bool lin_is_read(rs_op_kind k)
 lin_role lin_classify(const hist_op *o, rs_op_kind kind)
 {
   bool unknown = o->outcome == HIST_INFO || o->outcome == HIST_PENDING;
-  if (o->outcome == HIST_FAIL)
+  /* A chat list reads every account, which a per-account check cannot see: not checked. */
+  if (o->outcome == HIST_FAIL || kind == RS_OP_LIST)
     return LIN_DROP;
   if (o->outcome == HIST_OK && o->status) {
     rs_status st = rs_status_parse(o->status);
@@ -94,8 +95,9 @@ lin_sop lin_sop_make(const hist_op *o, rs_op_kind kind, lin_role role, lin_strin
   s.status = o->status ? (int)rs_status_parse(o->status) : LIN_NO_STATUS;
   s.pure = s.checked && (lin_is_read(kind) || s.status == RS_ST_FILE_DOES_NOT_EXIST ||
                          s.status == RS_ST_FILE_ALREADY_DELETED || s.status == RS_ST_CAS_MISMATCH ||
-                         s.status == RS_ST_DELETED_FILE_CANNOT_BE_UPDATED);
-  if (lin_is_read(kind))
+                         s.status == RS_ST_DELETED_FILE_CANNOT_BE_UPDATED || s.status == RS_ST_USER_EXISTS ||
+                         s.status == RS_ST_USER_DOES_NOT_EXIST);
+  if (lin_is_read(kind) || kind == RS_OP_FETCH) /* a fetch answers texts, as a read does */
     s.out = o->value_null ? 0 : lin_intern(strs, o->value);
   else
     s.arg = lin_intern(strs, o->value);
@@ -213,6 +215,7 @@ static const lin_model lin_models[] = {
     {"files", lin_files_has_op, lin_files_apply, lin_files_describe},
     {"files-quorum", lin_files_has_op, lin_files_quorum_apply, lin_files_describe},
     {"kv", lin_kv_has_op, lin_kv_apply, lin_kv_describe},
+    {"chat", lin_chat_has_op, lin_chat_apply, lin_chat_describe},
 };
 
 const lin_model *lin_model_find(const char *app)

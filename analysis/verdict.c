@@ -6,13 +6,13 @@
 #include <string.h>
 
 /* Models that `--model` names but that have no sequential model in the checker yet. */
-static const char *const not_yet[] = {"votes", "chat", NULL};
-static const char *const known[] = {"files", "files-quorum", "kv", NULL};
+static const char *const not_yet[] = {"votes", NULL};
+static const char *const known[] = {"files", "files-quorum", "kv", "chat", NULL};
 
 /* files or kv from the operations alone: every op must belong to one app. */
 static char *infer_model(const history *h, char **source, char **err)
 {
-  bool files = false, kv = false;
+  bool files = false, kv = false, chat = false;
   const hist_op *first_files = NULL, *first_kv = NULL;
   for (guint i = 0; i < h->ops->len; i++) {
     const hist_op *o = g_ptr_array_index(h->ops, i);
@@ -23,6 +23,8 @@ static char *infer_model(const history *h, char **source, char **err)
     } else if (k == RS_OP_GET || k == RS_OP_PUT || k == RS_OP_APPEND || k == RS_OP_CAS) {
       kv = true;
       first_kv = first_kv ? first_kv : o;
+    } else if (k == RS_OP_REGISTER || k == RS_OP_SEND || k == RS_OP_FETCH || k == RS_OP_LIST) {
+      chat = true;
     } else {
       *err = g_strdup_printf("operation #%u (line %ld): no model has an operation \"%s\" "
                              "(files: read, write, delete; kv: get, put, append, cas)",
@@ -35,6 +37,14 @@ static char *infer_model(const history *h, char **source, char **err)
                            "(line %ld, kv); name one with --model",
                            first_files->op, first_files->trace_line_invoke, first_kv->op,
                            first_kv->trace_line_invoke);
+    return NULL;
+  }
+  if (chat && !files && !kv) {
+    *source = g_strdup("inferred from the operations (register, send, fetch, list: chat)");
+    return g_strdup("chat");
+  }
+  if (chat) {
+    *err = g_strdup("operations of chat and of another app; name one with --model");
     return NULL;
   }
   *source = g_strdup(files ? "inferred from the operations (read, write, delete: files)"
@@ -50,7 +60,7 @@ char *verdict_model(const history *h, const trace_facts *f, const verdict_option
   if (forced) {
     if (g_strv_contains(not_yet, forced)) {
       *err = g_strdup_printf("--model %s: not yet supported (the checker has models of files, "
-                             "files-quorum and kv)", forced);
+                             "files-quorum, kv and chat)", forced);
       return NULL;
     }
     if (!g_strv_contains(known, forced)) {

@@ -146,7 +146,7 @@ static void add_workload(deploy *d, const scenario *sc)
     long share = wl->ops > 0 ? wl->ops / wl->clients + (i < wl->ops % wl->clients) : -1;
     n->workload = (rs_workload_config){.ops = share,
                                        .think = wl->think, .keys = wl->keys, .value_size = wl->value_size,
-                                       .files = d->app == &rs_app_files};
+                                       .files = d->app == &rs_app_files, .chat = d->app == &rs_app_chat};
     memcpy(n->workload.mix, wl->mix, sizeof n->workload.mix);
   }
 }

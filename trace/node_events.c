@@ -87,11 +87,6 @@ void tev_log_line(tev_run *r, tev_log *log, const char *fmt, ...)
     tev_log_flush(r, log);
 }
 
-static bool is_read(uint8_t kind)
-{
-  return kind == RS_OP_READ || kind == RS_OP_GET;
-}
-
 /* One `key value` line per applied write, oldest first (seed 000's logs); a delete logs its key
  * with "(deleted)" so the log still shows every change in order. */
 void tev_log_update(tev_run *r, tev_log *log, const rs_op *op, const rs_result *res)
@@ -132,7 +127,7 @@ static void on_complete(tev_run *r, const tev_node *n, double t, const rs_event 
   const rs_op *op = ev->op;
   const rs_result *res = ev->res;
   bool answered = ev->outcome == RS_OUT_OK;
-  bool read_ok = answered && is_read(op->kind);
+  bool read_ok = answered && rs_op_answers_value(op->kind);
   const char *name = read_ok ? tev_bytes_str(r, 1, res->name) : tev_bytes_str(r, 1, op->name);
   const char *value = read_ok ? tev_bytes_str(r, 2, res->value) : NULL;
   bool value_null = read_ok && op->kind == RS_OP_GET && res->status == RS_ST_SUCCESS && !res->value.ptr;

@@ -42,6 +42,11 @@ typedef struct rs_app_ops {
    * quorum read that writes back the newest version it saw (read-repair). False when there is
    * nothing to install (the key was never written). Slices point into `read` and `res`. */
   bool (*repair)(const rs_op *read, const rs_result *res, rs_op *out);
+  /* Optional (NULL: none). What only the primary may decide about a new update, written into it
+   * before it runs and is replicated, so every replica applies the same: chat's send takes the
+   * primary's wall clock (`wall`, the host's). True when `out` is the stamped update (slices
+   * into `op` and `buf`); false: run `op` as it is. */
+  bool (*stamp)(const rs_op *op, double wall, GString *buf, rs_op *out);
 } rs_app_ops;
 
 /* An instance: the ops and the state they act on. */
@@ -56,5 +61,6 @@ void rs_app_free(rs_app *app);
 
 extern const rs_app_ops rs_app_files;
 extern const rs_app_ops rs_app_kv;
+extern const rs_app_ops rs_app_chat;
 
 #endif
