@@ -16,7 +16,7 @@ bool anom_is_chat(const history *h, const trace_facts *f)
   return false;
 }
 
-/* The final line most replicas agree on for an account (status and every text it ever got,
+/* The final line most replicas (those up at the end) agree on for an account (status and every text it ever got,
  * chat's final report); ties go to the earliest line. Quadratic in the replicas, a handful. */
 static const fact_final *account_end(GPtrArray *finals, unsigned *holders)
 {
@@ -71,9 +71,20 @@ void anom_find_lost_chat(anomalies *a, const history *h, const trace_facts *f)
   a->has_lost_writes = f->finals->len > 0 || !acked;
   if (!a->has_lost_writes)
     return;
+  /* A replica still down at the end was never healed: its store speaks only when none is up. */
+  GHashTable *down = g_hash_table_new(g_str_hash, g_str_equal);
+  guint n_up = 0;
+  for (guint i = 0; i < f->digests->len; i++) {
+    const fact_digest *d = g_ptr_array_index(f->digests, i);
+    if (!d->up)
+      g_hash_table_add(down, d->node);
+    n_up += d->up;
+  }
   GHashTable *by_key = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)g_ptr_array_unref);
   for (guint i = 0; i < f->finals->len; i++) {
     fact_final *x = g_ptr_array_index(f->finals, i);
+    if (n_up > 0 && g_hash_table_contains(down, x->node))
+      continue;
     GPtrArray *list = g_hash_table_lookup(by_key, x->key);
     if (!list)
       g_hash_table_insert(by_key, x->key, list = g_ptr_array_new());
@@ -102,4 +113,5 @@ void anom_find_lost_chat(anomalies *a, const history *h, const trace_facts *f)
   }
   a->lost_writes = a->lost->len;
   g_hash_table_destroy(by_key);
+  g_hash_table_destroy(down);
 }

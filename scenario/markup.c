@@ -39,7 +39,7 @@ static const attr_rule replica_attrs[] = {REQ("id"), REQ("host"), OPT("port"), E
 static const attr_rule workload_attrs[] = {
     REQ("clients"), REQ("hosts"), OPT("ops"),  OPT("rate"),       OPT("think"), OPT("timeout"),
     OPT("retries"), OPT("mix"),   OPT("keys"), OPT("value-size"), END};
-static const attr_rule client_attrs[] = {REQ("id"), REQ("host"), END};
+static const attr_rule client_attrs[] = {REQ("id"), REQ("host"), OPT("timeout"), OPT("retries"), END};
 static const attr_rule no_attrs[] = {END};
 static const attr_rule write_attrs[] = {REQ("uuid"), REQ("name"), REQ("content"), STEP_COMMON, END};
 static const attr_rule read_attrs[] = {REQ("uuid"), STEP_COMMON, OPT("expect-value"), END};
@@ -336,7 +336,14 @@ static bool read_client(sc_reader *r, const char *element, const char **names, c
   c->host = g_strdup(attr_of(names, values, "host"));
   c->line = r->line;
   g_ptr_array_add(r->sc->clients, c);
-  return true;
+  /* timeout= and retries= as on <workload>, for this client (default: the workload's) */
+  const char *retries = attr_of(names, values, "retries"), *why = NULL;
+  guint64 n = 0;
+  if (retries && !sv_uint(retries, 1, 1000, &n, &why))
+    return rd_fail(r, r->line, "bad retries '%s' on <client>: %s (expected a whole number from 1 to 1000)", retries,
+                   why);
+  c->retries = (int)n;
+  return read_duration(r, element, names, values, "timeout", true, &c->timeout);
 }
 
 /* Chat's steps (seed 003) in the fields of rs_op: register user password (key, value), send

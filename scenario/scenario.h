@@ -76,6 +76,8 @@ typedef struct sc_client {
   char *host;
   int line;
   GPtrArray *steps; /* sc_step* */
+  double timeout;   /* timeout= (seconds); 0: the workload's, or the default */
+  int retries;      /* retries=; 0: the workload's, or the default */
 } sc_client;
 
 typedef struct sc_workload {
