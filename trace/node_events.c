@@ -88,7 +88,8 @@ void tev_log_line(tev_run *r, tev_log *log, const char *fmt, ...)
 }
 
 /* One `key value` line per applied write, oldest first (seed 000's logs); a delete logs its key
- * with "(deleted)" so the log still shows every change in order. */
+ * with "(deleted)" so the log still shows every change in order (chat: a register "(registered)",
+ * a fetch "(fetched)", a send `recipient text`). */
 void tev_log_update(tev_run *r, tev_log *log, const rs_op *op, const rs_result *res)
 {
   rs_bytes value = op->value;
@@ -96,6 +97,10 @@ void tev_log_update(tev_run *r, tev_log *log, const rs_op *op, const rs_result *
     value = res->value;
   if (op->kind == RS_OP_DELETE)
     tev_log_line(r, log, "%.*s (deleted)", (int)op->key.len, op->key.ptr);
+  else if (op->kind == RS_OP_REGISTER) /* chat: never a password in a log */
+    tev_log_line(r, log, "%.*s (registered)", (int)op->key.len, op->key.ptr);
+  else if (op->kind == RS_OP_FETCH)
+    tev_log_line(r, log, "%.*s (fetched)", (int)op->key.len, op->key.ptr);
   else
     tev_log_line(r, log, "%.*s %.*s", (int)op->key.len, op->key.ptr, (int)value.len, value.ptr ? value.ptr : "");
 }
