@@ -171,6 +171,10 @@ static bool read_settings(sc_reader *r)
   sc->failover = (rs_failover)failover;
   sc->reads_primary = read_mode == 1;
   sc->dead_after = (int)dead_after;
+  /* Chat's fetch and the order of a recipient's messages need one order of updates. */
+  if (strcmp(sc->app, "chat") == 0 && sc->protocol == RS_PROTO_QUORUM)
+    return raw_fail(r, BIT(RAW_APP) | BIT(RAW_PROTOCOL),
+                    "app chat needs one order of updates: protocol pb-blocking or pb-nonblocking, not quorum");
   return read_repair(r);
 }
 
