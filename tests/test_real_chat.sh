@@ -82,4 +82,10 @@ client register alice again > "$tmp/reg.txt" 2>&1
 grep -qx 'Status: USER EXISTS' "$tmp/reg.txt" && ok "test_real_chat_register_taken_user_exists" || { bad "register"; cat "$tmp/reg.txt"; }
 stop_cluster
 every_message_stored "test_real_chat_db_after_kill9_holds_every_acknowledged_message"
+# Under ASan+UBSan, no node process reported a memory error or undefined behaviour.
+if grep -l -e 'AddressSanitizer' -e 'LeakSanitizer' -e 'runtime error:' "$out"/stderr/*.txt "$tmp"/*.txt 2>/dev/null; then
+  bad "a sanitizer report in a node's output"
+else
+  ok "test_real_chat_no_sanitizer_report"
+fi
 finish
