@@ -5,6 +5,7 @@
 # SQLite store (seed 003's users and messages tables), read with the sqlite3 CLI. (3) The
 # cluster as `replsim node` daemons on the same data: a message sent, every process killed
 # with SIGKILL, started again: the message is fetched, and nothing acknowledged is gone.
+# (4) The run of (1) across two network namespaces, as two machines (skipped without root).
 # Usage: bash tests/test_real_chat.sh PATH_TO_REPLSIM SOURCE_DIR
 set -uo pipefail
 source "$(dirname "$0")/real/lib.sh"
@@ -82,6 +83,33 @@ client register alice again > "$tmp/reg.txt" 2>&1
 grep -qx 'Status: USER EXISTS' "$tmp/reg.txt" && ok "test_real_chat_register_taken_user_exists" || { bad "register"; cat "$tmp/reg.txt"; }
 stop_cluster
 every_message_stored "test_real_chat_db_after_kill9_holds_every_acknowledged_message"
+# (4) Two machines (seed 003's demo over at least two): the same run across two network
+# namespaces joined by a veth pair, the registry and r1 on one, r2 and r3 on the other, each
+# keeping its own chat.db. Skipped where namespaces cannot be made (needs root).
+a=rs-ca-$$
+b=rs-cb-$$
+net=10.78.$((RANDOM % 250 + 1))
+trap 'ip netns del "$a" 2>/dev/null; ip netns del "$b" 2>/dev/null; cleanup' EXIT
+if ip netns add "$a" 2>/dev/null; then
+  ip netns add "$b"
+  ip link add "ca-$$" netns "$a" type veth peer name "cb-$$" netns "$b"
+  ip -n "$a" addr add "$net.1/24" dev "ca-$$"
+  ip -n "$b" addr add "$net.2/24" dev "cb-$$"
+  for ns in "$a" "$b"; do ip -n "$ns" link set lo up; done
+  ip -n "$a" link set "ca-$$" up
+  ip -n "$b" link set "cb-$$" up
+  printf 'registry %s\nnode-1 %s\nnode-2 %s ip netns exec %s\nnode-3 %s ip netns exec %s\n' \
+    "$net.1" "$net.1" "$net.2" "$b" "$net.2" "$b" > "$tmp/hosts-two"
+  ip netns exec "$a" "$replsim" real "$sc" --hosts "$tmp/hosts-two" --out "$tmp/two" --data "$tmp/data-two" \
+    > "$tmp/two.txt" 2>&1
+  s=$?
+  n=$(sqlite3 "$tmp/data-two/r3/chat.db" "SELECT count(*) FROM messages WHERE recipient = 'bob'" 2>/dev/null)
+  [ $s = 0 ] && [ "$n" = 4 ] && ok "test_real_chat_two_machines (linearizable, every step held, r3's chat.db on the second)" \
+    || { bad "chat across two namespaces: exit $s, r3 holds '$n' of bob's 4"; tail -20 "$tmp/two.txt"; }
+else
+  echo "SKIP: two machines: cannot create network namespaces here"
+fi
+
 # Under ASan+UBSan, no node process reported a memory error or undefined behaviour.
 if grep -l -e 'AddressSanitizer' -e 'LeakSanitizer' -e 'runtime error:' "$out"/stderr/*.txt "$tmp"/*.txt 2>/dev/null; then
   bad "a sanitizer report in a node's output"
