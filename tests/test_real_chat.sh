@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Seed 003's persistent chat in real mode, on loopback. (1) `replsim real` runs a chat scenario
-# (two replicas SIGKILLed, then all three, then all restarted from their chat.db): every step
-# held, linearizable, no lost write. (2) Every acknowledged message is in every replica's
+# (two replicas SIGKILLed, then all three, then all restarted from their chat.db, then a fourth
+# joins): every step held, linearizable, no lost write, the joiner's catch-up time reported. (2) Every acknowledged message is in every replica's
 # SQLite store (seed 003's users and messages tables), read with the sqlite3 CLI. (3) The
 # cluster as `replsim node` daemons on the same data: a message sent, every process killed
 # with SIGKILL, started again: the message is fetched, and nothing acknowledged is gone.
@@ -28,20 +28,24 @@ jq -rs '[.[] | select(.type == "invoke" or .type == "ok" or .type == "fail" or .
         | select($l[.].type == "ok" and $l[.].op == "send" and $l[.].status == "SUCCESS") | $l[. - 1].value' \
   "$out/trace.jsonl" | sort > "$tmp/acked.txt"
 acked=$(wc -l < "$tmp/acked.txt")
-# every_message_stored LABEL: each replica's chat.db holds every acknowledged text.
+# every_message_stored LABEL REPLICAS...: each replica's chat.db holds every acknowledged text.
 every_message_stored() {
-  local missing=0 r
-  for r in r1 r2 r3; do
+  local missing=0 r label=$1
+  shift
+  for r in "$@"; do
     sqlite3 "$data/$r/chat.db" "SELECT body FROM messages" | sort > "$tmp/$r.txt"
     local m
     m=$(comm -23 "$tmp/acked.txt" "$tmp/$r.txt" | wc -l)
     [ "$m" = 0 ] || echo "$r misses $m: $(comm -23 "$tmp/acked.txt" "$tmp/$r.txt" | head -3 | tr '\n' ' ')"
     missing=$((missing + m))
   done
-  [ "$acked" -gt 20 ] && [ "$missing" = 0 ] && ok "$1 ($acked acknowledged messages, 3 replicas)" \
-    || bad "$1: $acked acknowledged, $missing missing"
+  [ "$acked" -gt 20 ] && [ "$missing" = 0 ] && ok "$label ($acked acknowledged messages, replicas $*)" \
+    || bad "$label: $acked acknowledged, $missing missing"
 }
-every_message_stored "test_real_chat_db_holds_every_acknowledged_message"
+every_message_stored "test_real_chat_db_holds_every_acknowledged_message" r1 r2 r3 r4
+catch_up=$(jq -r '.join_catch_up_s.r4' "$out/summary.json")
+[[ "$catch_up" =~ ^[0-9.e-]+$ ]] && ok "test_real_chat_joined_replica_up_to_date (r4 after $catch_up s)" \
+  || bad "join_catch_up_s.r4 = '$catch_up'"
 cols=$(sqlite3 "$data/r1/chat.db" "SELECT group_concat(name, ' ') FROM pragma_table_info('messages')")
 users=$(sqlite3 "$data/r1/chat.db" "SELECT group_concat(name, ' ') FROM pragma_table_info('users')")
 [ "$cols" = "id recipient sender body timestamp delivered instant" ] && [ "$users" = "username password" ] \
@@ -82,7 +86,7 @@ grep -q '^Accounts: alice|bob|' "$tmp/list.txt" && ok "test_real_chat_list_after
 client register alice again > "$tmp/reg.txt" 2>&1
 grep -qx 'Status: USER EXISTS' "$tmp/reg.txt" && ok "test_real_chat_register_taken_user_exists" || { bad "register"; cat "$tmp/reg.txt"; }
 stop_cluster
-every_message_stored "test_real_chat_db_after_kill9_holds_every_acknowledged_message"
+every_message_stored "test_real_chat_db_after_kill9_holds_every_acknowledged_message" r1 r2 r3
 # (4) Two machines (seed 003's demo over at least two): the same run across two network
 # namespaces joined by a veth pair, the registry and r1 on one, r2 and r3 on the other, each
 # keeping its own chat.db. Skipped where namespaces cannot be made (needs root).
@@ -98,8 +102,8 @@ if ip netns add "$a" 2>/dev/null; then
   for ns in "$a" "$b"; do ip -n "$ns" link set lo up; done
   ip -n "$a" link set "ca-$$" up
   ip -n "$b" link set "cb-$$" up
-  printf 'registry %s\nnode-1 %s\nnode-2 %s ip netns exec %s\nnode-3 %s ip netns exec %s\n' \
-    "$net.1" "$net.1" "$net.2" "$b" "$net.2" "$b" > "$tmp/hosts-two"
+  printf 'registry %s\nnode-1 %s\nnode-2 %s ip netns exec %s\nnode-3 %s ip netns exec %s\nnode-4 %s ip netns exec %s\n' \
+    "$net.1" "$net.1" "$net.2" "$b" "$net.2" "$b" "$net.2" "$b" > "$tmp/hosts-two"
   ip netns exec "$a" "$replsim" real "$sc" --hosts "$tmp/hosts-two" --out "$tmp/two" --data "$tmp/data-two" \
     > "$tmp/two.txt" 2>&1
   s=$?
