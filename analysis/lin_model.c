@@ -66,15 +66,16 @@ void lin_show_value(GString *out, const char *v)
 
 bool lin_is_read(rs_op_kind k)
 {
-  return k == RS_OP_READ || k == RS_OP_GET;
+  return k == RS_OP_READ || k == RS_OP_GET || k == RS_OP_LIST;
 }
 
 /* Decides what the search must do with one operation (see the top of the file). */
 lin_role lin_classify(const hist_op *o, rs_op_kind kind)
 {
   bool unknown = o->outcome == HIST_INFO || o->outcome == HIST_PENDING;
-  /* A chat list reads every account, which a per-account check cannot see: not checked. */
-  if (o->outcome == HIST_FAIL || kind == RS_OP_LIST)
+  /* A chat list as written reads every account: it is checked as its projections onto each
+   * account (lin_chat_lists.c), so the list itself, under its key "*", is dropped. */
+  if (o->outcome == HIST_FAIL || (kind == RS_OP_LIST && g_strcmp0(o->key, "*") == 0))
     return LIN_DROP;
   if (o->outcome == HIST_OK && o->status) {
     rs_status st = rs_status_parse(o->status);

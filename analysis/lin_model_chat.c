@@ -5,8 +5,9 @@
 
 /* An account's state: absent or registered (LIN_LIVE), with the texts of its undelivered
  * messages, oldest first, joined by '|' as a fetch answers them (value id 0: none). Every chat
- * operation touches one account only (a send's sender need not exist; a list reads all accounts
- * and is not checked, see lin_classify), so the history splits by account like any other. */
+ * operation touches one account only (a send's sender need not exist), so the history splits by
+ * account like any other; a list, which reads them all, is checked as one read per account
+ * ("registered" or "absent", lin_chat_lists.c). */
 bool lin_chat_has_op(rs_op_kind k)
 {
   return k == RS_OP_REGISTER || k == RS_OP_SEND || k == RS_OP_FETCH || k == RS_OP_LIST;
@@ -36,6 +37,9 @@ lin_state lin_chat_apply(lin_strings *strs, lin_state s, const lin_sop *op, lin_
       return lin_mk(LIN_LIVE, lin_intern_take(strs, g_strconcat(lin_string(strs, pending), "|",
                                                                 text ? text : "", NULL)));
     }
+  case RS_OP_LIST: /* a list projected onto this account: is it registered? */
+    *ans = (lin_answer){RS_ST_SUCCESS, true, lin_intern(strs, known ? "registered" : "absent")};
+    return s;
   case RS_OP_FETCH:
     if (!known) {
       ans->status = RS_ST_USER_DOES_NOT_EXIST;

@@ -82,6 +82,18 @@ run check "$tmp/kv.jsonl" --model chat; expect "--model chat on kv ops" 2 'chat 
 run check "$tmp/chat.jsonl"; expect "chat history without run line: OK" 0 'model: chat (inferred'
 sed 's/"hi|there"/"there|hi"/' "$tmp/chat.jsonl" >"$tmp/chat-bad.jsonl"
 run check "$tmp/chat-bad.jsonl" --model chat; expect "chat: fetch out of order is a violation" 1 'the model allowed:  SUCCESS "hi|there"'
+# A list is checked as a read of every account: it must name bob (registered before it began)
+# and nobody that was never registered.
+{
+  cat "$tmp/chat.jsonl"
+  echo '{"t":9.0,"type":"invoke","process":"b","op":"list","key":"*"}'
+  echo '{"t":10.0,"type":"ok","process":"b","op":"list","key":"*","value":"bob","status":"SUCCESS"}'
+} >"$tmp/chat-list.jsonl"
+run check "$tmp/chat-list.jsonl"; expect "chat: a right list is linearizable" 0 'model: chat'
+sed 's/"value":"bob","status"/"value":"","status"/' "$tmp/chat-list.jsonl" >"$tmp/chat-list-bad.jsonl"
+run check "$tmp/chat-list-bad.jsonl"; expect "chat: a list without bob is a violation" 1 'list bob -> ok SUCCESS "absent"'
+sed 's/"value":"bob","status"/"value":"bob|eve","status"/' "$tmp/chat-list.jsonl" >"$tmp/chat-list-eve.jsonl"
+run check "$tmp/chat-list-eve.jsonl"; expect "chat: a list naming a stranger is a violation" 1 'key "eve": VIOLATION'
 run check "$tmp/kv.jsonl" --model paxos; expect "--model unknown" 2 'unknown'
 { cat "$tmp/files.jsonl"; sed 's/"process":"a"/"process":"c"/; s/"process":"b"/"process":"d"/' "$tmp/kv.jsonl"; } >"$tmp/mixed.jsonl"
 run check "$tmp/mixed.jsonl"; expect "ops of two apps" 2 'name one with --model'
