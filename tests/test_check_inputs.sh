@@ -94,6 +94,14 @@ sed 's/"value":"bob","status"/"value":"","status"/' "$tmp/chat-list.jsonl" >"$tm
 run check "$tmp/chat-list-bad.jsonl"; expect "chat: a list without bob is a violation" 1 'list bob -> ok SUCCESS "absent"'
 sed 's/"value":"bob","status"/"value":"bob|eve","status"/' "$tmp/chat-list.jsonl" >"$tmp/chat-list-eve.jsonl"
 run check "$tmp/chat-list-eve.jsonl"; expect "chat: a list naming a stranger is a violation" 1 'key "eve": VIOLATION'
+# Seed 003's persistence as the checker sees it: an acknowledged message missing from every
+# replica's final state is a lost write.
+{
+  head -n 6 "$tmp/chat.jsonl"
+  echo '{"t":9.0,"type":"final","node":"r1","key":"bob","value":"hi","status":"SUCCESS"}'
+  echo '{"t":9.0,"type":"final","node":"r2","key":"bob","value":"hi","status":"SUCCESS"}'
+} >"$tmp/chat-lost.jsonl"
+run check "$tmp/chat-lost.jsonl"; expect "chat: a message gone at the end is a lost write" 1 'lost: #2 a send bob "there"'
 run check "$tmp/kv.jsonl" --model paxos; expect "--model unknown" 2 'unknown'
 { cat "$tmp/files.jsonl"; sed 's/"process":"a"/"process":"c"/; s/"process":"b"/"process":"d"/' "$tmp/kv.jsonl"; } >"$tmp/mixed.jsonl"
 run check "$tmp/mixed.jsonl"; expect "ops of two apps" 2 'name one with --model'
