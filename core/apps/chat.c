@@ -130,8 +130,13 @@ static void answer(chat_state *s, rs_result *out)
   out->value = (rs_bytes){s->answer->str, (uint32_t)s->answer->len};
 }
 
+/* The empty name and RS_CHAT_ACCOUNTS name no account (a list's key): BAD REQUEST. */
 static void chat_register(chat_state *s, const rs_op *op, uint64_t version, rs_result *out)
 {
+  if (op->key.len == 0 || rs_bytes_eq_str(op->key, RS_CHAT_ACCOUNTS)) {
+    out->status = RS_ST_BAD_REQUEST;
+    return;
+  }
   if (app_lookup(s->users, op->key)) {
     out->status = RS_ST_USER_EXISTS;
     return;

@@ -76,6 +76,12 @@ static void test_register_twice_user_exists(void **state)
   assert_int_equal(reg(*state, "alice", 2).status, RS_ST_USER_EXISTS);
 }
 
+static void test_register_of_no_name_or_the_list_key_is_refused(void **state)
+{
+  assert_int_equal(reg(*state, "", 1).status, RS_ST_BAD_REQUEST);
+  assert_int_equal(reg(*state, RS_CHAT_ACCOUNTS, 2).status, RS_ST_BAD_REQUEST);
+}
+
 static void test_send_to_unknown_user(void **state)
 {
   assert_int_equal(send_at(*state, "alice", "bob", "hi", false, 1.0, 1).status, RS_ST_USER_DOES_NOT_EXIST);
@@ -298,6 +304,7 @@ int main(void)
 {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_register_twice_user_exists, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_register_of_no_name_or_the_list_key_is_refused, setup, teardown),
       cmocka_unit_test_setup_teardown(test_send_to_unknown_user, setup, teardown),
       cmocka_unit_test_setup_teardown(test_fetch_oldest_first_then_empty, setup, teardown),
       cmocka_unit_test_setup_teardown(test_send_answers_uuid_and_leader_timestamp, setup, teardown),
