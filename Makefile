@@ -4,7 +4,7 @@ BUILD      ?= build
 ASAN_BUILD ?= build-asan
 RELEASE_BUILD ?= build-release
 JOBS       ?= $(shell nproc)
-PACKAGES   := libsimgrid-dev libglib2.0-dev libjson-glib-dev libcmocka-dev cmake pkg-config gcc g++ make gnuplot-nox valgrind time jq bc redis-server redis-tools parallel
+PACKAGES   := libsimgrid-dev libglib2.0-dev libjson-glib-dev libcmocka-dev libsqlite3-dev sqlite3 cmake pkg-config gcc g++ make gnuplot-nox valgrind time jq bc redis-server redis-tools parallel
 QUICKSTART ?= scenarios/quickstart-pb-blocking.xml
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

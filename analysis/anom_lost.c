@@ -232,6 +232,10 @@ void anom_lost_write_clear(gpointer p)
 
 void anom_find_lost_writes(anomalies *a, const history *h, const trace_facts *f)
 {
+  if (anom_is_chat(h, f)) {
+    anom_find_lost_chat(a, h, f);
+    return;
+  }
   a->has_lost_writes = f->finals->len > 0 || !any_acked_update(h);
   if (!a->has_lost_writes)
     return;

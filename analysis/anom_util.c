@@ -19,7 +19,7 @@ int anom_when_cmp(double t1, long l1, double t2, long l2)
 
 bool anom_is_update(const char *op)
 {
-  static const char *const updates[] = {"write", "put", "append", "cas", "delete"};
+  static const char *const updates[] = {"write", "put", "append", "cas", "delete", "register", "send", "fetch"};
   for (size_t i = 0; i < G_N_ELEMENTS(updates); i++)
     if (strcmp(op, updates[i]) == 0)
       return true;

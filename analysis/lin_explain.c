@@ -22,7 +22,8 @@ static char *lin_answer_text(const lin_search *s, const lin_answer *a)
 static char *lin_returned_text(const lin_search *s, const lin_sop *op)
 {
   GString *out = g_string_new(op->h->status ? op->h->status : "(no status)");
-  if (lin_is_read(op->kind) && (op->status == RS_ST_SUCCESS || op->status == LIN_NO_STATUS)) {
+  bool answers = lin_is_read(op->kind) || op->kind == RS_OP_FETCH; /* a fetch answers texts */
+  if (answers && (op->status == RS_ST_SUCCESS || op->status == LIN_NO_STATUS)) {
     g_string_append_c(out, ' ');
     lin_show_value(out, lin_string(&s->strs, op->out));
   }

@@ -156,6 +156,13 @@ bool lin_is_read(rs_op_kind k);
 lin_role lin_classify(const hist_op *o, rs_op_kind kind);
 lin_sop lin_sop_make(const hist_op *o, rs_op_kind kind, lin_role role, lin_strings *strs);
 const lin_model *lin_model_find(const char *app);
+/* chat (lin_model_chat.c) */
+bool lin_chat_has_op(rs_op_kind k);
+lin_state lin_chat_apply(lin_strings *strs, lin_state s, const lin_sop *op, lin_answer *ans);
+void lin_chat_describe(const lin_strings *strs, lin_state s, GString *out);
+/* Each answered list as a read of every account ("registered" or "absent"), added to `by_key`
+ * (and `keys`, sorted again); the returned array owns the operations made (lin_chat_lists.c). */
+GPtrArray *lin_chat_project_lists(const history *h, GHashTable *by_key, GPtrArray *keys);
 bool lin_step(const lin_model *m, lin_strings *strs, lin_state s, const lin_sop *op,
                      lin_state *next);
 bool lin_deadline_now(lin_deadline *d);

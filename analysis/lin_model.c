@@ -66,14 +66,16 @@ void lin_show_value(GString *out, const char *v)
 
 bool lin_is_read(rs_op_kind k)
 {
-  return k == RS_OP_READ || k == RS_OP_GET || k == RS_OP_RESULT;
+  return k == RS_OP_READ || k == RS_OP_GET || k == RS_OP_RESULT || k == RS_OP_LIST;
 }
 
 /* Decides what the search must do with one operation (see the top of the file). */
 lin_role lin_classify(const hist_op *o, rs_op_kind kind)
 {
   bool unknown = o->outcome == HIST_INFO || o->outcome == HIST_PENDING;
-  if (o->outcome == HIST_FAIL)
+  /* A chat list as written reads every account: it is checked as its projections onto each
+   * account (lin_chat_lists.c), so the list itself, under its key "*", is dropped. */
+  if (o->outcome == HIST_FAIL || (kind == RS_OP_LIST && g_strcmp0(o->key, "*") == 0))
     return LIN_DROP;
   if (o->outcome == HIST_OK && o->status) {
     rs_status st = rs_status_parse(o->status);
@@ -95,8 +97,9 @@ lin_sop lin_sop_make(const hist_op *o, rs_op_kind kind, lin_role role, lin_strin
   /* A votes result closes its ballot the first time (lin_votes_apply): not pure. */
   s.pure = s.checked && ((lin_is_read(kind) && kind != RS_OP_RESULT) || s.status == RS_ST_FILE_DOES_NOT_EXIST ||
                          s.status == RS_ST_FILE_ALREADY_DELETED || s.status == RS_ST_CAS_MISMATCH ||
-                         s.status == RS_ST_DELETED_FILE_CANNOT_BE_UPDATED);
-  if (lin_is_read(kind))
+                         s.status == RS_ST_DELETED_FILE_CANNOT_BE_UPDATED || s.status == RS_ST_USER_EXISTS ||
+                         s.status == RS_ST_USER_DOES_NOT_EXIST);
+  if (lin_is_read(kind) || kind == RS_OP_FETCH) /* a fetch answers texts, as a read does */
     s.out = o->value_null ? 0 : lin_intern(strs, o->value);
   else
     s.arg = lin_intern(strs, o->value);
@@ -253,6 +256,7 @@ static const lin_model lin_models[] = {
     {"files", lin_files_has_op, lin_files_apply, lin_files_describe},
     {"files-quorum", lin_files_has_op, lin_files_quorum_apply, lin_files_describe},
     {"kv", lin_kv_has_op, lin_kv_apply, lin_kv_describe},
+    {"chat", lin_chat_has_op, lin_chat_apply, lin_chat_describe},
 };
 
 const lin_model *lin_model_find(const char *app)

@@ -219,6 +219,7 @@ lin_result *lin_check(const history *h, const char *app, const lin_options *opt,
   d.start = d.clock(d.ctx);
   GPtrArray *keys;
   GHashTable *by_key = lin_split(h, &keys);
+  GPtrArray *projected = strcmp(m->name, "chat") == 0 ? lin_chat_project_lists(h, by_key, keys) : NULL;
   lin_result *r = g_new0(lin_result, 1);
   r->app = g_strdup(m->name);
   r->n_ops = h->ops->len;
@@ -234,6 +235,8 @@ lin_result *lin_check(const history *h, const char *app, const lin_options *opt,
   g_free(hops);
   g_ptr_array_free(keys, TRUE);
   g_hash_table_destroy(by_key);
+  if (projected)
+    g_ptr_array_free(projected, TRUE);
   lin_conclude(r);
   r->elapsed = d.clock(d.ctx) - d.start;
   return r;

@@ -41,6 +41,17 @@ static void window_clear(gpointer p)
   g_free(w->target);
 }
 
+static void join_clear(gpointer p)
+{
+  g_free(((summary_join *)p)->node);
+}
+
+void summary_add_join(summary *s, const char *node, bool caught_up, double seconds)
+{
+  summary_join j = {g_strdup(node), caught_up, seconds};
+  g_array_append_val(s->joins, j);
+}
+
 summary *summary_new(const char *scenario, const char *protocol, uint64_t seed)
 {
   summary *s = g_new0(summary, 1);
@@ -51,6 +62,8 @@ summary *summary_new(const char *scenario, const char *protocol, uint64_t seed)
   g_array_set_clear_func(s->expectations, expectation_clear);
   s->fault_windows = g_array_new(FALSE, TRUE, sizeof(summary_window));
   g_array_set_clear_func(s->fault_windows, window_clear);
+  s->joins = g_array_new(FALSE, TRUE, sizeof(summary_join));
+  g_array_set_clear_func(s->joins, join_clear);
   return s;
 }
 
@@ -64,6 +77,7 @@ void summary_free(summary *s)
   stats_free(s->stats);
   g_array_free(s->expectations, TRUE);
   g_array_free(s->fault_windows, TRUE);
+  g_array_free(s->joins, TRUE);
   g_free(s);
 }
 
@@ -268,6 +282,14 @@ static void json_consistency(jw *w, const summary *s)
     jw_u64(w, "duplicates", s->poll.duplicates);
     jw_u64(w, "missing", s->poll.missing);
     jw_u64(w, "wrong", s->poll.wrong);
+    jw_close(w, '}');
+  }
+  if (s->joins->len) { /* {"r4": seconds, or null when it never caught up} */
+    jw_open(w, "join_catch_up_s", '{');
+    for (guint i = 0; i < s->joins->len; i++) {
+      const summary_join *j = &g_array_index(s->joins, summary_join, i);
+      jw_double(w, j->node, j->caught_up ? j->seconds : NAN);
+    }
     jw_close(w, '}');
   }
 }
@@ -480,6 +502,11 @@ static void print_consistency(const summary *s, FILE *out)
     g_ptr_array_add(items, g_strdup_printf("availability: %.2f%%", s->availability * 100));
   if (s->has_failover_time)
     g_ptr_array_add(items, g_strdup_printf("failover: %.3f s", s->failover_time));
+  for (guint i = 0; i < s->joins->len; i++) {
+    const summary_join *j = &g_array_index(s->joins, summary_join, i);
+    g_ptr_array_add(items, j->caught_up ? g_strdup_printf("%s up to date %.3f ms after joining", j->node, j->seconds * 1000)
+                                        : g_strdup_printf("%s never up to date", j->node));
+  }
   if (items->len) {
     line(out, "%s", "");
     wrapped(out, "Consistency   ", 14, items, "   ");

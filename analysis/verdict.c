@@ -5,14 +5,12 @@
 
 #include <string.h>
 
-/* Models that `--model` names but that have no sequential model in the checker yet. */
-static const char *const not_yet[] = {"chat", NULL};
-static const char *const known[] = {"files", "files-quorum", "kv", "votes", NULL};
+static const char *const known[] = {"files", "files-quorum", "kv", "votes", "chat", NULL};
 
 /* files or kv from the operations alone: every op must belong to one app. */
 static char *infer_model(const history *h, char **source, char **err)
 {
-  bool files = false, kv = false, votes = false;
+  bool files = false, kv = false, votes = false, chat = false;
   const hist_op *first_files = NULL, *first_kv = NULL;
   for (guint i = 0; i < h->ops->len; i++) {
     const hist_op *o = g_ptr_array_index(h->ops, i);
@@ -25,14 +23,17 @@ static char *infer_model(const history *h, char **source, char **err)
       first_kv = first_kv ? first_kv : o;
     } else if (k == RS_OP_VOTE || k == RS_OP_RESULT) {
       votes = true;
+    } else if (k == RS_OP_REGISTER || k == RS_OP_SEND || k == RS_OP_FETCH || k == RS_OP_LIST) {
+      chat = true;
     } else {
       *err = g_strdup_printf("operation #%u (line %ld): no model has an operation \"%s\" "
-                             "(files: read, write, delete; kv: get, put, append, cas)",
+                             "(files: read, write, delete; kv: get, put, append, cas; votes: vote, result; "
+                             "chat: register, send, fetch, list)",
                              o->index, o->trace_line_invoke, o->op);
       return NULL;
     }
   }
-  if (votes && !files && !kv) {
+  if (votes && !files && !kv && !chat) {
     *source = g_strdup("inferred from the operations (vote, result: votes)");
     return g_strdup("votes");
   }
@@ -41,6 +42,14 @@ static char *infer_model(const history *h, char **source, char **err)
                            "(line %ld, kv); name one with --model",
                            first_files->op, first_files->trace_line_invoke, first_kv->op,
                            first_kv->trace_line_invoke);
+    return NULL;
+  }
+  if (chat && !files && !kv && !votes) {
+    *source = g_strdup("inferred from the operations (register, send, fetch, list: chat)");
+    return g_strdup("chat");
+  }
+  if (chat) {
+    *err = g_strdup("operations of chat and of another app; name one with --model");
     return NULL;
   }
   *source = g_strdup(files ? "inferred from the operations (read, write, delete: files)"
@@ -54,11 +63,6 @@ char *verdict_model(const history *h, const trace_facts *f, const verdict_option
   const char *forced = o ? o->model : NULL;
   *source = NULL;
   if (forced) {
-    if (g_strv_contains(not_yet, forced)) {
-      *err = g_strdup_printf("--model %s: not yet supported (the checker has models of files, "
-                             "files-quorum and kv)", forced);
-      return NULL;
-    }
     if (!g_strv_contains(known, forced)) {
       *err = g_strdup_printf("--model %s: unknown (files, files-quorum, kv, votes, chat)", forced);
       return NULL;
@@ -72,10 +76,6 @@ char *verdict_model(const history *h, const trace_facts *f, const verdict_option
   }
   const char *from_run = f ? trace_facts_model(f) : NULL;
   if (from_run) {
-    if (g_strv_contains(not_yet, from_run)) {
-      *err = g_strdup_printf("app \"%s\": not yet supported by the checker", from_run);
-      return NULL;
-    }
     *source = g_strdup("the run line");
     return g_strdup(from_run);
   }

@@ -3,6 +3,7 @@
 #include "commands.h"
 #include "net_common.h"
 
+#include "core/apps/chat.h"
 #include "net/node_host.h"
 
 #include <stdio.h>
@@ -64,6 +65,27 @@ static bool parse_k(char **a, int n, rs_op *op, const char **r) { return positio
 static bool parse_kv(char **a, int n, rs_op *op, const char **r) { return positional(a, n, op, r, 2); }
 static bool parse_cas(char **a, int n, rs_op *op, const char **r) { return positional(a, n, op, r, 3); }
 
+/* chat (seed 003): send FROM TO TEXT [--instant]; list takes nothing (its key names every account). */
+static bool parse_send(char **a, int n, rs_op *op, const char **r)
+{
+  if (n == 4 && strcmp(a[3], "--instant") == 0) {
+    op->expected = rs_bytes_str(RS_CHAT_INSTANT);
+    n = 3;
+  }
+  if (!positional(a + 1, n - 1, op, r, 2) || n < 3)
+    return false;
+  op->name = rs_bytes_str(a[0]);
+  return true;
+}
+
+static bool parse_list(char **a, int n, rs_op *op, const char **r)
+{
+  (void)a;
+  (void)r;
+  op->key = rs_bytes_str(RS_CHAT_ACCOUNTS);
+  return n == 0;
+}
+
 static const client_op ops[] = {
     {"write", RS_OP_WRITE, "write --uuid U --name N --content C [--replica R]", parse_write},
     {"read", RS_OP_READ, "read --uuid U [--replica R]", parse_uuid},
@@ -72,6 +94,10 @@ static const client_op ops[] = {
     {"get", RS_OP_GET, "get K", parse_k},
     {"append", RS_OP_APPEND, "append K V", parse_kv},
     {"cas", RS_OP_CAS, "cas K OLD NEW", parse_cas},
+    {"register", RS_OP_REGISTER, "register USER PASSWORD", parse_kv},
+    {"send", RS_OP_SEND, "send FROM TO TEXT [--instant]", parse_send},
+    {"fetch", RS_OP_FETCH, "fetch USER", parse_k},
+    {"list", RS_OP_LIST, "list", parse_list},
 };
 
 typedef struct client_ctx {
@@ -107,7 +133,17 @@ static void print_answer(const client_ctx *c)
     printf("Name: %s\n", has ? c->name->str : "NONE");
     printf("Content: %s\n", has ? c->value->str : "NONE");
   }
-  if (!files) {
+  bool chat = c->op.kind >= RS_OP_REGISTER && c->op.kind <= RS_OP_LIST;
+  if (chat && c->op.kind != RS_OP_LIST)
+    printf("User: %.*s\n", (int)c->op.key.len, c->op.key.ptr);
+  if (chat && c->op.kind == RS_OP_SEND) { /* the answer is "UUID TIMESTAMP" */
+    const char *sp = has ? strchr(c->value->str, ' ') : NULL;
+    printf("UUID: %.*s\n", sp ? (int)(sp - c->value->str) : 4, sp ? c->value->str : "NONE");
+    printf("Timestamp: %s\n", sp ? sp + 1 : "NONE");
+  }
+  if (chat && (c->op.kind == RS_OP_FETCH || c->op.kind == RS_OP_LIST))
+    printf("%s: %s\n", c->op.kind == RS_OP_FETCH ? "Messages" : "Accounts", has ? c->value->str : "NONE");
+  if (!files && !chat) {
     printf("Key: %.*s\n", (int)c->op.key.len, c->op.key.ptr);
     if (c->op.kind == RS_OP_GET || c->op.kind == RS_OP_APPEND)
       printf("Value: %s\n", has && !c->value_null ? c->value->str : "null");

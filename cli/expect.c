@@ -1,6 +1,8 @@
 /* Expectations: scripted steps' outcomes and the <expect> element's measures, held or failed. */
 #include "expect.h"
 
+#include "analysis/join_catchup.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,6 +96,10 @@ verdict *expect_verdict(const char *trace_path, double check_timeout, summary *s
   }
   summary_set_stats(s, stats_compute(*h));
   s->has_poll = poll_stats_compute(*h, &s->poll);
+  if (!join_catch_up_fill(trace_path, f, s, &err)) {
+    fprintf(stderr, "replsim run: cannot read the trace back: %s\n", err);
+    g_clear_pointer(&err, g_free);
+  }
   verdict_options o = {.check_timeout = check_timeout, .early = true,
                        .others_budget = EXPECT_OTHERS_BUDGET};
   verdict *v = verdict_judge(*h, f, &o, &err);

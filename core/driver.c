@@ -111,6 +111,40 @@ static void make_value(rs_driver *d)
   }
 }
 
+static rs_bytes view(const GString *s)
+{
+  return (rs_bytes){s->str, (uint32_t)s->len};
+}
+
+/* chat (seed 003): accounts u0..u<keys-1>. A register takes the password pw-<account>, a send
+ * goes from this client to an account with a text no other send has (instant half the time), a
+ * fetch empties an account's queue, a list reads every account. */
+static rs_op chat_op(rs_driver *d, rs_op op, unsigned k)
+{
+  g_string_printf(d->key, "u%u", k);
+  op.key = view(d->key);
+  switch (op.kind) {
+  case RS_OP_REGISTER:
+    g_string_printf(d->value, "pw-u%u", k);
+    op.value = view(d->value);
+    break;
+  case RS_OP_SEND:
+    make_value(d);
+    op.value = view(d->value);
+    op.name = rs_bytes_str(d->cfg.name);
+    if (rs_random_below(&d->host, 2))
+      op.expected = rs_bytes_str("1");
+    break;
+  case RS_OP_LIST:
+    g_string_assign(d->key, "*"); /* RS_CHAT_ACCOUNTS */
+    op.key = view(d->key);
+    break;
+  default:
+    break;
+  }
+  return op;
+}
+
 /* Builds the next random operation: a key among `keys`, uniform; files keys look like uuids.
  * A deleted file can never be written again (seed 004), so once this client learns that key k's
  * file is gone it moves on to a new file for k (a new uuid and name), as a user would. */
@@ -120,6 +154,8 @@ static rs_op next_op(rs_driver *d)
   rs_op op = {.kind = (uint8_t)pick_kind(d)};
   unsigned k = (unsigned)rs_random_below(&d->host, (uint64_t)w->keys);
   d->last_key = k;
+  if (w->chat)
+    return chat_op(d, op, k);
   if (w->files) {
     g_string_printf(d->key, "%08x-0000-4000-8000-%012x", d->generation[k], k);
     g_string_printf(d->name, "file-%u-%u.txt", k, d->generation[k]);

@@ -24,6 +24,7 @@ typedef struct rs_workload_config {
   int keys;               /* distinct keys */
   int value_size;         /* bytes per written value */
   bool files;             /* files app: keys are uuids and writes carry a filename */
+  bool chat;              /* chat app: users register, send, fetch and list (core/apps/chat.h) */
 } rs_workload_config;
 
 typedef struct rs_driver_config {

@@ -45,6 +45,10 @@ static void backup_apply(pb_replica *r, const rs_op *op, uint64_t version, rs_no
   if (update) {
     pb_emit_apply(r, op, &res);
     rs_result answer = {.status = res.status, .version = res.version};
+    /* A retried fetch or send must get its texts (or uuid) again from whoever leads by then:
+     * they are the update's outcome, not a read of a value the client could repeat. */
+    if (op->kind == RS_OP_FETCH || op->kind == RS_OP_SEND)
+      answer.value = res.value;
     rs_dedup_finish(DEDUP(r), client, seq, &answer);
   }
   pb_persist_op(r, op, &res, client, seq);

@@ -160,15 +160,25 @@ void pb_primary_update(pb_replica *r, rs_node_id origin, rs_node_id client, uint
   case RS_DEDUP_NEW:
     break;
   }
+  /* What only the primary decides (chat: the send's timestamp) goes into the update itself. */
+  rs_op stamped;
+  GString *stamp = NULL;
+  if (r->app->ops->stamp) {
+    stamp = g_string_new(NULL);
+    if (r->app->ops->stamp(op, rs_wall(&r->host), stamp, &stamped))
+      op = &stamped;
+  }
   rs_result res;
   r->app->ops->execute(r->app->state, op, LAST_INDEX(r) + 1, RS_APPLY_ORDERED, &res);
   if (res.status != RS_ST_SUCCESS) {
     rs_dedup_finish(DEDUP(r), client, seq, &res);
     pb_persist_op(r, op, &res, client, seq);
     confirm_when_committed(r, origin, client, seq, &res);
-    return;
+  } else {
+    order(r, origin, client, seq, op, &res);
   }
-  order(r, origin, client, seq, op, &res);
+  if (stamp)
+    g_string_free(stamp, TRUE);
 }
 
 /* Whether reads at the primary pass the read barrier: view-service, reads to the primary,

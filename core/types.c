@@ -8,7 +8,8 @@ static const char *const op_names[RS_OP__COUNT] = {
     [RS_OP_DELETE] = "delete", [RS_OP_PUT] = "put",       [RS_OP_GET] = "get",
     [RS_OP_APPEND] = "append", [RS_OP_CAS] = "cas",
     [RS_OP_OPEN] = "open",     [RS_OP_VOTE] = "vote",     [RS_OP_CLOSE] = "close",
-    [RS_OP_RESULT] = "result",
+    [RS_OP_RESULT] = "result", [RS_OP_REGISTER] = "register",
+    [RS_OP_SEND] = "send",     [RS_OP_FETCH] = "fetch",   [RS_OP_LIST] = "list",
 };
 
 static const char *const status_names[RS_ST__COUNT] = {
@@ -25,6 +26,8 @@ static const char *const status_names[RS_ST__COUNT] = {
     [RS_ST_BAD_REQUEST] = "BAD REQUEST",
     [RS_ST_CLIENT_CRASHED] = "CLIENT CRASHED",
     [RS_ST_BALLOT_CLOSED] = "BALLOT CLOSED",
+    [RS_ST_USER_EXISTS] = "USER EXISTS",
+    [RS_ST_USER_DOES_NOT_EXIST] = "USER DOES NOT EXIST",
 };
 
 rs_bytes rs_bytes_str(const char *s)
@@ -61,7 +64,13 @@ rs_op_kind rs_op_parse(const char *name)
 bool rs_op_is_update(rs_op_kind k)
 {
   return k == RS_OP_WRITE || k == RS_OP_DELETE || k == RS_OP_PUT || k == RS_OP_APPEND || k == RS_OP_CAS ||
-         k == RS_OP_OPEN || k == RS_OP_VOTE || k == RS_OP_CLOSE;
+         k == RS_OP_OPEN || k == RS_OP_VOTE || k == RS_OP_CLOSE || k == RS_OP_REGISTER || k == RS_OP_SEND ||
+         k == RS_OP_FETCH;
+}
+
+bool rs_op_answers_value(rs_op_kind k)
+{
+  return k == RS_OP_READ || k == RS_OP_GET || k == RS_OP_FETCH || k == RS_OP_LIST || k == RS_OP_RESULT;
 }
 
 const char *rs_status_name(rs_status s)

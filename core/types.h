@@ -35,12 +35,19 @@ typedef enum rs_op_kind {
   RS_OP_VOTE,   /* votes: a voter's yes or no */
   RS_OP_CLOSE,  /* votes: a server closes a ballot and fixes its result */
   RS_OP_RESULT, /* votes: a ballot's result as a voter received it (a read) */
+  RS_OP_REGISTER, /* chat (seed 003): key = username, value = password */
+  RS_OP_SEND,     /* chat: key = recipient, name = sender, value = text, expected = instant flag and
+                   * the leader's timestamp (core/apps/chat.h) */
+  RS_OP_FETCH,    /* chat: key = user; an update: it marks what it answers delivered */
+  RS_OP_LIST,     /* chat: the accounts (key empty); a pure read */
   RS_OP__COUNT
 } rs_op_kind;
 
 const char *rs_op_name(rs_op_kind k);         /* "write", "read", ... as in the trace */
 rs_op_kind rs_op_parse(const char *name);      /* RS_OP_NONE when unknown */
 bool rs_op_is_update(rs_op_kind k);            /* changes state when it succeeds */
+/* Its answer carries a value the client wants (a read, a get, a chat fetch or list). */
+bool rs_op_answers_value(rs_op_kind k);
 
 typedef struct rs_op {
   uint8_t kind;      /* rs_op_kind */
@@ -65,6 +72,8 @@ typedef enum rs_status {
   RS_ST_BAD_REQUEST,   /* an operation the application does not know */
   RS_ST_CLIENT_CRASHED, /* the client crashed with the operation under way: the outcome is unknown */
   RS_ST_BALLOT_CLOSED, /* votes: the ballot closed before this vote reached the primary */
+  RS_ST_USER_EXISTS,   /* chat: register of a username already taken */
+  RS_ST_USER_DOES_NOT_EXIST, /* chat: send to, or fetch of, a username nobody registered */
   RS_ST__COUNT
 } rs_status;
 

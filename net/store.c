@@ -276,7 +276,7 @@ net_store *net_store_open(const char *dir, const char *node, const rs_app_ops *a
   net_store *s = g_new0(net_store, 1);
   s->dir = g_strdup(dir);
   s->app = app;
-  s->layout = app == &rs_app_files ? &st_files_layout : &st_log_layout;
+  s->layout = app == &rs_app_files ? &st_files_layout : app == &rs_app_chat ? &st_chat_layout : &st_log_layout;
   rs_store *store = rs_store_new(app);
   if (!s->layout->open(s, store, recovered, err)) {
     *error = NET_STORE_FAILED;

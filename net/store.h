@@ -1,6 +1,7 @@
 /* A replica's store on disk (real mode): DATA/NODE/, durable before acknowledgement. `files`
  * keeps each file as a text file named by its filename, with the uuid map, update index, epoch
- * and at-most-once table in one metadata file beside them; other applications (kv) keep a
+ * and at-most-once table in one metadata file beside them; `chat` keeps a SQLite database,
+ * chat.db, with seed 003's users and messages tables (store_chat_sqlite.c); other applications (kv) keep a
  * snapshot and an append-only log of changes, compacted now and then. Every change is on disk
  * (fsync) before net_store_persist returns. */
 #ifndef RS_NET_STORE_H

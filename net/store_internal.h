@@ -1,4 +1,4 @@
-/* Shared by the two on-disk layouts (store_log.c, store_files.c): folder checks, atomic files,
+/* Shared by the on-disk layouts (store_log.c, store_files.c, store_chat_sqlite.c): folder checks, atomic files,
  * and the one way an application's entries are read out of a store and rebuilt. */
 #ifndef RS_NET_STORE_INTERNAL_H
 #define RS_NET_STORE_INTERNAL_H
@@ -50,5 +50,6 @@ struct net_store {
 
 extern const st_layout st_log_layout;
 extern const st_layout st_files_layout;
+extern const st_layout st_chat_layout; /* store_chat_sqlite.c */
 
 #endif

@@ -50,6 +50,22 @@ static uint32_t replica_ids(const deploy *d, rs_node_id *out)
   return count;
 }
 
+/* Whom a client may ask. Ordered (seed 003): the fixed retry list, which names the replicas a
+ * <join> adds later too (the list is set before the run; one not started yet is only one more
+ * dead entry), so that clients reach a joined replica once those before it are gone. */
+static uint32_t client_replica_ids(const deploy *d, const scenario *sc, rs_node_id *out)
+{
+  if (sc->failover != RS_FAILOVER_ORDERED)
+    return replica_ids(d, out);
+  uint32_t count = 0;
+  for (guint i = 0; i < d->nodes->len && count < RS_MAX_NODES; i++) {
+    const dp_node *n = g_ptr_array_index(d->nodes, i);
+    if (n->replica)
+      out[count++] = n->id;
+  }
+  return count;
+}
+
 static void add_replica(deploy *d, const scenario *sc, const char *name, const char *host, bool joining)
 {
   bool quorum = sc->protocol == RS_PROTO_QUORUM;
@@ -148,7 +164,7 @@ static void add_workload(deploy *d, const scenario *sc)
     n->workload = (rs_workload_config){.ops = share,
                                        .think = wl->think, .rate = wl->rate / wl->clients,
                                        .keys = wl->keys, .value_size = wl->value_size,
-                                       .files = d->app == &rs_app_files};
+                                       .files = d->app == &rs_app_files, .chat = d->app == &rs_app_chat};
     memcpy(n->workload.mix, wl->mix, sizeof n->workload.mix);
   }
 }
@@ -158,7 +174,7 @@ static void add_workload(deploy *d, const scenario *sc)
 static rs_client_config client_config(const deploy *d, const scenario *sc, rs_node_id self)
 {
   rs_node_id peers[RS_MAX_NODES];
-  uint32_t n_peers = replica_ids(d, peers);
+  uint32_t n_peers = client_replica_ids(d, sc, peers);
   double timeout = sc->workload.present ? sc->workload.timeout : 1.0;
   int attempts = sc->workload.present ? sc->workload.retries : 3;
   bool quorum = sc->protocol == RS_PROTO_QUORUM;
@@ -181,6 +197,10 @@ static void fill_client_specs(deploy *d, const scenario *sc)
     if (!n->client)
       continue;
     n->spec.client.client = client_config(d, sc, n->id);
+    if (n->script && n->script->timeout > 0)
+      n->spec.client.client.timeout = n->spec.client.client.ready_retry = n->script->timeout;
+    if (n->script && n->script->retries > 0)
+      n->spec.client.client.attempts = n->script->retries;
     n->spec.client.driver = (rs_driver_config){.name = n->name, .workload = n->script ? NULL : &n->workload,
                                                .steps = n->steps, .n_steps = n->n_steps,
                                                .stop_at = sc->duration};

@@ -1,6 +1,8 @@
 /* Reads a scenario file's XML with GMarkup: checks each element's place and attributes, stores it. */
 #include "scenario_internal.h"
 
+#include "core/apps/chat.h"
+
 #include <string.h>
 
 /* An attribute an element may carry, and whether it must. */
@@ -37,7 +39,7 @@ static const attr_rule replica_attrs[] = {REQ("id"), REQ("host"), OPT("port"), E
 static const attr_rule workload_attrs[] = {
     REQ("clients"), REQ("hosts"), OPT("ops"),  OPT("rate"),       OPT("think"), OPT("timeout"),
     OPT("retries"), OPT("mix"),   OPT("keys"), OPT("value-size"), END};
-static const attr_rule client_attrs[] = {REQ("id"), REQ("host"), END};
+static const attr_rule client_attrs[] = {REQ("id"), REQ("host"), OPT("timeout"), OPT("retries"), END};
 static const attr_rule no_attrs[] = {END};
 static const attr_rule write_attrs[] = {REQ("uuid"), REQ("name"), REQ("content"), STEP_COMMON, END};
 static const attr_rule read_attrs[] = {REQ("uuid"), STEP_COMMON, OPT("expect-value"), END};
@@ -45,6 +47,10 @@ static const attr_rule delete_attrs[] = {REQ("uuid"), STEP_COMMON, END};
 static const attr_rule put_attrs[] = {REQ("key"), REQ("value"), STEP_COMMON, END};
 static const attr_rule get_attrs[] = {REQ("key"), STEP_COMMON, OPT("expect-value"), END};
 static const attr_rule cas_attrs[] = {REQ("key"), REQ("expected"), REQ("value"), STEP_COMMON, END};
+static const attr_rule register_attrs[] = {REQ("user"), REQ("password"), STEP_COMMON, END};
+static const attr_rule send_attrs[] = {REQ("from"), REQ("to"), REQ("text"), OPT("instant"), STEP_COMMON, END};
+static const attr_rule fetch_attrs[] = {REQ("user"), STEP_COMMON, OPT("expect-value"), END};
+static const attr_rule list_attrs[] = {STEP_COMMON, OPT("expect-value"), END};
 static const attr_rule crash_attrs[] = {REQ("node"), REQ("at"), END};
 static const attr_rule restart_attrs[] = {REQ("node"), REQ("at"), OPT("boot"), END};
 static const attr_rule partition_attrs[] = {REQ("at"),   OPT("until"), OPT("groups"),
@@ -333,6 +339,41 @@ static bool read_client(sc_reader *r, const char *element, const char **names, c
   c->host = g_strdup(attr_of(names, values, "host"));
   c->line = r->line;
   g_ptr_array_add(r->sc->clients, c);
+  /* timeout= and retries= as on <workload>, for this client (default: the workload's) */
+  const char *retries = attr_of(names, values, "retries"), *why = NULL;
+  guint64 n = 0;
+  if (retries && !sv_uint(retries, 1, 1000, &n, &why))
+    return rd_fail(r, r->line, "bad retries '%s' on <client>: %s (expected a whole number from 1 to 1000)", retries,
+                   why);
+  c->retries = (int)n;
+  return read_duration(r, element, names, values, "timeout", true, &c->timeout);
+}
+
+/* Chat's steps (seed 003) in the fields of rs_op: register user password (key, value), send
+ * from to text [instant] (key = recipient, name = sender, value = text, expected = "1" when
+ * instant), fetch user (key), list (key RS_CHAT_ACCOUNTS). */
+static bool read_chat_step(sc_reader *r, sc_step *st, const char *element, const char **names, const char **values)
+{
+  const char *user = attr_of(names, values, "user"), *instant = attr_of(names, values, "instant");
+  bool on = false;
+  if (st->op == RS_OP_REGISTER || st->op == RS_OP_FETCH) {
+    g_free(st->key);
+    st->key = g_strdup(user);
+  }
+  if (st->op == RS_OP_REGISTER) {
+    g_free(st->value);
+    st->value = g_strdup(attr_of(names, values, "password"));
+  }
+  if (st->op == RS_OP_LIST)
+    st->key = g_strdup(RS_CHAT_ACCOUNTS);
+  if (st->op != RS_OP_SEND)
+    return true;
+  st->key = g_strdup(attr_of(names, values, "to"));
+  st->name = g_strdup(attr_of(names, values, "from"));
+  st->value = g_strdup(attr_of(names, values, "text"));
+  if (instant && !sv_bool(instant, &on))
+    return rd_fail(r, r->line, "bad instant '%s' on <%s>: expected true or false", instant, element);
+  st->expected = on ? g_strdup(RS_CHAT_INSTANT) : NULL;
   return true;
 }
 
@@ -350,6 +391,8 @@ static bool read_step(sc_reader *r, const char *element, const char **names, con
   st->name = g_strdup(attr_of(names, values, "name"));
   st->value = g_strdup(value ? value : attr_of(names, values, "value"));
   st->expected = g_strdup(attr_of(names, values, "expected"));
+  if (!read_chat_step(r, st, element, names, values))
+    return false;
   st->replica = g_strdup(attr_of(names, values, "replica"));
   st->expect = g_strdup(attr_of(names, values, "expect"));
   st->expect_value = g_strdup(attr_of(names, values, "expect-value"));
@@ -485,6 +528,10 @@ static const element_rule element_rules[] = {
     {"client", "get", get_attrs, read_step},
     {"client", "append", put_attrs, read_step},
     {"client", "cas", cas_attrs, read_step},
+    {"client", "register", register_attrs, read_step},
+    {"client", "send", send_attrs, read_step},
+    {"client", "fetch", fetch_attrs, read_step},
+    {"client", "list", list_attrs, read_step},
     {"faults", "crash", crash_attrs, read_fault},
     {"faults", "restart", restart_attrs, read_fault},
     {"faults", "partition", partition_attrs, read_fault},

@@ -2,6 +2,8 @@
 #ifndef RS_SCENARIO_H
 #define RS_SCENARIO_H
 
+#include "core/types.h"
+
 #include <glib.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -74,6 +76,8 @@ typedef struct sc_client {
   char *host;
   int line;
   GPtrArray *steps; /* sc_step* */
+  double timeout;   /* timeout= (seconds); 0: the workload's, or the default */
+  int retries;      /* retries=; 0: the workload's, or the default */
 } sc_client;
 
 typedef struct sc_workload {
@@ -87,7 +91,7 @@ typedef struct sc_workload {
   double think;        /* seconds between an answer and the next request (closed loop) */
   double timeout;      /* seconds before a request is retried at the next replica */
   int retries;         /* attempts before an operation ends as info (attribute retries, default 3) */
-  int mix[16];         /* weight per rs_op_kind (RS_OP__COUNT at most: validate.c) */
+  int mix[RS_OP__COUNT]; /* weight per rs_op_kind */
   int keys;            /* number of distinct keys */
   int value_size;      /* bytes per written value */
 } sc_workload;

@@ -142,7 +142,7 @@ static bool read_settings(sc_reader *r)
 {
   static const char *const engines[] = {"simgrid", "fast", NULL};
   static const char *const protocols[] = {"pb-blocking", "pb-nonblocking", "quorum", NULL};
-  static const char *const apps[] = {"files", "kv", "votes", NULL};
+  static const char *const apps[] = {"files", "kv", "votes", "chat", NULL};
   static const char *const failovers[] = {"none", "view-service", "peer", "ordered", NULL};
   static const char *const reads[] = {"local", "primary", NULL};
   scenario *sc = r->sc;
@@ -171,6 +171,10 @@ static bool read_settings(sc_reader *r)
   sc->failover = (rs_failover)failover;
   sc->reads_primary = read_mode == 1;
   sc->dead_after = (int)dead_after;
+  /* Chat's fetch and the order of a recipient's messages need one order of updates. */
+  if (strcmp(sc->app, "chat") == 0 && sc->protocol == RS_PROTO_QUORUM)
+    return raw_fail(r, BIT(RAW_APP) | BIT(RAW_PROTOCOL),
+                    "app chat needs one order of updates: protocol pb-blocking or pb-nonblocking, not quorum");
   return read_repair(r);
 }
 
@@ -469,7 +473,10 @@ static bool read_mix(sc_reader *r)
   sc_workload *w = &r->sc->workload;
   if (!w->present)
     return true;
-  const char *text = r->mix ? r->mix : strcmp(r->sc->app, "kv") == 0 ? "put=50 get=50" : "write=50 read=50";
+  const char *text = r->mix                              ? r->mix
+                     : strcmp(r->sc->app, "kv") == 0   ? "put=50 get=50"
+                     : strcmp(r->sc->app, "chat") == 0 ? "register=10 send=50 fetch=30 list=10"
+                                                       : "write=50 read=50";
   int mix[RS_OP__COUNT];
   int total = 0;
   for (int k = 0; k < RS_OP__COUNT; k++)

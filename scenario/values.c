@@ -233,6 +233,7 @@ const char *sv_network_model(const char *text)
 
 static const rs_op_kind files_ops[] = {RS_OP_WRITE, RS_OP_READ, RS_OP_DELETE, RS_OP_NONE};
 static const rs_op_kind kv_ops[] = {RS_OP_PUT, RS_OP_GET, RS_OP_APPEND, RS_OP_CAS, RS_OP_NONE};
+static const rs_op_kind chat_ops[] = {RS_OP_REGISTER, RS_OP_SEND, RS_OP_FETCH, RS_OP_LIST, RS_OP_NONE};
 
 /* The operations each application understands (files: seed 004; kv: seeds 000, 001). */
 const rs_op_kind *sv_app_ops(const char *app)
@@ -241,6 +242,8 @@ const rs_op_kind *sv_app_ops(const char *app)
     return files_ops;
   if (strcmp(app, "kv") == 0)
     return kv_ops;
+  if (strcmp(app, "chat") == 0)
+    return chat_ops;
   return NULL;
 }
 

@@ -24,5 +24,15 @@ for p in pb-blocking pb-nonblocking quorum; do
     fail=$((fail + 1))
   fi
 done
+# Seed 003's chat: crashes, a full restart and a join, memcheck-clean too.
+if valgrind -q --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite,indirect \
+    "$replsim" run "$src/scenarios/chat-seed003.xml" --out "$tmp/chat" >"$tmp/chat.log" 2>&1; then
+  echo "ok: chat-seed003 is memcheck-clean"
+  pass=$((pass + 1))
+else
+  echo "FAIL: chat-seed003 under valgrind:"
+  tail -n 40 "$tmp/chat.log"
+  fail=$((fail + 1))
+fi
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

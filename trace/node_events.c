@@ -87,11 +87,6 @@ void tev_log_line(tev_run *r, tev_log *log, const char *fmt, ...)
     tev_log_flush(r, log);
 }
 
-static bool is_read(uint8_t kind)
-{
-  return kind == RS_OP_READ || kind == RS_OP_GET || kind == RS_OP_RESULT;
-}
-
 /* The history's process of an event: the node, or its second lane (rs_event.lane). */
 static const char *process_of(tev_run *r, const tev_node *n, const rs_event *ev)
 {
@@ -102,7 +97,8 @@ static const char *process_of(tev_run *r, const tev_node *n, const rs_event *ev)
 }
 
 /* One `key value` line per applied write, oldest first (seed 000's logs); a delete logs its key
- * with "(deleted)" so the log still shows every change in order. */
+ * with "(deleted)" so the log still shows every change in order (chat: a register "(registered)",
+ * a fetch "(fetched)", a send `recipient text`). */
 void tev_log_update(tev_run *r, tev_log *log, const rs_op *op, const rs_result *res)
 {
   rs_bytes value = op->value;
@@ -110,6 +106,10 @@ void tev_log_update(tev_run *r, tev_log *log, const rs_op *op, const rs_result *
     value = res->value;
   if (op->kind == RS_OP_DELETE)
     tev_log_line(r, log, "%.*s (deleted)", (int)op->key.len, op->key.ptr);
+  else if (op->kind == RS_OP_REGISTER) /* chat: never a password in a log */
+    tev_log_line(r, log, "%.*s (registered)", (int)op->key.len, op->key.ptr);
+  else if (op->kind == RS_OP_FETCH)
+    tev_log_line(r, log, "%.*s (fetched)", (int)op->key.len, op->key.ptr);
   else
     tev_log_line(r, log, "%.*s %.*s", (int)op->key.len, op->key.ptr, (int)value.len, value.ptr ? value.ptr : "");
 }
@@ -145,7 +145,7 @@ static void on_complete(tev_run *r, const tev_node *n, double t, const rs_event 
   const rs_op *op = ev->op;
   const rs_result *res = ev->res;
   bool answered = ev->outcome == RS_OUT_OK;
-  bool read_ok = answered && is_read(op->kind);
+  bool read_ok = answered && rs_op_answers_value(op->kind);
   const char *name = read_ok ? tev_bytes_str(r, 1, res->name) : tev_bytes_str(r, 1, op->name);
   const char *value = read_ok ? tev_bytes_str(r, 2, res->value) : NULL;
   bool value_null = read_ok && op->kind == RS_OP_GET && res->status == RS_ST_SUCCESS && !res->value.ptr;

@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-static const rs_app_ops *const all_apps[] = {&rs_app_files, &rs_app_kv, &rs_app_votes};
+static const rs_app_ops *const all_apps[] = {&rs_app_files, &rs_app_kv, &rs_app_votes, &rs_app_chat};
 
 const rs_app_ops *rs_app_find(const char *name)
 {

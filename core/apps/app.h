@@ -47,6 +47,11 @@ typedef struct rs_app_ops {
    * on-disk store writes per key. False when the key holds nothing. Slices stay valid until the
    * next call on this state. */
   bool (*entry)(void *state, rs_bytes key, rs_op *out, uint64_t *version);
+  /* Optional (NULL: none). What only the primary may decide about a new update, written into it
+   * before it runs and is replicated, so every replica applies the same: chat's send takes the
+   * primary's wall clock (`wall`, the host's). True when `out` is the stamped update (slices
+   * into `op` and `buf`); false: run `op` as it is. */
+  bool (*stamp)(const rs_op *op, double wall, GString *buf, rs_op *out);
 } rs_app_ops;
 
 /* An instance: the ops and the state they act on. */
@@ -62,5 +67,6 @@ void rs_app_free(rs_app *app);
 extern const rs_app_ops rs_app_files;
 extern const rs_app_ops rs_app_kv;
 extern const rs_app_ops rs_app_votes; /* apps/votes.h */
+extern const rs_app_ops rs_app_chat;
 
 #endif

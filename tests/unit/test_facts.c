@@ -128,9 +128,9 @@ static void test_a_history_without_run_line_gets_its_model_from_its_operations(v
   assert_string_equal(m, "kv");
   assert_string_equal(source, "--model");
   g_free(m), g_free(source);
-  verdict_options chat = {.model = "chat"};
-  assert_null(verdict_model(h, none, &chat, &source, &err));
-  assert_non_null(strstr(err, "not yet supported"));
+  verdict_options paxos = {.model = "paxos"};
+  assert_null(verdict_model(h, none, &paxos, &source, &err));
+  assert_non_null(strstr(err, "unknown"));
   g_free(err), err = NULL;
   history_free(h);
   h = ops(kv);

@@ -310,6 +310,33 @@ static void test_kv_steps_keep_every_attribute(void **state)
   scenario_free(sc);
 }
 
+/* Chat's steps fill rs_op's fields as core/apps/chat.h says; <client> takes timeout and retries. */
+static void test_chat_steps_map_to_op_fields(void **state)
+{
+  (void)state;
+  scenario *sc = load_ok("tests/scenarios-parse/good-chat.xml", NULL);
+  assert_string_equal(sc->app, "chat");
+  assert_int_equal(sc->workload.mix[RS_OP_SEND], 50); /* the default chat mix */
+  assert_int_equal(sc->workload.mix[RS_OP_REGISTER], 10);
+  sc_client *alice = g_ptr_array_index(sc->clients, 0);
+  assert_true(alice->timeout == 0.25);
+  assert_int_equal(alice->retries, 5);
+  assert_int_equal(step(alice, 0)->op, RS_OP_REGISTER);
+  assert_string_equal(step(alice, 0)->key, "alice");
+  assert_string_equal(step(alice, 0)->value, "pw");
+  assert_string_equal(step(alice, 1)->expect, "USER EXISTS");
+  assert_int_equal(step(alice, 2)->op, RS_OP_SEND);
+  assert_string_equal(step(alice, 2)->key, "bob");
+  assert_string_equal(step(alice, 2)->name, "alice");
+  assert_string_equal(step(alice, 2)->value, "hi");
+  assert_string_equal(step(alice, 2)->expected, "1");
+  assert_int_equal(step(alice, 3)->op, RS_OP_FETCH);
+  assert_string_equal(step(alice, 3)->expect_value, "");
+  assert_int_equal(step(alice, 4)->op, RS_OP_LIST);
+  assert_string_equal(step(alice, 4)->key, "*");
+  scenario_free(sc);
+}
+
 static void test_durations_take_every_simgrid_unit(void **state)
 {
   (void)state;
@@ -876,6 +903,7 @@ int main(void)
       cmocka_unit_test(test_defaults_fill_what_the_file_leaves_out),
       cmocka_unit_test(test_replicas_by_count_are_placed_round_robin),
       cmocka_unit_test(test_kv_steps_keep_every_attribute),
+    cmocka_unit_test(test_chat_steps_map_to_op_fields),
       cmocka_unit_test(test_durations_take_every_simgrid_unit),
       cmocka_unit_test(test_parse_duration_accepts_simgrid_units_only),
       cmocka_unit_test(test_platform_names_hosts_and_links_as_simgrid_does),

@@ -126,6 +126,28 @@ static void test_measured_fields_appear_with_their_values(void **state)
   summary_free(s);
 }
 
+/* Seed 003's extra credit: each joined replica's catch-up time, null when it never caught up,
+ * and no key at all without a join. */
+static void test_joins_appear_as_join_catch_up_s(void **state)
+{
+  (void)state;
+  summary *s = summary_new("join", "pb-blocking", 1);
+  char *text = summary_to_json(s);
+  assert_null(strstr(text, "join_catch_up_s"));
+  g_free(text);
+  summary_add_join(s, "r4", true, 0.25);
+  summary_add_join(s, "r5", false, 0);
+  text = summary_to_json(s);
+  JsonParser *p = json_parser_new();
+  JsonObject *o = parse(p, text);
+  JsonObject *j = json_object_get_object_member(o, "join_catch_up_s");
+  assert_true(json_object_get_double_member(j, "r4") == 0.25);
+  assert_true(json_object_get_null_member(j, "r5"));
+  g_object_unref(p);
+  g_free(text);
+  summary_free(s);
+}
+
 static void test_top_level_keys_come_in_a_fixed_order(void **state)
 {
   (void)state;
@@ -342,6 +364,7 @@ int main(void)
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_fields_that_were_not_measured_are_absent_not_zero),
       cmocka_unit_test(test_measured_fields_appear_with_their_values),
+      cmocka_unit_test(test_joins_appear_as_join_catch_up_s),
       cmocka_unit_test(test_top_level_keys_come_in_a_fixed_order),
       cmocka_unit_test(test_the_json_of_a_small_summary_is_exactly_this),
       cmocka_unit_test(test_the_file_is_byte_identical_across_two_writes_and_never_holds_wall_time),
