@@ -43,6 +43,7 @@ enum {
   F_KNOWN = (1u << 15) - 1,
 };
 
+_Static_assert(RS_OP__COUNT <= 16, "op.kind shares a byte with res.status: bump RS_WIRE_MAGIC");
 _Static_assert(RS_ST__COUNT <= 16, "res.status shares a byte with op.kind: bump RS_WIRE_MAGIC");
 _Static_assert(RS_MSG__COUNT <= 256, "the type is one byte");
 
