@@ -200,7 +200,6 @@ void sim_flush(sim_node *n);
 void sim_drop(sim_world *w, sim_packet *p, const char *why);
 bool sim_is_cut(const sim_world *w, rs_node_id from, rs_node_id to);
 void sim_controller_spawn(sim_world *w);
-double sim_settle_time(const scenario *sc);
 
 /* sim_watchdog.c */
 void sim_watchdog_init(sim_world *w, double max_wall);

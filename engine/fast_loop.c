@@ -1,0 +1,360 @@
+/* The fast engine's run: the event loop, how a run ends (duration, settling, draining, as
+ * actors/sim_actors.c's controller does it), the watchdog, and what is written at the end. */
+#include "fast_world.h"
+
+#include <math.h>
+
+#define FAST_LIVELOCK_EVENTS 1000000
+#define FAST_LIVELOCK_WINDOW 1e-6
+#define FAST_WALL_CHECK_EVERY 4096
+
+void fast_push(fast_world *w, double t, fe_kind kind, uint8_t cls, uint32_t node, void *p, uint32_t arg, uint32_t gen)
+{
+  fe_event e = {.t = t, .seq = w->seq++, .p = p, .node = node, .arg = arg, .gen = gen, .kind = (uint8_t)kind, .cls = cls};
+  fe_heap_push(&w->heap, &e);
+}
+
+/* --- the watchdog (same rules and report as actors/sim_watchdog.c) ------------------------------ */
+
+static void stop(fast_world *w, const char *why)
+{
+  if (w->stopped)
+    return;
+  w->stopped = why;
+  w->stop_time = w->now;
+}
+
+static char *busiest(const fast_world *w)
+{
+  GString *s = g_string_new("nodes:");
+  guint top[5];
+  for (int k = 0; k < 5; k++) {
+    guint best = G_MAXUINT;
+    for (guint i = 0; i < w->nodes->len; i++) {
+      bool taken = false;
+      for (int j = 0; j < k; j++)
+        taken = taken || top[j] == i;
+      if (!taken && w->wd_by_node[i] && (best == G_MAXUINT || w->wd_by_node[i] > w->wd_by_node[best]))
+        best = i;
+    }
+    if (best == G_MAXUINT)
+      break;
+    top[k] = best;
+    g_string_append_printf(s, " %s (%" G_GUINT64_FORMAT ")", fast_node_name(w, best), w->wd_by_node[best]);
+  }
+  g_string_append(s, "; messages:");
+  for (int t = 0; t <= RS_MSG__COUNT; t++)
+    if (w->wd_by_type[t])
+      g_string_append_printf(s, " %s (%" G_GUINT64_FORMAT ")",
+                             t == RS_MSG__COUNT ? "timer" : rs_msg_type_name((rs_msg_type)t), w->wd_by_type[t]);
+  return g_string_free(s, FALSE);
+}
+
+void fast_watchdog_tick(fast_node *n, int type)
+{
+  fast_world *w = n->world;
+  if (w->now > w->wd_instant + FAST_LIVELOCK_WINDOW) {
+    w->wd_instant = w->now;
+    w->wd_events = 0;
+    memset(w->wd_by_node, 0, w->nodes->len * sizeof *w->wd_by_node);
+    memset(w->wd_by_type, 0, sizeof w->wd_by_type);
+  }
+  w->wd_by_node[n->id]++;
+  w->wd_by_type[type >= 0 && type < RS_MSG__COUNT ? type : RS_MSG__COUNT]++;
+  if (++w->wd_events >= FAST_LIVELOCK_EVENTS && !w->stopped) {
+    char *who = busiest(w);
+    w->stop_report = g_strdup_printf("livelock at t=%.9f s: %d events without the simulated clock advancing; %s",
+                                     w->now, FAST_LIVELOCK_EVENTS, who);
+    g_free(who);
+    stop(w, "livelock");
+  }
+  if (w->max_wall > 0 && ++w->wd_since_wall >= FAST_WALL_CHECK_EVERY) {
+    w->wd_since_wall = 0;
+    double wall = (double)(g_get_monotonic_time() - w->wall_start) / 1e6;
+    if (wall > w->max_wall && !w->stopped) {
+      char *who = busiest(w);
+      w->stop_report = g_strdup_printf("wall-clock bound of %g s passed at t=%.9f s (simulated); at that instant %s",
+                                       w->max_wall, w->now, who);
+      g_free(who);
+      stop(w, "wall-bound");
+    }
+  }
+}
+
+/* --- how a run ends ------------------------------------------------------------------------------ */
+
+static bool quiet(const fast_world *w)
+{
+  if (w->phase != FAST_SETTLING || w->drivers_running != 0 || w->in_flight_work != 0 || w->faults_left != 0)
+    return false;
+  for (guint i = 0; i < w->nodes->len; i++) {
+    const fast_node *n = g_ptr_array_index(w->nodes, i);
+    if (n->core && (!n->started || rs_node_busy(n->core)))
+      return false;
+  }
+  return true;
+}
+
+static bool drained(const fast_world *w)
+{
+  return w->in_flight == 0 && (w->held_back == 0 || w->stopped);
+}
+
+static void set_bound(fast_world *w, double bound)
+{
+  w->bound = bound;
+  fast_push(w, bound, FE_BOUND, 1, 0, NULL, 0, 0);
+}
+
+/* After every event: settling -> draining once quiet (or stopped), draining -> done once drained. */
+static void controller(fast_world *w)
+{
+  if (w->stopped && w->phase < FAST_DRAINING) {
+    w->phase = FAST_DRAINING;
+    set_bound(w, w->now + sim_settle_time(w->sc));
+  }
+  if (w->phase == FAST_SETTLING && quiet(w))
+    w->phase = FAST_DRAINING;
+  if (w->phase == FAST_DRAINING && drained(w))
+    w->phase = FAST_DONE;
+}
+
+static void on_duration(fast_world *w)
+{
+  if (w->phase != FAST_RUNNING)
+    return;
+  for (guint i = 0; i < w->nodes->len; i++) {
+    fast_node *n = g_ptr_array_index(w->nodes, i);
+    if (n->core && n->up)
+      rs_node_stop(n->core);
+  }
+  w->phase = FAST_SETTLING;
+  set_bound(w, w->sc->duration + sim_settle_time(w->sc));
+}
+
+static void on_bound(fast_world *w)
+{
+  if (w->now + FAST_TIME_EPS < w->bound)
+    return; /* an earlier bound, replaced */
+  if (w->phase == FAST_SETTLING || w->phase == FAST_DRAINING)
+    w->phase = FAST_DONE; /* draining shares the settling bound (sim_actors.c's controller) */
+}
+
+/* A paused node handles nothing until its pause is over: its events wait for the end. */
+static bool postpone_if_paused(fast_world *w, const fe_event *e)
+{
+  fast_node *n = g_ptr_array_index(w->nodes, e->node);
+  if (n->paused_until <= w->now + FAST_TIME_EPS)
+    return false;
+  fast_push(w, n->paused_until, (fe_kind)e->kind, e->cls, e->node, e->p, e->arg, e->gen);
+  return true;
+}
+
+static void run_event(fast_world *w, const fe_event *e)
+{
+  switch ((fe_kind)e->kind) {
+  case FE_DELIVER:
+    if (!postpone_if_paused(w, e))
+      fast_deliver(w, e->p);
+    break;
+  case FE_TIMER:
+    if (!postpone_if_paused(w, e))
+      fast_node_fire_timer(g_ptr_array_index(w->nodes, e->node), e->arg, e->gen);
+    break;
+  case FE_FSYNC:
+    if (!postpone_if_paused(w, e))
+      fast_node_fsync(g_ptr_array_index(w->nodes, e->node), e->arg);
+    break;
+  case FE_HELD: {
+    fast_packet *p = e->p;
+    fast_node *src = g_ptr_array_index(w->nodes, p->from);
+    if (postpone_if_paused(w, e))
+      break;
+    w->held_back--;
+    if (!src->up || src->incarnation != e->arg) /* lost with its sender's crash */
+      fast_drop(w, p, "crashed");
+    else
+      fast_put_on_wire(w, p);
+    break;
+  }
+  case FE_FAULT:
+    fast_faults_apply(w);
+    break;
+  case FE_RESTART_END:
+    fast_restart_end(w, e->p);
+    break;
+  case FE_DURATION:
+    on_duration(w);
+    break;
+  case FE_BOUND:
+    on_bound(w);
+    break;
+  }
+}
+
+/* Frees what the heap still holds at the end: packets on their way, restart jobs. */
+static void free_pending(fast_world *w)
+{
+  fe_event e;
+  while (fe_heap_pop(&w->heap, &e)) {
+    if (e.kind == FE_DELIVER || e.kind == FE_HELD)
+      fast_packet_free(w, e.p);
+    else if (e.kind == FE_RESTART_END)
+      g_free(e.p);
+  }
+  fe_heap_clear(&w->heap);
+}
+
+/* --- the run ------------------------------------------------------------------------------------ */
+
+static const char *node_name_of(const void *ctx, rs_node_id id)
+{
+  return fast_node_name(ctx, id);
+}
+
+static void report_replicas(fast_world *w)
+{
+  GPtrArray *keys = trace_writer_keys(w->trace);
+  for (guint i = 0; i < w->nodes->len; i++) {
+    fast_node *n = g_ptr_array_index(w->nodes, i);
+    if (!n->store)
+      continue;
+    if (n->core)
+      rs_node_report(n->core, (const char *const *)keys->pdata, keys->len);
+    else
+      rs_store_report(n->store, &n->core_host, (const char *const *)keys->pdata, keys->len, false);
+  }
+  g_ptr_array_free(keys, TRUE);
+}
+
+static void host_free(gpointer p)
+{
+  fast_host *h = p;
+  g_free(h->name);
+  g_free(h);
+}
+
+static fast_world *world_new(const scenario *sc, const char *dir, sim_outcome *out)
+{
+  fast_world *w = g_new0(fast_world, 1);
+  w->sc = sc;
+  w->dir = g_strdup(dir);
+  w->out = out;
+  w->nodes = g_ptr_array_new();
+  w->by_name = g_hash_table_new(g_str_hash, g_str_equal);
+  w->hosts = g_ptr_array_new_with_free_func(host_free);
+  w->links = g_ptr_array_new();
+  w->link_by_name = g_hash_table_new(g_str_hash, g_str_equal);
+  w->scratch = g_byte_array_sized_new(4096);
+  tev_run_init(&w->ev, NULL);
+  w->ev.steps = out->steps;
+  w->ev.name_of = node_name_of;
+  w->ev.name_ctx = w;
+  w->ev.digests = g_ptr_array_new_with_free_func(g_free);
+  w->app = rs_app_find(sc->app);
+  w->plan = deploy_new(sc);
+  guint32 seed[3] = {(guint32)sc->seed, (guint32)(sc->seed >> 32), 0x6e657477u /* "netw" */};
+  w->net_rand = g_rand_new_with_seed_array(seed, 3);
+  w->wd_instant = -1;
+  return w;
+}
+
+static void world_free(fast_world *w)
+{
+  free_pending(w);
+  for (guint i = 0; i < w->nodes->len; i++)
+    fast_node_free(g_ptr_array_index(w->nodes, i));
+  g_ptr_array_free(w->nodes, TRUE);
+  fast_net_free(w);
+  g_ptr_array_free(w->links, TRUE);
+  g_hash_table_destroy(w->link_by_name);
+  g_ptr_array_free(w->hosts, TRUE);
+  g_hash_table_destroy(w->by_name);
+  if (w->faults)
+    fault_plan_free(w->faults);
+  if (w->active)
+    g_ptr_array_free(w->active, TRUE);
+  g_free(w->cut);
+  g_rand_free(w->net_rand);
+  g_ptr_array_free(w->ev.digests, TRUE);
+  tev_run_clear(&w->ev);
+  deploy_free(w->plan);
+  g_byte_array_free(w->scratch, TRUE);
+  g_free(w->wd_by_node);
+  g_free(w->stop_report);
+  g_free(w->dir);
+  g_free(w);
+}
+
+bool fast_run(const scenario *sc, const char *dir, const sim_limits *limits, sim_outcome *out, char **err)
+{
+  memset(out, 0, sizeof *out);
+  out->steps = g_ptr_array_new();
+  fast_world *w = world_new(sc, dir, out);
+  for (guint i = 0; i < w->plan->nodes->len; i++) {
+    fast_node *n = fast_node_new(w, deploy_node(w->plan, i));
+    if (n->plan->client)
+      w->drivers_running++;
+  }
+  if (!fast_net_init(w, err)) {
+    world_free(w);
+    return false;
+  }
+  char *trace_path = g_strdup_printf("%s/trace.jsonl", dir);
+  w->trace = trace_writer_open(trace_path, err);
+  w->ev.trace = w->trace;
+  g_free(trace_path);
+  if (!w->trace) {
+    world_free(w);
+    return false;
+  }
+  trace_run(w->trace, sc->name, rs_protocol_name(sc->protocol), sc->app, rs_failover_name(sc->failover), sc->seed);
+  w->max_wall = limits ? limits->max_wall : 0;
+  w->wall_start = g_get_monotonic_time();
+  w->wd_by_node = g_new0(uint64_t, w->nodes->len);
+  fast_faults_init(w);
+  if (sc->duration > 0) {
+    fast_push(w, sc->duration, FE_DURATION, 1, 0, NULL, 0, 0);
+  } else {
+    w->phase = FAST_SETTLING;
+    set_bound(w, 86400);
+  }
+  /* Every node of the first wave exists before any starts, as every actor is made before any runs. */
+  for (guint i = 0; i < w->nodes->len; i++) {
+    fast_node *n = g_ptr_array_index(w->nodes, i);
+    if (!n->joining)
+      fast_node_boot(n);
+  }
+  for (guint i = 0; i < w->nodes->len; i++) {
+    fast_node *n = g_ptr_array_index(w->nodes, i);
+    if (!n->joining)
+      fast_node_start(n);
+  }
+  controller(w);
+  fe_event e;
+  while (w->phase != FAST_DONE && fe_heap_pop(&w->heap, &e)) {
+    w->now = e.t;
+    run_event(w, &e);
+    controller(w);
+  }
+  out->end_time = w->stopped ? w->stop_time : w->now;
+  w->ev.end_time = out->end_time;
+  if (w->stopped) {
+    out->stopped = g_strdup(w->stopped);
+    out->stop_report = g_strdup(w->stop_report);
+  }
+  report_replicas(w);
+  for (guint i = 0; i < w->nodes->len; i++) {
+    fast_node *n = g_ptr_array_index(w->nodes, i);
+    tev_log_flush(&w->ev, &n->log);
+  }
+  out->messages_sent = trace_writer_messages_sent(w->trace);
+  out->messages_dropped = trace_writer_messages_dropped(w->trace);
+  bool ok = trace_writer_close(w->trace, err);
+  if (ok && w->ev.log_error) {
+    *err = g_strdup(w->ev.log_error);
+    ok = false;
+  }
+  world_free(w);
+  return ok;
+}

@@ -1,0 +1,322 @@
+/* A node in the fast engine: its core node, the rs_host it acts through, and its lives
+ * (boot, crash, restart) as actors/sim_node.c and sim_boot.c give them in SimGrid. */
+#include "fast_world.h"
+
+#include <math.h>
+
+typedef struct fast_fsync {
+  double due;
+  uint64_t upto;
+} fast_fsync;
+
+const char *fast_node_name(const fast_world *w, rs_node_id id)
+{
+  if (id == RS_NO_NODE || id >= w->nodes->len)
+    return NULL;
+  return ((fast_node *)g_ptr_array_index(w->nodes, id))->name;
+}
+
+fast_node *fast_node_by_name(const fast_world *w, const char *name)
+{
+  return name ? g_hash_table_lookup(w->by_name, name) : NULL;
+}
+
+static void host_send(void *ctx, rs_node_id to, const rs_msg *m)
+{
+  fast_node *n = ctx;
+  fast_send_packet(n->world, n, to, m);
+}
+
+static fast_timer *find_timer(fast_node *n, int id, bool create)
+{
+  fast_timer *free_slot = NULL;
+  for (int i = 0; i < FAST_MAX_TIMERS; i++) {
+    if (n->timers[i].id == id && (n->timers[i].armed || !create))
+      return &n->timers[i];
+    if (!n->timers[i].armed && !free_slot)
+      free_slot = &n->timers[i];
+  }
+  if (!create)
+    return NULL;
+  g_assert(free_slot);
+  free_slot->id = id;
+  return free_slot;
+}
+
+/* A timer is an event of its slot's generation: moving or cancelling it makes the old event stale. */
+static void host_timer_arm(void *ctx, int timer, double delay)
+{
+  fast_node *n = ctx;
+  fast_timer *t = find_timer(n, timer, true);
+  t->due = n->world->now + (delay > 0 ? delay : 0);
+  t->armed = true;
+  t->gen++;
+  fast_push(n->world, t->due, FE_TIMER, 0, n->id, NULL, (uint32_t)(t - n->timers), t->gen);
+}
+
+static void host_timer_cancel(void *ctx, int timer)
+{
+  fast_node *n = ctx;
+  fast_timer *t = find_timer(n, timer, false);
+  if (t) {
+    t->armed = false;
+    t->gen++;
+  }
+}
+
+static double host_now(void *ctx)
+{
+  return ((fast_node *)ctx)->world->now;
+}
+
+static uint64_t host_random(void *ctx)
+{
+  fast_node *n = ctx;
+  uint64_t hi = g_rand_int(n->rand);
+  return (hi << 32) | g_rand_int(n->rand);
+}
+
+static tev_node view(fast_node *n)
+{
+  return (tev_node){.name = n->name, .log = &n->log, .open_op = n->plan->client ? &n->open_op : NULL,
+                    .done = &n->done, .up = n->up};
+}
+
+static void host_event(void *ctx, const rs_event *ev)
+{
+  fast_node *n = ctx;
+  if (ev->type == RS_EV_FINISHED) {
+    n->driver_done = true;
+    if (!n->finished) {
+      n->finished = true;
+      n->world->drivers_running--;
+    }
+    return;
+  }
+  tev_node v = view(n);
+  tev_emit(&n->world->ev, &v, n->world->now, ev);
+}
+
+/* <cluster fsync>: one change at a time on the node's disk, as the SimGrid engine models it. */
+static bool host_persist(void *ctx, const rs_persist *rec)
+{
+  (void)rec;
+  fast_node *n = ctx;
+  n->persisted++;
+  double fsync = n->world->sc->fsync;
+  if (fsync <= 0)
+    return true;
+  fast_fsync *disk = g_new(fast_fsync, 1);
+  disk->due = MAX(n->world->now, n->disk_free) + fsync;
+  disk->upto = n->persisted;
+  n->disk_free = disk->due;
+  g_queue_push_tail(n->fsyncs, disk);
+  fast_push(n->world, disk->due, FE_FSYNC, 0, n->id, NULL, n->incarnation, 0);
+  return false;
+}
+
+/* A restart a node asks for (seed 002): across a partition it is lost; else the target goes
+ * down now and boots `delay` later, unless the requester's host crashed meanwhile. */
+static void host_restart_node(void *ctx, rs_node_id node, double delay)
+{
+  fast_node *n = ctx;
+  fast_world *w = n->world;
+  if (node >= w->nodes->len)
+    return;
+  fast_node *target = g_ptr_array_index(w->nodes, node);
+  if (fast_is_cut(w, n->id, node)) {
+    const char *lost[] = {"node", target->name, "by", n->name, "why", "unreachable", NULL};
+    trace_fault(w->trace, w->now, "restart-failed", "start", lost);
+    return;
+  }
+  char d[32];
+  g_snprintf(d, sizeof d, "%g", delay);
+  const char *start[] = {"node", target->name, "by", n->name, "boot", d, NULL};
+  trace_fault(w->trace, w->now, "restart", "start", start);
+  fast_node_crash(target);
+  fast_restart_job *job = g_new(fast_restart_job, 1);
+  const fast_host *h = g_ptr_array_index(w->hosts, n->host);
+  *job = (fast_restart_job){.requester = n->id, .node = node, .host = n->host, .epoch = h->epoch};
+  fast_push(w, w->now + delay, FE_RESTART_END, 0, node, job, 0, 0);
+}
+
+void fast_restart_end(fast_world *w, fast_restart_job *job)
+{
+  const fast_host *h = g_ptr_array_index(w->hosts, job->host);
+  fast_node *target = g_ptr_array_index(w->nodes, job->node);
+  if (h->on && h->epoch == job->epoch) {
+    const char *end[] = {"node", target->name, NULL};
+    trace_fault(w->trace, w->now, "restart", "end", end);
+    const fast_host *th = g_ptr_array_index(w->hosts, target->host);
+    if (th->on && !target->up && !target->joining) {
+      fast_node_boot(target);
+      fast_node_start(target);
+    }
+  }
+  g_free(job);
+}
+
+static GRand *node_rand(const scenario *sc, rs_node_id id)
+{
+  guint32 seed[3] = {(guint32)sc->seed, (guint32)(sc->seed >> 32), id};
+  return g_rand_new_with_seed_array(seed, 3);
+}
+
+static guint host_index(fast_world *w, const char *name)
+{
+  for (guint i = 0; i < w->hosts->len; i++)
+    if (strcmp(((fast_host *)g_ptr_array_index(w->hosts, i))->name, name) == 0)
+      return i;
+  fast_host *h = g_new0(fast_host, 1);
+  h->name = g_strdup(name);
+  h->on = true;
+  g_ptr_array_add(w->hosts, h);
+  return w->hosts->len - 1;
+}
+
+fast_node *fast_node_new(fast_world *w, const dp_node *plan)
+{
+  fast_node *n = g_new0(fast_node, 1);
+  n->world = w;
+  n->plan = plan;
+  n->id = plan->id;
+  n->name = plan->name;
+  n->joining = plan->joining;
+  n->host = host_index(w, plan->host);
+  n->rand = node_rand(w->sc, n->id);
+  n->core_host = (rs_host){.ctx = n, .send = host_send, .timer_arm = host_timer_arm,
+                           .timer_cancel = host_timer_cancel, .now = host_now, .random = host_random,
+                           .event = host_event, .persist = host_persist, .restart_node = host_restart_node};
+  n->fsyncs = g_queue_new();
+  n->log.path = plan->spec.kind == RS_NODE_VIEW_SERVICE ? g_strdup_printf("%s/logs/heartbeat.txt", w->dir)
+                                                        : g_strdup_printf("%s/logs/%s.txt", w->dir, plan->name);
+  n->log.buf = g_string_new(NULL);
+  if (plan->client) {
+    n->open_op.key = g_string_new(NULL);
+    n->open_op.name = g_string_new(NULL);
+  }
+  g_ptr_array_add(w->nodes, n);
+  g_hash_table_insert(w->by_name, (gpointer)n->name, n);
+  return n;
+}
+
+void fast_node_free(fast_node *n)
+{
+  rs_node_free(n->core);
+  rs_store_free(n->store);
+  tev_log_flush(&n->world->ev, &n->log);
+  g_free(n->log.path);
+  g_string_free(n->log.buf, TRUE);
+  if (n->open_op.key) {
+    g_string_free(n->open_op.key, TRUE);
+    g_string_free(n->open_op.name, TRUE);
+  }
+  g_rand_free(n->rand);
+  g_queue_free_full(n->fsyncs, g_free);
+  g_free(n);
+}
+
+/* The core node of a new life (a replica keeps its store, a client its progress). */
+void fast_node_boot(fast_node *n)
+{
+  fast_world *w = n->world;
+  n->booted_once = true;
+  n->up = true;
+  n->started = false;
+  if (n->plan->replica && !n->store)
+    n->store = rs_store_new(w->app);
+  if (n->plan->client && n->driver_done)
+    return;
+  if (n->plan->client && n->finished) {
+    n->finished = false;
+    w->drivers_running++;
+  }
+  rs_node_spec spec = deploy_spec_for_life(n->plan, n->lives++, n->done);
+  n->core = rs_node_new(&spec, &n->core_host, n->store);
+}
+
+void fast_node_start(fast_node *n)
+{
+  if (n->core && !n->started)
+    rs_node_start(n->core);
+  n->started = true;
+}
+
+/* Loses the node's memory, its timers, its disk queue and the messages on their way to it. */
+void fast_node_crash(fast_node *n)
+{
+  fast_world *w = n->world;
+  if (!n->up)
+    return;
+  n->up = false;
+  n->incarnation++;
+  for (int i = 0; i < FAST_MAX_TIMERS; i++) {
+    n->timers[i].armed = false;
+    n->timers[i].gen++;
+  }
+  g_queue_free_full(n->fsyncs, g_free);
+  n->fsyncs = g_queue_new();
+  n->persisted = 0;
+  n->disk_free = 0;
+  for (fast_packet *p = n->inbound; p; p = p->next)
+    if (!p->dead)
+      fast_drop(w, p, "crashed");
+  if (n->plan->client) {
+    tev_node v = view(n);
+    tev_crash_open_op(&w->ev, &v, w->now);
+    if (!n->finished) {
+      n->finished = true;
+      w->drivers_running--;
+    }
+  }
+  rs_node_free(n->core);
+  n->core = NULL;
+}
+
+void fast_host_crash(fast_world *w, guint host)
+{
+  fast_host *h = g_ptr_array_index(w->hosts, host);
+  h->on = false;
+  h->epoch++;
+  for (guint i = 0; i < w->nodes->len; i++) {
+    fast_node *n = g_ptr_array_index(w->nodes, i);
+    if (n->host == host)
+      fast_node_crash(n);
+  }
+}
+
+void fast_host_boot(fast_world *w, guint host)
+{
+  fast_host *h = g_ptr_array_index(w->hosts, host);
+  h->on = true;
+  for (guint i = 0; i < w->nodes->len; i++) {
+    fast_node *n = g_ptr_array_index(w->nodes, i);
+    if (n->host == host && !n->up && !n->joining && n->booted_once) {
+      fast_node_boot(n);
+      fast_node_start(n);
+    }
+  }
+}
+
+void fast_node_fire_timer(fast_node *n, guint slot, uint32_t gen)
+{
+  fast_timer *t = &n->timers[slot];
+  if (!t->armed || t->gen != gen || n->world->phase >= FAST_DRAINING || n->world->stopped)
+    return;
+  t->armed = false;
+  if (n->core)
+    rs_node_timer(n->core, t->id);
+  fast_watchdog_tick(n, RS_MSG__COUNT);
+}
+
+void fast_node_fsync(fast_node *n, uint32_t incarnation)
+{
+  if (incarnation != n->incarnation)
+    return;
+  fast_fsync *disk = g_queue_pop_head(n->fsyncs);
+  if (!disk)
+    return;
+  if (n->core)
+    rs_node_durable(n->core, disk->upto);
+  g_free(disk);
+}
