@@ -213,6 +213,106 @@ echo
 echo "machine: $(nproc) CPUs, ${CPU:-unknown CPU}, Linux $(uname -r)"
 echo "date:    $(date '+%Y-%m-%d %H:%M:%S %Z')"
 
+# --- (f) issue 11: the SimGrid engine against bare SimGrid moving the same traffic, the scale
+# table on both engines, and goal 2's run (10,000 clients x 7 replicas x 1,000,000 operations on
+# the fast engine, trace written and checked). BENCH_SCALE=0 skips it.
+BARE="$BUILD/bare_pb"
+# A copy of steady.xml with CLIENTS clients, REPLICAS replicas and OPS operations.
+scale_scenario() {
+  local clients=$1 replicas=$2 ops=$3 hosts="" i
+  for i in $(seq 1 "$replicas"); do hosts="$hosts node-$i"; done
+  sed -e "s|clients=\"100\"|clients=\"$clients\"|" -e "s|ops=\"100000\"|ops=\"$ops\"|" \
+      -e "s|replicas=\"5\" hosts=\"[^\"]*\"|replicas=\"$replicas\" hosts=\"${hosts# }\"|" \
+      -e "s|ok-min=\"100000\"|ok-min=\"$ops\"|" -e "s|\.\./platforms/|$ROOT/platforms/|" "$ROOT/$SCENARIO"
+}
+# One replsim run of CLIENTS x REPLICAS x OPS on ENGINE (extra arguments to replsim run after);
+# sets SENDS, WALL, RSS_KIB, RUN_STATUS and NOTE.
+scale_run() {
+  local name=$1 engine=$2 clients=$3 replicas=$4 ops=$5
+  shift 5
+  scale_scenario "$clients" "$replicas" "$ops" >"$TMP/$name.xml"
+  timed "$name" "$REPLSIM" run "$TMP/$name.xml" --engine "$engine" --out "$TMP/$name" "$@"
+  RUN_STATUS=$STATUS
+  SENDS=$(replsim_messages "$TMP/$name" 2>/dev/null || true)
+  NOTE=""
+  [ "$RUN_STATUS" = 0 ] || NOTE="exit $RUN_STATUS"
+  grep -q '"stopped"' "$TMP/$name/summary.json" 2>/dev/null && NOTE="stopped by --max-wall"
+  if [ -z "$SENDS" ]; then
+    SENDS=0
+    NOTE="${NOTE:+$NOTE, }no output: $(tail -n 1 "$TMP/$name.err" 2>/dev/null | cut -c1-60)"
+  fi
+  rm -rf "$TMP/$name"
+}
+rate() { awk -v m="$1" -v w="$2" 'BEGIN { if (w + 0 > 0) printf "%.0f", m / w; else printf "-" }'; }
+mib() { awk -v k="$1" 'BEGIN { printf "%.0f", k / 1024 }'; }
+
+SC_REPORT=$TMP/scale.report
+: >"$SC_REPORT"
+if [ "${BENCH_SCALE:-1}" != 0 ] && [ -x "$BARE" ]; then
+  {
+    CPU=$(grep -m 1 -E '^(model name|Model|cpu model)[[:space:]]*:' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed -E 's/^[[:space:]]+//' || true)
+    echo "== issue 11: engines and scale ================================================"
+    echo "machine: $(nproc) CPUs, ${CPU:-unknown CPU}"
+    echo
+    echo "goal 1: the SimGrid engine against bare SimGrid moving the same traffic (bench/bare_pb.c:"
+    echo "pb-blocking, a channel and a receiving actor per sender, lan.xml, 5 replicas), messages/wall-s"
+    printf "%-10s %10s %9s %12s   %10s %9s %12s   %6s\n" clients replsim wall msgs/s bare wall msgs/s ratio
+  } >>"$SC_REPORT"
+  for clients in 100 1000; do
+    ops=100000
+    [ "$clients" = 1000 ] && ops=${BENCH_G1_OPS_1000:-20000}
+    echo "bench: goal 1, $clients clients: replsim (SimGrid engine), then bare_pb..." >&2
+    scale_run "g1-$clients" simgrid "$clients" 5 "$ops"
+    R_SENDS=$SENDS R_WALL=$WALL
+    timed "bare-$clients" "$BARE" "$ROOT/$PLATFORM" 5 "$clients" "$ops"
+    B_MSGS=$(sed -nE 's/^bare_pb: ([0-9]+) messages.*/\1/p' "$TMP/bare-$clients.out")
+    B_WALL=$WALL
+    awk -v c="$clients" -v rm="$R_SENDS" -v rw="$R_WALL" -v bm="${B_MSGS:-0}" -v bw="$B_WALL" 'BEGIN {
+      rr = rw > 0 ? rm / rw : 0; br = bw > 0 ? bm / bw : 0
+      printf "%-10s %10d %9.1f %12.0f   %10d %9.1f %12.0f   %6.2f   (goal >= 0.7: %s)\n", c, rm, rw, rr, bm, bw, br,
+             (br > 0 ? rr / br : 0), (br > 0 && rr / br >= 0.7 ? "met" : "NOT met") }' >>"$SC_REPORT"
+  done
+  {
+    echo "(replsim's wall includes start-up, the checker, anomalies and history.edn; bare_pb's is its simulation)"
+    echo
+    echo "scale: pb-blocking, lan.xml, 7 replicas, no think time; wall and peak RSS by /usr/bin/time, trace written and checked"
+    printf "%-8s %-8s %10s %10s %9s %12s %9s  %s\n" engine clients ops sends "wall s" msgs/s "peak MiB" note
+  } >>"$SC_REPORT"
+  for row in "simgrid 100 100000" "simgrid 1000 ${BENCH_SG_OPS_1000:-20000}" "simgrid 10000 100000" \
+             "fast 100 100000" "fast 1000 100000" "fast 10000 100000"; do
+    set -- $row
+    echo "bench: scale, $1 engine, $2 clients, $3 operations..." >&2
+    extra=()
+    # SimGrid at 10,000 clients runs at a few hundred messages per second: bounded, and reported as such.
+    [ "$1" = simgrid ] && [ "$2" = 10000 ] && extra=(--max-wall "${BENCH_SG_WALL_10000:-60}")
+    scale_run "scale-$1-$2" "$1" "$2" 7 "$3" "${extra[@]}"
+    printf "%-8s %-8s %10s %10s %9s %12s %9s  %s\n" "$1" "$2" "$3" "$SENDS" "$WALL" "$(rate "$SENDS" "$WALL")" \
+      "$(mib "$RSS_KIB")" "$NOTE" >>"$SC_REPORT"
+  done
+  echo "bench: goal 2, fast engine, 10,000 clients x 7 replicas x 1,000,000 operations..." >&2
+  scale_scenario 10000 7 1000000 >"$TMP/goal2.xml"
+  timed goal2 "$REPLSIM" run "$TMP/goal2.xml" --engine fast --out "$TMP/goal2"
+  G2_STATUS=$STATUS G2_WALL=$WALL G2_RSS=$RSS_KIB
+  G2_SENDS=$(replsim_messages "$TMP/goal2" || echo 0)
+  G2_SIM=$(sed -nE 's/^Time[[:space:]]+[0-9.]+ s simulated, ([0-9.]+) s wall.*/\1/p' "$TMP/goal2.out" | head -n 1 || true)
+  G2_LIN=$(sed -nE 's/^Consistency[[:space:]]+linearizable: ([a-z]+).*/\1/p' "$TMP/goal2.out" | head -n 1 || true)
+  G2_TRACE=$(stat -c %s "$TMP/goal2/trace.jsonl" 2>/dev/null || echo 0)
+  G2_EDN=$(stat -c %s "$TMP/goal2/history.edn" 2>/dev/null || echo 0)
+  G2_LOGS=$(du -sb "$TMP/goal2/logs" 2>/dev/null | cut -f1 || echo 0)
+  rm -rf "$TMP/goal2"
+  {
+    echo
+    echo "goal 2: fast engine, 10,000 clients x 7 replicas x 1,000,000 operations, trace written and checked"
+    awk -v s="$G2_SENDS" -v w="$G2_WALL" -v sim="${G2_SIM:-?}" -v k="$G2_RSS" -v st="$G2_STATUS" -v lin="${G2_LIN:-?}" \
+        -v tb="$G2_TRACE" -v eb="$G2_EDN" -v lb="$G2_LOGS" 'BEGIN {
+      printf "  %d sends, %.1f s wall (simulation %s s), %.0f msgs/s, peak %.0f MiB, exit %d, linearizable: %s\n", s, w, sim, (w > 0 ? s / w : 0), k / 1024, st, lin
+      printf "  outputs per operation: trace.jsonl %.0f bytes, history.edn %.0f bytes, logs %.0f bytes\n", tb / 1e6, eb / 1e6, lb / 1e6
+      printf "  goal (< 120 s and < 4096 MiB, every check run): %s\n", (st == 0 && w < 120 && k / 1024 < 4096 ? "met" : "NOT met") }'
+  } >>"$SC_REPORT"
+fi
+echo
+cat "$SC_REPORT"
+
 # --- (d) real mode: TCP on loopback, against the simulation and Redis (bench/real.sh) ------------
 # Kept apart from the simulation's figures above; it prints its own table.
 bash "$ROOT/bench/real.sh" "$BUILD"

@@ -27,7 +27,7 @@ void fast_faults_init(fast_world *w)
   w->active = g_ptr_array_new();
   w->faults_left = w->faults->actions->len;
   if (w->faults->actions->len)
-    fast_push(w, g_array_index(w->faults->actions, fp_action, 0).t, FE_FAULT, 1, 0, NULL, 0, 0);
+    fast_push(w, g_array_index(w->faults->actions, fp_action, 0).t, FE_FAULT, 1, 0, NULL, 0);
 }
 
 static fast_host *host_of(fast_world *w, const fast_node *n)
@@ -213,5 +213,5 @@ void fast_faults_apply(fast_world *w)
     apply(w, a);
   }
   if (w->next_fault < actions->len)
-    fast_push(w, g_array_index(actions, fp_action, w->next_fault).t, FE_FAULT, 1, 0, NULL, 0, 0);
+    fast_push(w, g_array_index(actions, fp_action, w->next_fault).t, FE_FAULT, 1, 0, NULL, 0);
 }

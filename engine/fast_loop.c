@@ -8,9 +8,9 @@
 #define FAST_LIVELOCK_WINDOW 1e-6
 #define FAST_WALL_CHECK_EVERY 4096
 
-void fast_push(fast_world *w, double t, fe_kind kind, uint8_t cls, uint32_t node, void *p, uint32_t arg, uint32_t gen)
+void fast_push(fast_world *w, double t, fe_kind kind, uint8_t cls, uint32_t node, void *p, uint32_t arg)
 {
-  fe_event e = {.t = t, .seq = w->seq++, .p = p, .node = node, .arg = arg, .gen = gen, .kind = (uint8_t)kind, .cls = cls};
+  fe_event e = {.t = t, .seq = w->seq++, .p = p, .node = node, .arg = arg, .kind = (uint8_t)kind, .cls = cls};
   fe_heap_push(&w->heap, &e);
 }
 
@@ -26,6 +26,9 @@ static void stop(fast_world *w, const char *why)
 
 static char *busiest(const fast_world *w)
 {
+  for (guint i = 0; i < w->nodes->len; i++)
+    if (w->wd_stamp[i] != w->wd_window)
+      w->wd_by_node[i] = 0;
   GString *s = g_string_new("nodes:");
   guint top[5];
   for (int k = 0; k < 5; k++) {
@@ -53,11 +56,17 @@ static char *busiest(const fast_world *w)
 void fast_watchdog_tick(fast_node *n, int type)
 {
   fast_world *w = n->world;
+  /* A new window: per-node counts are reset lazily (by window number), so ten thousand nodes cost
+   * nothing per window. */
   if (w->now > w->wd_instant + FAST_LIVELOCK_WINDOW) {
     w->wd_instant = w->now;
     w->wd_events = 0;
-    memset(w->wd_by_node, 0, w->nodes->len * sizeof *w->wd_by_node);
+    w->wd_window++;
     memset(w->wd_by_type, 0, sizeof w->wd_by_type);
+  }
+  if (w->wd_stamp[n->id] != w->wd_window) {
+    w->wd_stamp[n->id] = w->wd_window;
+    w->wd_by_node[n->id] = 0;
   }
   w->wd_by_node[n->id]++;
   w->wd_by_type[type >= 0 && type < RS_MSG__COUNT ? type : RS_MSG__COUNT]++;
@@ -103,7 +112,7 @@ static bool drained(const fast_world *w)
 static void set_bound(fast_world *w, double bound)
 {
   w->bound = bound;
-  fast_push(w, bound, FE_BOUND, 1, 0, NULL, 0, 0);
+  fast_push(w, bound, FE_BOUND, 1, 0, NULL, 0);
 }
 
 /* After every event: settling -> draining once quiet (or stopped), draining -> done once drained. */
@@ -146,7 +155,12 @@ static bool postpone_if_paused(fast_world *w, const fe_event *e)
   fast_node *n = g_ptr_array_index(w->nodes, e->node);
   if (n->paused_until <= w->now + FAST_TIME_EPS)
     return false;
-  fast_push(w, n->paused_until, (fe_kind)e->kind, e->cls, e->node, e->p, e->arg, e->gen);
+  if (e->kind == FE_TIMER) {
+    if (e->t != n->timer_sched)
+      return true; /* stale anyway */
+    n->timer_sched = n->paused_until;
+  }
+  fast_push(w, n->paused_until, (fe_kind)e->kind, e->cls, e->node, e->p, e->arg);
   return true;
 }
 
@@ -159,7 +173,7 @@ static void run_event(fast_world *w, const fe_event *e)
     break;
   case FE_TIMER:
     if (!postpone_if_paused(w, e))
-      fast_node_fire_timer(g_ptr_array_index(w->nodes, e->node), e->arg, e->gen);
+      fast_node_timer_event(g_ptr_array_index(w->nodes, e->node), e->t);
     break;
   case FE_FSYNC:
     if (!postpone_if_paused(w, e))
@@ -281,6 +295,7 @@ static void world_free(fast_world *w)
   deploy_free(w->plan);
   g_byte_array_free(w->scratch, TRUE);
   g_free(w->wd_by_node);
+  g_free(w->wd_stamp);
   g_free(w->stop_report);
   g_free(w->dir);
   g_free(w);
@@ -312,9 +327,10 @@ bool fast_run(const scenario *sc, const char *dir, const sim_limits *limits, sim
   w->max_wall = limits ? limits->max_wall : 0;
   w->wall_start = g_get_monotonic_time();
   w->wd_by_node = g_new0(uint64_t, w->nodes->len);
+  w->wd_stamp = g_new0(uint64_t, w->nodes->len);
   fast_faults_init(w);
   if (sc->duration > 0) {
-    fast_push(w, sc->duration, FE_DURATION, 1, 0, NULL, 0, 0);
+    fast_push(w, sc->duration, FE_DURATION, 1, 0, NULL, 0);
   } else {
     w->phase = FAST_SETTLING;
     set_bound(w, 86400);

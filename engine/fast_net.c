@@ -219,7 +219,7 @@ static void leave(fast_world *w, fast_node *from, fast_packet *p)
 {
   if (p->jitter > 0) {
     w->held_back++;
-    fast_push(w, w->now + p->jitter, FE_HELD, 0, from->id, p, from->incarnation, 0);
+    fast_push(w, w->now + p->jitter, FE_HELD, 0, from->id, p, from->incarnation);
   } else {
     fast_put_on_wire(w, p);
   }
@@ -293,7 +293,7 @@ void fast_put_on_wire(fast_world *w, fast_packet *p)
   if (arrival < *last)
     arrival = *last;
   *last = arrival;
-  fast_push(w, arrival, FE_DELIVER, 0, p->to, p, 0, 0);
+  fast_push(w, arrival, FE_DELIVER, 0, p->to, p, 0);
 }
 
 /* A link went down: every transfer crossing it now fails (SimGrid fails them at once). */

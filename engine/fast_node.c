@@ -43,25 +43,32 @@ static fast_timer *find_timer(fast_node *n, int id, bool create)
   return free_slot;
 }
 
-/* A timer is an event of its slot's generation: moving or cancelling it makes the old event stale. */
+/* The heap holds at most a few timer events per node: one for its earliest timer, pushed only when
+ * a timer is armed earlier than the one scheduled. A cancelled or moved timer leaves no event
+ * behind, so a client arming a timeout per operation does not fill the heap. */
+static void schedule_timer(fast_node *n, double due)
+{
+  if (due < n->timer_sched) {
+    n->timer_sched = due;
+    fast_push(n->world, due, FE_TIMER, 0, n->id, NULL, 0);
+  }
+}
+
 static void host_timer_arm(void *ctx, int timer, double delay)
 {
   fast_node *n = ctx;
   fast_timer *t = find_timer(n, timer, true);
   t->due = n->world->now + (delay > 0 ? delay : 0);
   t->armed = true;
-  t->gen++;
-  fast_push(n->world, t->due, FE_TIMER, 0, n->id, NULL, (uint32_t)(t - n->timers), t->gen);
+  schedule_timer(n, t->due);
 }
 
 static void host_timer_cancel(void *ctx, int timer)
 {
   fast_node *n = ctx;
   fast_timer *t = find_timer(n, timer, false);
-  if (t) {
+  if (t)
     t->armed = false;
-    t->gen++;
-  }
 }
 
 static double host_now(void *ctx)
@@ -111,7 +118,7 @@ static bool host_persist(void *ctx, const rs_persist *rec)
   disk->upto = n->persisted;
   n->disk_free = disk->due;
   g_queue_push_tail(n->fsyncs, disk);
-  fast_push(n->world, disk->due, FE_FSYNC, 0, n->id, NULL, n->incarnation, 0);
+  fast_push(n->world, disk->due, FE_FSYNC, 0, n->id, NULL, n->incarnation);
   return false;
 }
 
@@ -137,7 +144,7 @@ static void host_restart_node(void *ctx, rs_node_id node, double delay)
   fast_restart_job *job = g_new(fast_restart_job, 1);
   const fast_host *h = g_ptr_array_index(w->hosts, n->host);
   *job = (fast_restart_job){.requester = n->id, .node = node, .host = n->host, .epoch = h->epoch};
-  fast_push(w, w->now + delay, FE_RESTART_END, 0, node, job, 0, 0);
+  fast_push(w, w->now + delay, FE_RESTART_END, 0, node, job, 0);
 }
 
 void fast_restart_end(fast_world *w, fast_restart_job *job)
@@ -188,6 +195,7 @@ fast_node *fast_node_new(fast_world *w, const dp_node *plan)
                            .timer_cancel = host_timer_cancel, .now = host_now, .random = host_random,
                            .event = host_event, .persist = host_persist, .restart_node = host_restart_node};
   n->fsyncs = g_queue_new();
+  n->timer_sched = INFINITY;
   n->log.path = plan->spec.kind == RS_NODE_VIEW_SERVICE ? g_strdup_printf("%s/logs/heartbeat.txt", w->dir)
                                                         : g_strdup_printf("%s/logs/%s.txt", w->dir, plan->name);
   n->log.buf = g_string_new(NULL);
@@ -250,10 +258,9 @@ void fast_node_crash(fast_node *n)
     return;
   n->up = false;
   n->incarnation++;
-  for (int i = 0; i < FAST_MAX_TIMERS; i++) {
+  for (int i = 0; i < FAST_MAX_TIMERS; i++)
     n->timers[i].armed = false;
-    n->timers[i].gen++;
-  }
+  n->timer_sched = INFINITY;
   g_queue_free_full(n->fsyncs, g_free);
   n->fsyncs = g_queue_new();
   n->persisted = 0;
@@ -298,15 +305,35 @@ void fast_host_boot(fast_world *w, guint host)
   }
 }
 
-void fast_node_fire_timer(fast_node *n, guint slot, uint32_t gen)
+static fast_timer *earliest_timer(fast_node *n)
 {
-  fast_timer *t = &n->timers[slot];
-  if (!t->armed || t->gen != gen || n->world->phase >= FAST_DRAINING || n->world->stopped)
+  fast_timer *best = NULL;
+  for (int i = 0; i < FAST_MAX_TIMERS; i++)
+    if (n->timers[i].armed && (!best || n->timers[i].due < best->due))
+      best = &n->timers[i];
+  return best;
+}
+
+/* The node's timer event at `t`: stale unless it is the one scheduled. Fires the earliest timer
+ * if it is due (within FAST_TIME_EPS, as the SimGrid engine), then schedules the next one. */
+void fast_node_timer_event(fast_node *n, double t)
+{
+  fast_world *w = n->world;
+  if (t != n->timer_sched)
     return;
-  t->armed = false;
-  if (n->core)
-    rs_node_timer(n->core, t->id);
-  fast_watchdog_tick(n, RS_MSG__COUNT);
+  n->timer_sched = INFINITY;
+  if (w->phase >= FAST_DRAINING || w->stopped)
+    return; /* once draining, timers fire no more */
+  fast_timer *e = earliest_timer(n);
+  if (e && e->due <= w->now + FAST_TIME_EPS) {
+    e->armed = false;
+    if (n->core)
+      rs_node_timer(n->core, e->id);
+    fast_watchdog_tick(n, RS_MSG__COUNT);
+    e = earliest_timer(n);
+  }
+  if (e)
+    schedule_timer(n, MAX(e->due, w->now));
 }
 
 void fast_node_fsync(fast_node *n, uint32_t incarnation)

@@ -16,7 +16,7 @@ typedef struct fast_world fast_world;
 /* What an event does when its time comes. */
 typedef enum fe_kind {
   FE_DELIVER = 0, /* a packet arrives at its receiver */
-  FE_TIMER,       /* a node's timer (slot `arg`, stale unless its generation is `gen`) */
+  FE_TIMER,       /* a node's earliest timer (stale unless it is the one the node scheduled) */
   FE_FSYNC,       /* a node's oldest store change is durable */
   FE_HELD,        /* a jittered packet leaves its sender */
   FE_FAULT,       /* the next fault-plan action */
@@ -32,8 +32,7 @@ typedef struct fe_event {
   uint64_t seq;
   void *p;          /* FE_DELIVER, FE_HELD: the packet; FE_RESTART_END: the job */
   uint32_t node;
-  uint32_t arg;     /* FE_TIMER: slot; FE_FSYNC: incarnation */
-  uint32_t gen;     /* FE_TIMER: the slot's generation */
+  uint32_t arg;     /* FE_FSYNC, FE_HELD: incarnation */
   uint8_t kind;
   uint8_t cls;
 } fe_event;
@@ -79,7 +78,6 @@ typedef struct fast_timer {
   int id;
   double due;
   bool armed;
-  uint32_t gen;
 } fast_timer;
 
 #define FAST_MAX_TIMERS 16
@@ -103,6 +101,7 @@ typedef struct fast_node {
   uint32_t incarnation;
   double paused_until;
   fast_timer timers[FAST_MAX_TIMERS];
+  double timer_sched;       /* the time of its timer event in the heap (INFINITY: none) */
   GQueue *fsyncs;           /* sim_fsync-like: {due, upto} */
   uint64_t persisted;
   double disk_free;
@@ -171,13 +170,14 @@ struct fast_world {
   gint64 wall_start;
   double wd_instant;
   uint64_t wd_events, wd_since_wall;
-  uint64_t *wd_by_node;
+  uint64_t *wd_by_node;      /* handler calls per node in the window wd_stamp says */
+  uint64_t *wd_stamp, wd_window;
   uint64_t wd_by_type[RS_MSG__COUNT + 1];
   char *dir;
 };
 
 /* fast_loop.c */
-void fast_push(fast_world *w, double t, fe_kind kind, uint8_t cls, uint32_t node, void *p, uint32_t arg, uint32_t gen);
+void fast_push(fast_world *w, double t, fe_kind kind, uint8_t cls, uint32_t node, void *p, uint32_t arg);
 
 /* fast_net.c */
 bool fast_net_init(fast_world *w, char **err);
@@ -201,7 +201,7 @@ void fast_node_start(fast_node *n);
 void fast_node_crash(fast_node *n);
 void fast_host_crash(fast_world *w, guint host);
 void fast_host_boot(fast_world *w, guint host);
-void fast_node_fire_timer(fast_node *n, guint slot, uint32_t gen);
+void fast_node_timer_event(fast_node *n, double t);
 void fast_node_fsync(fast_node *n, uint32_t incarnation);
 void fast_restart_end(fast_world *w, fast_restart_job *job);
 
