@@ -4,6 +4,7 @@
 #include "sim_faults.h"
 #include "sim_link.h"
 #include "scenario/fault_plan.h"
+#include "scenario/net_faults.h"
 
 #include <math.h>
 #include <simgrid/actor.h>
@@ -149,46 +150,7 @@ static void join(sim_faults *f, const sc_fault *fault)
 
 /* --- the network: partitions, loss, duplicates, links ----------------------------------------- */
 
-/* Marks every direction a partition cuts: across its groups ("a b | c d"), or from= to= only. */
-static void cut_by(sim_world *w, const sc_fault *fault)
-{
-  guint n = w->cut_n;
-  if (fault->from && fault->to) {
-    char **from = g_strsplit_set(fault->from, " \t\n", -1);
-    char **to = g_strsplit_set(fault->to, " \t\n", -1);
-    for (char **a = from; *a; a++)
-      for (char **b = to; *b; b++) {
-        sim_node *x = node_named(w, *a), *y = node_named(w, *b);
-        if (x && y)
-          w->cut[x->id * n + y->id] = true;
-      }
-    g_strfreev(from);
-    g_strfreev(to);
-    return;
-  }
-  char **groups = g_strsplit(fault->groups ? fault->groups : "", "|", -1);
-  int *group_of = g_new(int, n);
-  for (guint i = 0; i < n; i++)
-    group_of[i] = -1;
-  for (int g = 0; groups[g]; g++) {
-    char **names = g_strsplit_set(groups[g], " \t\n", -1);
-    for (char **name = names; *name; name++) {
-      sim_node *x = node_named(w, *name);
-      if (x)
-        group_of[x->id] = g;
-    }
-    g_strfreev(names);
-  }
-  for (guint a = 0; a < n; a++)
-    for (guint b = 0; b < n; b++)
-      if (group_of[a] >= 0 && group_of[b] >= 0 && group_of[a] != group_of[b])
-        w->cut[a * n + b] = true;
-  g_free(group_of);
-  g_strfreev(groups);
-}
-
-/* Recomputes what the network does now from the faults in force: cuts, loss and duplicate rates
- * (independent windows combine: a message survives each loss window in turn). */
+/* Recomputes what the network does now from the faults in force (scenario/net_faults.c). */
 static void recompute_network(sim_faults *f)
 {
   sim_world *w = f->w;
@@ -197,19 +159,7 @@ static void recompute_network(sim_faults *f)
     w->cut_n = w->nodes->len;
     w->cut = g_new0(bool, (gsize)w->cut_n * w->cut_n);
   }
-  memset(w->cut, 0, (gsize)w->cut_n * w->cut_n * sizeof *w->cut);
-  double keep = 1, single = 1;
-  for (guint i = 0; i < f->active->len; i++) {
-    const sc_fault *fault = g_ptr_array_index(f->active, i);
-    if (is(fault, "partition"))
-      cut_by(w, fault);
-    else if (is(fault, "loss"))
-      keep *= 1 - fault->rate;
-    else if (is(fault, "duplicate"))
-      single *= 1 - fault->rate;
-  }
-  w->loss_rate = 1 - keep;
-  w->duplicate_rate = 1 - single;
+  net_faults_compute(w->plan, f->active, w->cut, w->cut_n, &w->loss_rate, &w->duplicate_rate);
 }
 
 static void network_fault(sim_faults *f, const sc_fault *fault, bool end)
@@ -247,11 +197,7 @@ static void link_fault(sim_faults *f, const sc_fault *fault, bool end)
     g_ptr_array_remove(l->delays, (gpointer)fault);
   else
     g_ptr_array_add(l->delays, (gpointer)fault);
-  double latency = l->base;
-  for (guint i = 0; i < l->delays->len; i++)
-    latency = i == 0 ? ((const sc_fault *)g_ptr_array_index(l->delays, i))->latency
-                     : MAX(latency, ((const sc_fault *)g_ptr_array_index(l->delays, i))->latency);
-  sim_link_set_latency(fault->link, latency, NULL);
+  sim_link_set_latency(fault->link, net_faults_link_latency(l->base, l->delays), NULL);
 }
 
 static void apply(sim_faults *f, const fp_action *a)

@@ -1,6 +1,7 @@
 /* The fast engine's fault injector: the scenario's fault plan (scenario/fault_plan.c) applied at
  * its times with the effects actors/sim_faults.c gives them in SimGrid. */
 #include "fast_world.h"
+#include "scenario/net_faults.h"
 
 #include <math.h>
 
@@ -82,43 +83,7 @@ static void join(fast_world *w, const sc_fault *fault)
   fast_node_start(n);
 }
 
-static void cut_by(fast_world *w, const sc_fault *fault)
-{
-  guint n = w->cut_n;
-  if (fault->from && fault->to) {
-    char **from = g_strsplit_set(fault->from, " \t\n", -1);
-    char **to = g_strsplit_set(fault->to, " \t\n", -1);
-    for (char **a = from; *a; a++)
-      for (char **b = to; *b; b++) {
-        fast_node *x = fast_node_by_name(w, *a), *y = fast_node_by_name(w, *b);
-        if (x && y)
-          w->cut[x->id * n + y->id] = true;
-      }
-    g_strfreev(from);
-    g_strfreev(to);
-    return;
-  }
-  char **groups = g_strsplit(fault->groups ? fault->groups : "", "|", -1);
-  int *group_of = g_new(int, n);
-  for (guint i = 0; i < n; i++)
-    group_of[i] = -1;
-  for (int g = 0; groups[g]; g++) {
-    char **names = g_strsplit_set(groups[g], " \t\n", -1);
-    for (char **name = names; *name; name++) {
-      fast_node *x = fast_node_by_name(w, *name);
-      if (x)
-        group_of[x->id] = g;
-    }
-    g_strfreev(names);
-  }
-  for (guint a = 0; a < n; a++)
-    for (guint b = 0; b < n; b++)
-      if (group_of[a] >= 0 && group_of[b] >= 0 && group_of[a] != group_of[b])
-        w->cut[a * n + b] = true;
-  g_free(group_of);
-  g_strfreev(groups);
-}
-
+/* What the network does now from the faults in force (scenario/net_faults.c, as the SimGrid engine). */
 static void recompute_network(fast_world *w)
 {
   if (w->cut_n != w->nodes->len) {
@@ -126,19 +91,7 @@ static void recompute_network(fast_world *w)
     w->cut_n = w->nodes->len;
     w->cut = g_new0(bool, (gsize)w->cut_n * w->cut_n);
   }
-  memset(w->cut, 0, (gsize)w->cut_n * w->cut_n * sizeof *w->cut);
-  double keep = 1, single = 1;
-  for (guint i = 0; i < w->active->len; i++) {
-    const sc_fault *fault = g_ptr_array_index(w->active, i);
-    if (is(fault, "partition"))
-      cut_by(w, fault);
-    else if (is(fault, "loss"))
-      keep *= 1 - fault->rate;
-    else if (is(fault, "duplicate"))
-      single *= 1 - fault->rate;
-  }
-  w->loss_rate = 1 - keep;
-  w->duplicate_rate = 1 - single;
+  net_faults_compute(w->plan, w->active, w->cut, w->cut_n, &w->loss_rate, &w->duplicate_rate);
 }
 
 static void network_fault(fast_world *w, const sc_fault *fault, bool end)
@@ -173,11 +126,7 @@ static void link_fault(fast_world *w, const sc_fault *fault, bool end)
     g_ptr_array_remove(l->delays, (gpointer)fault);
   else
     g_ptr_array_add(l->delays, (gpointer)fault);
-  double latency = l->base_latency;
-  for (guint i = 0; i < l->delays->len; i++)
-    latency = i == 0 ? ((const sc_fault *)g_ptr_array_index(l->delays, i))->latency
-                     : MAX(latency, ((const sc_fault *)g_ptr_array_index(l->delays, i))->latency);
-  l->latency = latency;
+  l->latency = net_faults_link_latency(l->base_latency, l->delays);
 }
 
 static void apply(fast_world *w, const fp_action *a)
