@@ -50,19 +50,20 @@ trap 'rm -rf "$TMP"' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# Runs a command under /usr/bin/time; sets WALL (s), RSS_KIB and STATUS. Its output goes to
+# Runs a command under /usr/bin/time; sets WALL (s), CPU_S (user + system s), RSS_KIB and STATUS. Its output goes to
 # $TMP/NAME.out and $TMP/NAME.err. GNU time writes "Command exited with non-zero status N"
 # before the figures when the command fails, so the figures are on the last line.
 timed() {
   local name=$1
   shift
   STATUS=0
-  "$TIME" -f '%e %M' -o "$TMP/$name.time" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" || STATUS=$?
+  "$TIME" -f '%e %M %U %S' -o "$TMP/$name.time" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" || STATUS=$?
   local last
   last=$(tail -n 1 "$TMP/$name.time" 2>/dev/null || true)
-  if [[ "$last" =~ ^([0-9]+(\.[0-9]+)?)\ ([0-9]+)$ ]]; then
+  if [[ "$last" =~ ^([0-9]+(\.[0-9]+)?)\ ([0-9]+)\ ([0-9.]+)\ ([0-9.]+)$ ]]; then
     WALL=${BASH_REMATCH[1]}
     RSS_KIB=${BASH_REMATCH[3]}
+    CPU_S=$(awk -v u="${BASH_REMATCH[4]}" -v s="${BASH_REMATCH[5]}" 'BEGIN { printf "%.2f", u + s }')
   else
     show_tail "$TMP/$name.err" "$TMP/$name.time"
     die "$name: $TIME gave no measurement (exit status $STATUS)"
@@ -239,44 +240,47 @@ scale_run() {
   grep -q '"stopped"' "$TMP/$name/summary.json" 2>/dev/null && NOTE="stopped by --max-wall"
   if [ -z "$SENDS" ]; then
     SENDS=0
-    NOTE="${NOTE:+$NOTE, }no output: $(tail -n 1 "$TMP/$name.err" 2>/dev/null | cut -c1-60)"
+    NOTE="${NOTE:+$NOTE, }no output: $(grep -v '^[[:space:]]*$' "$TMP/$name.err" 2>/dev/null | grep -viE 'backtrace|^ *[0-9]+: |^\[' | tail -n 1 | cut -c1-70)"
   fi
   rm -rf "$TMP/$name"
 }
 rate() { awk -v m="$1" -v w="$2" 'BEGIN { if (w + 0 > 0) printf "%.0f", m / w; else printf "-" }'; }
 mib() { awk -v k="$1" 'BEGIN { printf "%.0f", k / 1024 }'; }
 
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 SC_REPORT=$TMP/scale.report
 : >"$SC_REPORT"
 if [ "${BENCH_SCALE:-1}" != 0 ] && [ -x "$BARE" ]; then
   {
     CPU=$(grep -m 1 -E '^(model name|Model|cpu model)[[:space:]]*:' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed -E 's/^[[:space:]]+//' || true)
     echo "== issue 11: engines and scale ================================================"
-    echo "machine: $(nproc) CPUs, ${CPU:-unknown CPU}"
+    echo "machine: $(nproc) CPUs, ${CPU:-unknown CPU}; load average before: $LOAD_BEFORE, after: $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "(other processes share the machine when the load exceeds $(nproc): then CPU s, this process's own user + system time, is the steadier figure)"
     echo
     echo "goal 1: the SimGrid engine against bare SimGrid moving the same traffic (bench/bare_pb.c:"
     echo "pb-blocking, a channel and a receiving actor per sender, lan.xml, 5 replicas), messages/wall-s"
-    printf "%-10s %10s %9s %12s   %10s %9s %12s   %6s\n" clients replsim wall msgs/s bare wall msgs/s ratio
+    printf "%-8s %9s %7s %7s %10s   %9s %7s %7s %10s   %s\n" clients replsim wall CPU msgs/s bare wall CPU msgs/s "ratio (wall, CPU)"
   } >>"$SC_REPORT"
   for clients in 100 1000; do
     ops=100000
     [ "$clients" = 1000 ] && ops=${BENCH_G1_OPS_1000:-20000}
     echo "bench: goal 1, $clients clients: replsim (SimGrid engine), then bare_pb..." >&2
     scale_run "g1-$clients" simgrid "$clients" 5 "$ops"
-    R_SENDS=$SENDS R_WALL=$WALL
+    R_SENDS=$SENDS R_WALL=$WALL R_CPU=$CPU_S
     timed "bare-$clients" "$BARE" "$ROOT/$PLATFORM" 5 "$clients" "$ops"
     B_MSGS=$(sed -nE 's/^bare_pb: ([0-9]+) messages.*/\1/p' "$TMP/bare-$clients.out")
-    B_WALL=$WALL
-    awk -v c="$clients" -v rm="$R_SENDS" -v rw="$R_WALL" -v bm="${B_MSGS:-0}" -v bw="$B_WALL" 'BEGIN {
-      rr = rw > 0 ? rm / rw : 0; br = bw > 0 ? bm / bw : 0
-      printf "%-10s %10d %9.1f %12.0f   %10d %9.1f %12.0f   %6.2f   (goal >= 0.7: %s)\n", c, rm, rw, rr, bm, bw, br,
-             (br > 0 ? rr / br : 0), (br > 0 && rr / br >= 0.7 ? "met" : "NOT met") }' >>"$SC_REPORT"
+    B_WALL=$WALL B_CPU=$CPU_S
+    awk -v c="$clients" -v rm="$R_SENDS" -v rw="$R_WALL" -v rc="$R_CPU" -v bm="${B_MSGS:-0}" -v bw="$B_WALL" -v bc="$B_CPU" 'BEGIN {
+      rr = rw > 0 ? rm / rw : 0; br = bw > 0 ? bm / bw : 0; rcr = rc > 0 ? rm / rc : 0; bcr = bc > 0 ? bm / bc : 0
+      q = br > 0 ? rr / br : 0; qc = bcr > 0 ? rcr / bcr : 0
+      printf "%-8s %9d %7.1f %7.1f %10.0f   %9d %7.1f %7.1f %10.0f   %.2f, %.2f (goal >= 0.7: %s)\n", c, rm, rw, rc, rr, bm, bw, bc, br,
+             q, qc, (q >= 0.7 ? "met" : "NOT met") }' >>"$SC_REPORT"
   done
   {
     echo "(replsim's wall includes start-up, the checker, anomalies and history.edn; bare_pb's is its simulation)"
     echo
     echo "scale: pb-blocking, lan.xml, 7 replicas, no think time; wall and peak RSS by /usr/bin/time, trace written and checked"
-    printf "%-8s %-8s %10s %10s %9s %12s %9s  %s\n" engine clients ops sends "wall s" msgs/s "peak MiB" note
+    printf "%-8s %-8s %9s %9s %8s %8s %11s %11s %9s  %s\n" engine clients ops sends "wall s" "CPU s" "msgs/wall-s" "msgs/CPU-s" "peak MiB" note
   } >>"$SC_REPORT"
   for row in "simgrid 100 100000" "simgrid 1000 ${BENCH_SG_OPS_1000:-20000}" "simgrid 10000 100000" \
              "fast 100 100000" "fast 1000 100000" "fast 10000 100000"; do
@@ -286,13 +290,13 @@ if [ "${BENCH_SCALE:-1}" != 0 ] && [ -x "$BARE" ]; then
     # SimGrid at 10,000 clients runs at a few hundred messages per second: bounded, and reported as such.
     [ "$1" = simgrid ] && [ "$2" = 10000 ] && extra=(--max-wall "${BENCH_SG_WALL_10000:-60}")
     scale_run "scale-$1-$2" "$1" "$2" 7 "$3" "${extra[@]}"
-    printf "%-8s %-8s %10s %10s %9s %12s %9s  %s\n" "$1" "$2" "$3" "$SENDS" "$WALL" "$(rate "$SENDS" "$WALL")" \
-      "$(mib "$RSS_KIB")" "$NOTE" >>"$SC_REPORT"
+    printf "%-8s %-8s %9s %9s %8s %8s %11s %11s %9s  %s\n" "$1" "$2" "$3" "$SENDS" "$WALL" "$CPU_S" "$(rate "$SENDS" "$WALL")" \
+      "$(rate "$SENDS" "$CPU_S")" "$(mib "$RSS_KIB")" "$NOTE" >>"$SC_REPORT"
   done
   echo "bench: goal 2, fast engine, 10,000 clients x 7 replicas x 1,000,000 operations..." >&2
   scale_scenario 10000 7 1000000 >"$TMP/goal2.xml"
   timed goal2 "$REPLSIM" run "$TMP/goal2.xml" --engine fast --out "$TMP/goal2"
-  G2_STATUS=$STATUS G2_WALL=$WALL G2_RSS=$RSS_KIB
+  G2_STATUS=$STATUS G2_WALL=$WALL G2_RSS=$RSS_KIB G2_CPU=$CPU_S
   G2_SENDS=$(replsim_messages "$TMP/goal2" || echo 0)
   G2_SIM=$(sed -nE 's/^Time[[:space:]]+[0-9.]+ s simulated, ([0-9.]+) s wall.*/\1/p' "$TMP/goal2.out" | head -n 1 || true)
   G2_LIN=$(sed -nE 's/^Consistency[[:space:]]+linearizable: ([a-z]+).*/\1/p' "$TMP/goal2.out" | head -n 1 || true)
@@ -303,11 +307,12 @@ if [ "${BENCH_SCALE:-1}" != 0 ] && [ -x "$BARE" ]; then
   {
     echo
     echo "goal 2: fast engine, 10,000 clients x 7 replicas x 1,000,000 operations, trace written and checked"
-    awk -v s="$G2_SENDS" -v w="$G2_WALL" -v sim="${G2_SIM:-?}" -v k="$G2_RSS" -v st="$G2_STATUS" -v lin="${G2_LIN:-?}" \
+    awk -v s="$G2_SENDS" -v w="$G2_WALL" -v c="$G2_CPU" -v sim="${G2_SIM:-?}" -v k="$G2_RSS" -v st="$G2_STATUS" -v lin="${G2_LIN:-?}" \
         -v tb="$G2_TRACE" -v eb="$G2_EDN" -v lb="$G2_LOGS" 'BEGIN {
-      printf "  %d sends, %.1f s wall (simulation %s s), %.0f msgs/s, peak %.0f MiB, exit %d, linearizable: %s\n", s, w, sim, (w > 0 ? s / w : 0), k / 1024, st, lin
+      printf "  %d sends, %.1f s wall (simulation %s s), %.1f s CPU, %.0f msgs/wall-s, peak %.0f MiB, exit %d, linearizable: %s\n", s, w, sim, c, (w > 0 ? s / w : 0), k / 1024, st, lin
       printf "  outputs per operation: trace.jsonl %.0f bytes, history.edn %.0f bytes, logs %.0f bytes\n", tb / 1e6, eb / 1e6, lb / 1e6
-      printf "  goal (< 120 s and < 4096 MiB, every check run): %s\n", (st == 0 && w < 120 && k / 1024 < 4096 ? "met" : "NOT met") }'
+      printf "  goal (< 120 s wall and < 4096 MiB, every check run): %s%s\n", (st == 0 && w < 120 && k / 1024 < 4096 ? "met" : "NOT met"),
+             (st == 0 && w >= 120 && c < 120 && k / 1024 < 4096 ? " (met in CPU time: the machine was shared)" : "") }'
   } >>"$SC_REPORT"
 fi
 echo
