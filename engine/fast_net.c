@@ -9,6 +9,8 @@
 #include <simgrid/link.h>
 #include <xbt/dynar.h>
 
+static void pool_free(fast_world *w);
+
 /* SimGrid's implicit loopback (network/loopback-bw, -lat defaults) for two nodes on one host. */
 #define FAST_LOOPBACK_BW 10e9
 
@@ -94,6 +96,49 @@ void fast_net_free(fast_world *w)
   }
   g_free(w->chans.keys);
   g_free(w->chans.last);
+  pool_free(w);
+}
+
+/* Packets come from free lists by 64-byte size class (up to 2 KiB), so a run of millions of
+ * messages reuses a few thousand buffers instead of going through malloc for each. */
+#define POOL_CLASSES 32
+#define POOL_STEP 64
+
+static size_t pool_class(size_t bytes)
+{
+  return (bytes + POOL_STEP - 1) / POOL_STEP;
+}
+
+static fast_packet *packet_alloc(fast_world *w, uint32_t len)
+{
+  size_t c = pool_class(sizeof(fast_packet) + len);
+  if (c < POOL_CLASSES && w->pool[c]) {
+    fast_packet *p = w->pool[c];
+    w->pool[c] = p->next;
+    return p;
+  }
+  return g_malloc(c < POOL_CLASSES ? c * POOL_STEP : sizeof(fast_packet) + len);
+}
+
+static void packet_release(fast_world *w, fast_packet *p)
+{
+  size_t c = pool_class(sizeof(fast_packet) + p->len);
+  if (c < POOL_CLASSES) {
+    p->next = w->pool[c];
+    w->pool[c] = p;
+  } else {
+    g_free(p);
+  }
+}
+
+static void pool_free(fast_world *w)
+{
+  for (size_t c = 0; c < POOL_CLASSES; c++)
+    while (w->pool[c]) {
+      fast_packet *p = w->pool[c];
+      w->pool[c] = p->next;
+      g_free(p);
+    }
 }
 
 static const fast_route *route_of(const fast_world *w, const fast_packet *p)
@@ -162,7 +207,7 @@ void fast_packet_free(fast_world *w, fast_packet *p)
     if (!p->dead)
       count_in_flight(w, p, -1);
   }
-  g_free(p);
+  packet_release(w, p);
 }
 
 /* A message lost: traced now; freed now unless it is on the wire (its delivery event frees it). */
@@ -171,7 +216,7 @@ void fast_drop(fast_world *w, fast_packet *p, const char *why)
   trace_drop_why(w->trace, w->now, fast_node_name(w, p->from), fast_node_name(w, p->to), rs_msg_type_name(p->type),
                  p->id, p->len, why);
   if (!p->started) {
-    g_free(p);
+    packet_release(w, p);
     return;
   }
   if (!p->dead) {
@@ -188,7 +233,7 @@ bool fast_is_cut(const fast_world *w, rs_node_id from, rs_node_id to)
 static fast_packet *packet_new(fast_world *w, fast_node *from, rs_node_id to, uint8_t type, uint64_t id)
 {
   fast_node *dst = g_ptr_array_index(w->nodes, to);
-  fast_packet *p = g_malloc(sizeof *p + w->scratch->len);
+  fast_packet *p = packet_alloc(w, w->scratch->len);
   memset(p, 0, sizeof *p);
   p->from = from->id;
   p->to = to;
@@ -348,5 +393,5 @@ void fast_deliver(fast_world *w, fast_packet *p)
   else if (n->core)
     rs_node_handle(n->core, p->from, &m);
   fast_watchdog_tick(n, ok ? m.type : RS_MSG_NONE);
-  g_free(p);
+  packet_release(w, p);
 }

@@ -151,6 +151,7 @@ struct fast_world {
   uint64_t next_msg_id;
   uint64_t in_flight, in_flight_work, held_back;
   fast_chan_map chans;
+  fast_packet *pool[32];     /* free packets by size class (fast_net.c) */
   fast_phase phase;
   double bound;
   int drivers_running;

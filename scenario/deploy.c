@@ -44,6 +44,9 @@ static uint32_t replica_ids(const deploy *d, rs_node_id *out)
   uint32_t count = 0;
   for (guint i = 0; i < d->nodes->len && count < RS_MAX_NODES; i++) {
     const dp_node *n = g_ptr_array_index(d->nodes, i);
+    if (n->client)
+      break; /* clients come after the replicas (and joiners after them): ten thousand clients
+              * would make this scan, done once per client, quadratic */
     if (n->replica && !n->joining)
       out[count++] = n->id;
   }
