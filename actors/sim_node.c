@@ -162,14 +162,6 @@ static void host_restart_node(void *ctx, rs_node_id node, double delay)
   g_array_append_val(n->restarts, r);
 }
 
-/* Each node draws from its own generator, seeded from the run's seed and its position, so adding
- * a node never changes the numbers another node draws. */
-static GRand *node_rand(const scenario *sc, rs_node_id id)
-{
-  guint32 seed[3] = {(guint32)sc->seed, (guint32)(sc->seed >> 32), id};
-  return g_rand_new_with_seed_array(seed, 3);
-}
-
 sim_node *sim_node_new(sim_world *w, const dp_node *plan)
 {
   sim_node *n = g_new0(sim_node, 1);
@@ -180,7 +172,7 @@ sim_node *sim_node_new(sim_world *w, const dp_node *plan)
   n->joining = plan->joining;
   n->host = sg_host_by_name(plan->host);
   xbt_assert(n->host, "unknown host %s", plan->host);
-  n->rand = node_rand(w->sc, n->id);
+  n->rand = deploy_rand(w->sc, n->id);
   n->outbox = g_ptr_array_new();
   n->timer_wait_until = INFINITY;
   n->core_host = (rs_host){.ctx = n, .send = host_send, .timer_arm = host_timer_arm,

@@ -94,8 +94,7 @@ static sim_world *world_new(const scenario *sc, const char *dir, sim_outcome *ou
   w->ev.digests = g_ptr_array_new_with_free_func(g_free);
   w->jobs = g_ptr_array_new_with_free_func(g_free);
   w->lives = g_ptr_array_new();
-  guint32 seed[3] = {(guint32)sc->seed, (guint32)(sc->seed >> 32), 0x6e657477u /* "netw" */};
-  w->net_rand = g_rand_new_with_seed_array(seed, 3);
+  w->net_rand = deploy_rand(sc, DEPLOY_NET_STREAM);
   return w;
 }
 

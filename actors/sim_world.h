@@ -5,6 +5,7 @@
 #include "core/node.h"
 #include "scenario/deploy.h"
 #include "scenario/scenario.h"
+#include "scenario/watchdog.h"
 #include "sim.h"
 #include "trace/trace_writer.h"
 
@@ -126,18 +127,6 @@ typedef struct sim_channel {
   uint32_t incarnation;  /* ...which is this one */
 } sim_channel;
 
-/* sim_watchdog.c's state. */
-typedef struct sim_watchdog {
-  double max_wall;          /* seconds of wall clock the run may take (0: no bound) */
-  gint64 wall_start;
-  double instant;           /* start of the current window of simulated time */
-  uint64_t events;          /* handler calls in it */
-  uint64_t *by_node;        /* ...per node */
-  uint64_t by_type[RS_MSG__COUNT + 1]; /* ...per message type, timers last */
-  guint top[5];
-  uint64_t since_wall;
-  char *report;             /* what stopped the run, for stderr */
-} sim_watchdog;
 
 struct sim_world {
   const scenario *sc;
@@ -158,7 +147,7 @@ struct sim_world {
   guint faults_left;        /* fault actions not applied yet (a restart still to boot) */
   const char *stopped;      /* "livelock", "wall-bound": the watchdog stopped the run */
   double stop_time;         /* ...at this simulated time: the run's end */
-  sim_watchdog watchdog;
+  rs_watchdog watchdog;     /* scenario/watchdog.h */
   sim_packet *wire;         /* those messages, so the ones left at the end can be freed */
   int drivers_running;
   sg_sem_t done_sem;        /* released when the cluster goes quiet while the controller waits */

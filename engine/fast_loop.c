@@ -4,9 +4,6 @@
 
 #include <math.h>
 
-#define FAST_LIVELOCK_EVENTS 1000000
-#define FAST_LIVELOCK_WINDOW 1e-6
-#define FAST_WALL_CHECK_EVERY 4096
 
 void fast_push(fast_world *w, double t, fe_kind kind, uint8_t cls, uint32_t node, void *p, uint32_t arg)
 {
@@ -14,79 +11,20 @@ void fast_push(fast_world *w, double t, fe_kind kind, uint8_t cls, uint32_t node
   fe_heap_push(&w->heap, &e);
 }
 
-/* --- the watchdog (same rules and report as actors/sim_watchdog.c) ------------------------------ */
+/* --- the watchdog (scenario/watchdog.c, the SimGrid engine's too) --------------------------------- */
 
-static void stop(fast_world *w, const char *why)
+static const char *name_of(const void *ctx, rs_node_id id)
 {
-  if (w->stopped)
-    return;
-  w->stopped = why;
-  w->stop_time = w->now;
-}
-
-static char *busiest(const fast_world *w)
-{
-  for (guint i = 0; i < w->nodes->len; i++)
-    if (w->wd_stamp[i] != w->wd_window)
-      w->wd_by_node[i] = 0;
-  GString *s = g_string_new("nodes:");
-  guint top[5];
-  for (int k = 0; k < 5; k++) {
-    guint best = G_MAXUINT;
-    for (guint i = 0; i < w->nodes->len; i++) {
-      bool taken = false;
-      for (int j = 0; j < k; j++)
-        taken = taken || top[j] == i;
-      if (!taken && w->wd_by_node[i] && (best == G_MAXUINT || w->wd_by_node[i] > w->wd_by_node[best]))
-        best = i;
-    }
-    if (best == G_MAXUINT)
-      break;
-    top[k] = best;
-    g_string_append_printf(s, " %s (%" G_GUINT64_FORMAT ")", fast_node_name(w, best), w->wd_by_node[best]);
-  }
-  g_string_append(s, "; messages:");
-  for (int t = 0; t <= RS_MSG__COUNT; t++)
-    if (w->wd_by_type[t])
-      g_string_append_printf(s, " %s (%" G_GUINT64_FORMAT ")",
-                             t == RS_MSG__COUNT ? "timer" : rs_msg_type_name((rs_msg_type)t), w->wd_by_type[t]);
-  return g_string_free(s, FALSE);
+  return fast_node_name(ctx, id);
 }
 
 void fast_watchdog_tick(fast_node *n, int type)
 {
   fast_world *w = n->world;
-  /* A new window: per-node counts are reset lazily (by window number), so ten thousand nodes cost
-   * nothing per window. */
-  if (w->now > w->wd_instant + FAST_LIVELOCK_WINDOW) {
-    w->wd_instant = w->now;
-    w->wd_events = 0;
-    w->wd_window++;
-    memset(w->wd_by_type, 0, sizeof w->wd_by_type);
-  }
-  if (w->wd_stamp[n->id] != w->wd_window) {
-    w->wd_stamp[n->id] = w->wd_window;
-    w->wd_by_node[n->id] = 0;
-  }
-  w->wd_by_node[n->id]++;
-  w->wd_by_type[type >= 0 && type < RS_MSG__COUNT ? type : RS_MSG__COUNT]++;
-  if (++w->wd_events >= FAST_LIVELOCK_EVENTS && !w->stopped) {
-    char *who = busiest(w);
-    w->stop_report = g_strdup_printf("livelock at t=%.9f s: %d events without the simulated clock advancing; %s",
-                                     w->now, FAST_LIVELOCK_EVENTS, who);
-    g_free(who);
-    stop(w, "livelock");
-  }
-  if (w->max_wall > 0 && ++w->wd_since_wall >= FAST_WALL_CHECK_EVERY) {
-    w->wd_since_wall = 0;
-    double wall = (double)(g_get_monotonic_time() - w->wall_start) / 1e6;
-    if (wall > w->max_wall && !w->stopped) {
-      char *who = busiest(w);
-      w->stop_report = g_strdup_printf("wall-clock bound of %g s passed at t=%.9f s (simulated); at that instant %s",
-                                       w->max_wall, w->now, who);
-      g_free(who);
-      stop(w, "wall-bound");
-    }
+  const char *why = rs_watchdog_tick(&w->watchdog, w->now, n->id, type, name_of, w);
+  if (why && !w->stopped) {
+    w->stopped = why;
+    w->stop_time = w->now;
   }
 }
 
@@ -267,9 +205,7 @@ static fast_world *world_new(const scenario *sc, const char *dir, sim_outcome *o
   w->ev.digests = g_ptr_array_new_with_free_func(g_free);
   w->app = rs_app_find(sc->app);
   w->plan = deploy_new(sc);
-  guint32 seed[3] = {(guint32)sc->seed, (guint32)(sc->seed >> 32), 0x6e657477u /* "netw" */};
-  w->net_rand = g_rand_new_with_seed_array(seed, 3);
-  w->wd_instant = -1;
+  w->net_rand = deploy_rand(sc, DEPLOY_NET_STREAM);
   return w;
 }
 
@@ -294,9 +230,7 @@ static void world_free(fast_world *w)
   tev_run_clear(&w->ev);
   deploy_free(w->plan);
   g_byte_array_free(w->scratch, TRUE);
-  g_free(w->wd_by_node);
-  g_free(w->wd_stamp);
-  g_free(w->stop_report);
+  rs_watchdog_clear(&w->watchdog);
   g_free(w->dir);
   g_free(w);
 }
@@ -324,10 +258,7 @@ bool fast_run(const scenario *sc, const char *dir, const sim_limits *limits, sim
     return false;
   }
   trace_run(w->trace, sc->name, rs_protocol_name(sc->protocol), sc->app, rs_failover_name(sc->failover), sc->seed);
-  w->max_wall = limits ? limits->max_wall : 0;
-  w->wall_start = g_get_monotonic_time();
-  w->wd_by_node = g_new0(uint64_t, w->nodes->len);
-  w->wd_stamp = g_new0(uint64_t, w->nodes->len);
+  rs_watchdog_init(&w->watchdog, w->nodes->len, limits ? limits->max_wall : 0);
   fast_faults_init(w);
   if (sc->duration > 0) {
     fast_push(w, sc->duration, FE_DURATION, 1, 0, NULL, 0);
@@ -357,7 +288,7 @@ bool fast_run(const scenario *sc, const char *dir, const sim_limits *limits, sim
   w->ev.end_time = out->end_time;
   if (w->stopped) {
     out->stopped = g_strdup(w->stopped);
-    out->stop_report = g_strdup(w->stop_report);
+    out->stop_report = g_strdup(w->watchdog.report);
   }
   report_replicas(w);
   for (guint i = 0; i < w->nodes->len; i++) {

@@ -163,12 +163,6 @@ void fast_restart_end(fast_world *w, fast_restart_job *job)
   g_free(job);
 }
 
-static GRand *node_rand(const scenario *sc, rs_node_id id)
-{
-  guint32 seed[3] = {(guint32)sc->seed, (guint32)(sc->seed >> 32), id};
-  return g_rand_new_with_seed_array(seed, 3);
-}
-
 static guint host_index(fast_world *w, const char *name)
 {
   for (guint i = 0; i < w->hosts->len; i++)
@@ -190,7 +184,7 @@ fast_node *fast_node_new(fast_world *w, const dp_node *plan)
   n->name = plan->name;
   n->joining = plan->joining;
   n->host = host_index(w, plan->host);
-  n->rand = node_rand(w->sc, n->id);
+  n->rand = deploy_rand(w->sc, n->id);
   n->core_host = (rs_host){.ctx = n, .send = host_send, .timer_arm = host_timer_arm,
                            .timer_cancel = host_timer_cancel, .now = host_now, .random = host_random,
                            .event = host_event, .persist = host_persist, .restart_node = host_restart_node};

@@ -6,6 +6,7 @@
 #include "fast.h"
 #include "scenario/deploy.h"
 #include "scenario/fault_plan.h"
+#include "scenario/watchdog.h"
 #include "trace/trace_writer.h"
 
 #include <stdbool.h>
@@ -165,15 +166,7 @@ struct fast_world {
   GRand *net_rand;
   const char *stopped;
   double stop_time;
-  char *stop_report;
-  /* the watchdog */
-  double max_wall;
-  gint64 wall_start;
-  double wd_instant;
-  uint64_t wd_events, wd_since_wall;
-  uint64_t *wd_by_node;      /* handler calls per node in the window wd_stamp says */
-  uint64_t *wd_stamp, wd_window;
-  uint64_t wd_by_type[RS_MSG__COUNT + 1];
+  rs_watchdog watchdog;      /* scenario/watchdog.h */
   char *dir;
 };
 

@@ -253,3 +253,9 @@ rs_node_spec deploy_shell_client(const deploy *d, const scenario *sc, uint64_t s
   spec.client.client.seq_base = seq_base;
   return spec;
 }
+
+GRand *deploy_rand(const scenario *sc, guint32 stream)
+{
+  guint32 seed[3] = {(guint32)sc->seed, (guint32)(sc->seed >> 32), stream};
+  return g_rand_new_with_seed_array(seed, 3);
+}
