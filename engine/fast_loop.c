@@ -32,11 +32,11 @@ void fast_watchdog_tick(fast_node *n, int type)
 
 static bool quiet(const fast_world *w)
 {
-  if (w->phase != FAST_SETTLING || w->drivers_running != 0 || w->in_flight_work != 0 || w->faults_left != 0)
+  if (w->phase != FAST_SETTLING || w->run.drivers_running != 0 || w->in_flight_work != 0 || w->faults_left != 0)
     return false;
   for (guint i = 0; i < w->nodes->len; i++) {
     const fast_node *n = g_ptr_array_index(w->nodes, i);
-    if (n->core && (!n->started || rs_node_busy(n->core)))
+    if (hl_node_busy(&n->base))
       return false;
   }
   return true;
@@ -204,6 +204,7 @@ static fast_world *world_new(const scenario *sc, const char *dir, sim_outcome *o
   w->ev.name_ctx = w;
   w->ev.digests = g_ptr_array_new_with_free_func(g_free);
   w->app = rs_app_find(sc->app);
+  w->run = (hl_run){.sc = sc, .app = w->app, .ev = &w->ev, .dir = w->dir};
   w->plan = deploy_new(sc);
   w->net_rand = deploy_rand(sc, DEPLOY_NET_STREAM);
   return w;
@@ -243,7 +244,7 @@ bool fast_run(const scenario *sc, const char *dir, const sim_limits *limits, sim
   for (guint i = 0; i < w->plan->nodes->len; i++) {
     fast_node *n = fast_node_new(w, deploy_node(w->plan, i));
     if (n->plan->client)
-      w->drivers_running++;
+      w->run.drivers_running++;
   }
   if (!fast_net_init(w, err)) {
     world_free(w);
@@ -293,7 +294,7 @@ bool fast_run(const scenario *sc, const char *dir, const sim_limits *limits, sim
   report_replicas(w);
   for (guint i = 0; i < w->nodes->len; i++) {
     fast_node *n = g_ptr_array_index(w->nodes, i);
-    tev_log_flush(&w->ev, &n->log);
+    hl_log_flush(&n->base, &w->run);
   }
   out->messages_sent = trace_writer_messages_sent(w->trace);
   out->messages_dropped = trace_writer_messages_dropped(w->trace);

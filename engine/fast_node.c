@@ -4,11 +4,6 @@
 
 #include <math.h>
 
-typedef struct fast_fsync {
-  double due;
-  uint64_t upto;
-} fast_fsync;
-
 const char *fast_node_name(const fast_world *w, rs_node_id id)
 {
   if (id == RS_NO_NODE || id >= w->nodes->len)
@@ -27,22 +22,6 @@ static void host_send(void *ctx, rs_node_id to, const rs_msg *m)
   fast_send_packet(n->world, n, to, m);
 }
 
-static fast_timer *find_timer(fast_node *n, int id, bool create)
-{
-  fast_timer *free_slot = NULL;
-  for (int i = 0; i < FAST_MAX_TIMERS; i++) {
-    if (n->timers[i].id == id && (n->timers[i].armed || !create))
-      return &n->timers[i];
-    if (!n->timers[i].armed && !free_slot)
-      free_slot = &n->timers[i];
-  }
-  if (!create)
-    return NULL;
-  g_assert(free_slot);
-  free_slot->id = id;
-  return free_slot;
-}
-
 /* The heap holds at most a few timer events per node: one for its earliest timer, pushed only when
  * a timer is armed earlier than the one scheduled. A cancelled or moved timer leaves no event
  * behind, so a client arming a timeout per operation does not fill the heap. */
@@ -57,7 +36,7 @@ static void schedule_timer(fast_node *n, double due)
 static void host_timer_arm(void *ctx, int timer, double delay)
 {
   fast_node *n = ctx;
-  fast_timer *t = find_timer(n, timer, true);
+  fast_timer *t = hl_timer_find(&n->base, timer, true);
   t->due = n->world->now + (delay > 0 ? delay : 0);
   t->armed = true;
   schedule_timer(n, t->due);
@@ -66,7 +45,7 @@ static void host_timer_arm(void *ctx, int timer, double delay)
 static void host_timer_cancel(void *ctx, int timer)
 {
   fast_node *n = ctx;
-  fast_timer *t = find_timer(n, timer, false);
+  fast_timer *t = hl_timer_find(&n->base, timer, false);
   if (t)
     t->armed = false;
 }
@@ -79,29 +58,13 @@ static double host_now(void *ctx)
 static uint64_t host_random(void *ctx)
 {
   fast_node *n = ctx;
-  uint64_t hi = g_rand_int(n->rand);
-  return (hi << 32) | g_rand_int(n->rand);
-}
-
-static tev_node view(fast_node *n)
-{
-  return (tev_node){.name = n->name, .log = &n->log, .open_op = n->plan->client ? &n->open_op : NULL,
-                    .done = &n->done, .up = n->up};
+  return hl_random(&n->base);
 }
 
 static void host_event(void *ctx, const rs_event *ev)
 {
   fast_node *n = ctx;
-  if (ev->type == RS_EV_FINISHED) {
-    n->driver_done = true;
-    if (!n->finished) {
-      n->finished = true;
-      n->world->drivers_running--;
-    }
-    return;
-  }
-  tev_node v = view(n);
-  tev_emit(&n->world->ev, &v, n->world->now, ev);
+  hl_node_event(&n->base, &n->world->run, n->world->now, ev);
 }
 
 /* <cluster fsync>: one change at a time on the node's disk, as the SimGrid engine models it. */
@@ -109,15 +72,9 @@ static bool host_persist(void *ctx, const rs_persist *rec)
 {
   (void)rec;
   fast_node *n = ctx;
-  n->persisted++;
-  double fsync = n->world->sc->fsync;
-  if (fsync <= 0)
+  hl_fsync *disk = hl_persist(&n->base, &n->world->run, n->world->now);
+  if (!disk)
     return true;
-  fast_fsync *disk = g_new(fast_fsync, 1);
-  disk->due = MAX(n->world->now, n->disk_free) + fsync;
-  disk->upto = n->persisted;
-  n->disk_free = disk->due;
-  g_queue_push_tail(n->fsyncs, disk);
   fast_push(n->world, disk->due, FE_FSYNC, 0, n->id, NULL, n->incarnation);
   return false;
 }
@@ -178,25 +135,13 @@ static guint host_index(fast_world *w, const char *name)
 fast_node *fast_node_new(fast_world *w, const dp_node *plan)
 {
   fast_node *n = g_new0(fast_node, 1);
+  hl_node_init(&n->base, &w->run, plan);
   n->world = w;
-  n->plan = plan;
-  n->id = plan->id;
-  n->name = plan->name;
-  n->joining = plan->joining;
   n->host = host_index(w, plan->host);
-  n->rand = deploy_rand(w->sc, n->id);
   n->core_host = (rs_host){.ctx = n, .send = host_send, .timer_arm = host_timer_arm,
                            .timer_cancel = host_timer_cancel, .now = host_now, .random = host_random,
                            .event = host_event, .persist = host_persist, .restart_node = host_restart_node};
-  n->fsyncs = g_queue_new();
   n->timer_sched = INFINITY;
-  n->log.path = plan->spec.kind == RS_NODE_VIEW_SERVICE ? g_strdup_printf("%s/logs/heartbeat.txt", w->dir)
-                                                        : g_strdup_printf("%s/logs/%s.txt", w->dir, plan->name);
-  n->log.buf = g_string_new(NULL);
-  if (plan->client) {
-    n->open_op.key = g_string_new(NULL);
-    n->open_op.name = g_string_new(NULL);
-  }
   g_ptr_array_add(w->nodes, n);
   g_hash_table_insert(w->by_name, (gpointer)n->name, n);
   return n;
@@ -204,37 +149,14 @@ fast_node *fast_node_new(fast_world *w, const dp_node *plan)
 
 void fast_node_free(fast_node *n)
 {
-  rs_node_free(n->core);
-  rs_store_free(n->store);
-  tev_log_flush(&n->world->ev, &n->log);
-  g_free(n->log.path);
-  g_string_free(n->log.buf, TRUE);
-  if (n->open_op.key) {
-    g_string_free(n->open_op.key, TRUE);
-    g_string_free(n->open_op.name, TRUE);
-  }
-  g_rand_free(n->rand);
-  g_queue_free_full(n->fsyncs, g_free);
+  hl_node_clear(&n->base, &n->world->run);
   g_free(n);
 }
 
 /* The core node of a new life (a replica keeps its store, a client its progress). */
 void fast_node_boot(fast_node *n)
 {
-  fast_world *w = n->world;
-  n->booted_once = true;
-  n->up = true;
-  n->started = false;
-  if (n->plan->replica && !n->store)
-    n->store = rs_store_new(w->app);
-  if (n->plan->client && n->driver_done)
-    return;
-  if (n->plan->client && n->finished) {
-    n->finished = false;
-    w->drivers_running++;
-  }
-  rs_node_spec spec = deploy_spec_for_life(n->plan, n->lives++, n->done);
-  n->core = rs_node_new(&spec, &n->core_host, n->store);
+  hl_node_boot(&n->base, &n->world->run, &n->core_host);
 }
 
 void fast_node_start(fast_node *n)
@@ -250,28 +172,12 @@ void fast_node_crash(fast_node *n)
   fast_world *w = n->world;
   if (!n->up)
     return;
-  n->up = false;
-  n->incarnation++;
-  for (int i = 0; i < FAST_MAX_TIMERS; i++)
-    n->timers[i].armed = false;
+  hl_node_down(&n->base);
   n->timer_sched = INFINITY;
-  g_queue_free_full(n->fsyncs, g_free);
-  n->fsyncs = g_queue_new();
-  n->persisted = 0;
-  n->disk_free = 0;
   for (fast_packet *p = n->inbound; p; p = p->next)
     if (!p->dead)
       fast_drop(w, p, "crashed");
-  if (n->plan->client) {
-    tev_node v = view(n);
-    tev_crash_open_op(&w->ev, &v, w->now);
-    if (!n->finished) {
-      n->finished = true;
-      w->drivers_running--;
-    }
-  }
-  rs_node_free(n->core);
-  n->core = NULL;
+  hl_node_forget(&n->base, &w->run, w->now);
 }
 
 void fast_host_crash(fast_world *w, guint host)
@@ -299,15 +205,6 @@ void fast_host_boot(fast_world *w, guint host)
   }
 }
 
-static fast_timer *earliest_timer(fast_node *n)
-{
-  fast_timer *best = NULL;
-  for (int i = 0; i < FAST_MAX_TIMERS; i++)
-    if (n->timers[i].armed && (!best || n->timers[i].due < best->due))
-      best = &n->timers[i];
-  return best;
-}
-
 /* The node's timer event at `t`: stale unless it is the one scheduled. Fires the earliest timer
  * if it is due (within FAST_TIME_EPS, as the SimGrid engine), then schedules the next one. */
 void fast_node_timer_event(fast_node *n, double t)
@@ -318,13 +215,13 @@ void fast_node_timer_event(fast_node *n, double t)
   n->timer_sched = INFINITY;
   if (w->phase >= FAST_DRAINING || w->stopped)
     return; /* once draining, timers fire no more */
-  fast_timer *e = earliest_timer(n);
+  fast_timer *e = hl_timer_earliest(&n->base);
   if (e && e->due <= w->now + FAST_TIME_EPS) {
     e->armed = false;
     if (n->core)
       rs_node_timer(n->core, e->id);
     fast_watchdog_tick(n, RS_MSG__COUNT);
-    e = earliest_timer(n);
+    e = hl_timer_earliest(&n->base);
   }
   if (e)
     schedule_timer(n, MAX(e->due, w->now));
@@ -334,7 +231,7 @@ void fast_node_fsync(fast_node *n, uint32_t incarnation)
 {
   if (incarnation != n->incarnation)
     return;
-  fast_fsync *disk = g_queue_pop_head(n->fsyncs);
+  hl_fsync *disk = g_queue_pop_head(n->fsyncs);
   if (!disk)
     return;
   if (n->core)

@@ -3,6 +3,7 @@
 #define RS_FAST_WORLD_H
 
 #include "core/node.h"
+#include "host/node_life.h"
 #include "fast.h"
 #include "scenario/deploy.h"
 #include "scenario/fault_plan.h"
@@ -75,37 +76,16 @@ typedef struct fast_packet {
   uint8_t bytes[];
 } fast_packet;
 
-typedef struct fast_timer {
-  int id;
-  double due;
-  bool armed;
-} fast_timer;
-
-#define FAST_MAX_TIMERS 16
+typedef hl_timer fast_timer;
+#define FAST_MAX_TIMERS HL_MAX_TIMERS
 #define FAST_TIME_EPS 1e-9
 
 typedef struct fast_node {
+  HL_NODE_EMBED             /* plan, id, name, rand, log, store, core, lives, up, timers... */
   fast_world *world;
-  const dp_node *plan;
-  rs_node_id id;
-  const char *name;
   guint host;
   rs_host core_host;
-  GRand *rand;
-  tev_log log;
-  rs_store *store;
-  rs_node *core;
-  uint32_t lives;
-  long done;
-  tev_open_op open_op;
-  bool up, joining, booted_once, started, finished, driver_done;
-  uint32_t incarnation;
-  double paused_until;
-  fast_timer timers[FAST_MAX_TIMERS];
   double timer_sched;       /* the time of its timer event in the heap (INFINITY: none) */
-  GQueue *fsyncs;           /* sim_fsync-like: {due, upto} */
-  uint64_t persisted;
-  double disk_free;
   fast_packet *inbound;     /* packets in flight to it (so a crash can drop them) */
 } fast_node;
 
@@ -155,7 +135,7 @@ struct fast_world {
   fast_packet *pool[32];     /* free packets by size class (fast_net.c) */
   fast_phase phase;
   double bound;
-  int drivers_running;
+  hl_run run;                /* the rules both engines share: app, glue, clients running */
   guint faults_left;
   fault_plan *faults;
   guint next_fault;
