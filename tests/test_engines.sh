@@ -88,6 +88,16 @@ for p in $quickstarts; do
   done
 done
 
+# 3b. <network engine="fast"> in the file selects the same engine as --engine fast
+sed -e 's|<platform file="\.\./platforms/|<platform file="'"$src"'/platforms/|' \
+    -e 's|\(<platform [^>]*/>\)|\1\n  <network engine="fast"/>|' "$src/scenarios/quickstart-pb-blocking.xml" >"$tmp/in-file.xml"
+if timeout 120 "$replsim" run "$tmp/in-file.xml" --out "$tmp/in-file" >"$tmp/in-file.log" 2>&1 &&
+   [ -d "$tmp/qs-pb-blocking-fast" ] && cmp -s "$tmp/in-file/trace.jsonl" "$tmp/qs-pb-blocking-fast/trace.jsonl"; then
+  ok "<network engine=\"fast\"> runs the fast engine (the same trace as --engine fast)"
+else
+  bad "<network engine=\"fast\"> did not give the fast engine's trace"; tail -n 5 "$tmp/in-file.log"
+fi
+
 # 4. faults on the fast engine (crash, restart, pause, partition, one-way, link-down, delay, loss,
 # duplicate, a restart a node asks for, a join): the scenario's expectations hold, and it replays
 for n in $faulty; do
