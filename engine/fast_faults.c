@@ -1,166 +1,123 @@
-/* The fast engine's fault injector: the scenario's fault plan (scenario/fault_plan.c) applied at
- * its times with the effects actors/sim_faults.c gives them in SimGrid. */
+/* The fast engine's side of the fault injector (host/fault_apply.c decides what each fault
+ * does): hosts, the network's cuts and rates, and link state, as the SimGrid engine has them. */
 #include "fast_world.h"
+#include "host/fault_apply.h"
 #include "scenario/net_faults.h"
 
-#include <math.h>
+G_STATIC_ASSERT(G_STRUCT_OFFSET(fast_node, base) == 0);
 
-static bool is(const sc_fault *f, const char *kind)
+static fast_node *owner(const hl_node *n)
 {
-  return fault_is(f, kind);
+  return (fast_node *)n; /* base is the first member of fast_node */
 }
 
-static double run_end(const fast_world *w)
+static double op_now(void *ctx)
 {
-  return w->sc->duration > 0 ? w->sc->duration : INFINITY;
+  return ((fast_world *)ctx)->now;
 }
 
-static void trace_fault_line(fast_world *w, const sc_fault *fault, const char *kind, const char *phase)
+static hl_node *op_node(void *ctx, const char *name)
 {
-  fault_target t;
-  fault_target_of(fault, phase, &t);
-  trace_fault(w->trace, w->now, kind, phase, t.pairs);
+  fast_node *n = fast_node_by_name(ctx, name);
+  return n ? &n->base : NULL;
 }
 
-void fast_faults_init(fast_world *w)
+static fast_host *host_of(fast_world *w, const hl_node *n)
 {
-  w->faults = fault_plan_new(w->sc);
-  w->active = g_ptr_array_new();
-  w->faults_left = w->faults->actions->len;
-  if (w->faults->actions->len)
-    fast_push(w, g_array_index(w->faults->actions, fp_action, 0).t, FE_FAULT, 1, 0, NULL, 0);
+  return g_ptr_array_index(w->hosts, owner(n)->host);
 }
 
-static fast_host *host_of(fast_world *w, const fast_node *n)
+static bool op_host_on(void *ctx, const hl_node *n)
 {
-  return g_ptr_array_index(w->hosts, n->host);
+  return host_of(ctx, n)->on;
 }
 
-static void crash(fast_world *w, const sc_fault *fault)
+static void op_host_crash(void *ctx, hl_node *n)
 {
-  fast_node *target = fast_node_by_name(w, fault->node);
-  if (!target || !target->up)
-    return;
-  trace_fault_line(w, fault, "crash", "start");
-  fast_host_crash(w, target->host);
+  fast_host_crash(ctx, owner(n)->host);
 }
 
-static void restart(fast_world *w, const sc_fault *fault)
+static void op_host_turn_on(void *ctx, hl_node *n)
 {
-  fast_node *target = fast_node_by_name(w, fault->node);
-  if (!target || target->up)
-    return;
-  trace_fault_line(w, fault, "crash", "end");
-  trace_fault_line(w, fault, "restart", "start");
-  host_of(w, target)->on = true;
+  host_of(ctx, n)->on = true;
 }
 
-static void boot(fast_world *w, const sc_fault *fault)
+static void op_host_boot(void *ctx, hl_node *n)
 {
-  fast_node *target = fast_node_by_name(w, fault->node);
-  if (!target || target->up || !host_of(w, target)->on)
-    return;
-  trace_fault_line(w, fault, "restart", "end");
-  fast_host_boot(w, target->host);
+  fast_host_boot(ctx, owner(n)->host);
 }
 
-static void pause_node(fast_world *w, const sc_fault *fault, bool resume)
+static void op_node_join(void *ctx, hl_node *n)
 {
-  fast_node *n = fast_node_by_name(w, fault->node);
-  trace_fault_line(w, fault, "pause", resume ? "end" : "start");
-  if (n && !resume)
-    n->paused_until = fault->until >= 0 ? MIN(fault->until, run_end(w)) : run_end(w);
+  (void)ctx;
+  fast_node_boot(owner(n));
+  fast_node_start(owner(n));
 }
 
-static void join(fast_world *w, const sc_fault *fault)
+static void op_network_changed(void *ctx, const GPtrArray *active)
 {
-  fast_node *n = fast_node_by_name(w, fault->node);
-  trace_fault_line(w, fault, "join", "start");
-  if (!n || !n->joining || !host_of(w, n)->on)
-    return;
-  n->joining = false;
-  fast_node_boot(n);
-  fast_node_start(n);
-}
-
-/* What the network does now from the faults in force (scenario/net_faults.c, as the SimGrid engine). */
-static void recompute_network(fast_world *w)
-{
+  fast_world *w = ctx;
   if (w->cut_n != w->nodes->len) {
     g_free(w->cut);
     w->cut_n = w->nodes->len;
     w->cut = g_new0(bool, (gsize)w->cut_n * w->cut_n);
   }
-  net_faults_compute(w->plan, w->active, w->cut, w->cut_n, &w->loss_rate, &w->duplicate_rate);
+  net_faults_compute(w->plan, active, w->cut, w->cut_n, &w->loss_rate, &w->duplicate_rate);
 }
 
-static void network_fault(fast_world *w, const sc_fault *fault, bool end)
+static guint link_index(fast_world *w, const fast_link *l)
 {
-  trace_fault_line(w, fault, fault->kind, end ? "end" : "start");
-  if (end)
-    g_ptr_array_remove(w->active, (gpointer)fault);
-  else
-    g_ptr_array_add(w->active, (gpointer)fault);
-  recompute_network(w);
-}
-
-/* Overlapping link faults compose as in sim_faults.c: down while any link-down is in force, the
- * largest latency among the delays in force, the platform's once the last one ends. A delay acts
- * on messages sent from then on. */
-static void link_fault(fast_world *w, const sc_fault *fault, bool end)
-{
-  trace_fault_line(w, fault, fault->kind, end ? "end" : "start");
-  fast_link *l = fast_link_named(w, fault->link);
-  if (!l)
-    return;
   guint idx = 0;
   while (g_ptr_array_index(w->links, idx) != l)
     idx++;
-  if (is(fault, "link-down")) {
-    bool was_up = l->down <= 0;
-    l->down += end ? -1 : 1;
-    fast_link_changed(w, idx, was_up && l->down > 0);
-    return;
-  }
-  if (end)
-    g_ptr_array_remove(l->delays, (gpointer)fault);
-  else
-    g_ptr_array_add(l->delays, (gpointer)fault);
-  l->latency = net_faults_link_latency(l->base_latency, l->delays);
+  return idx;
 }
 
-static void apply(fast_world *w, const fp_action *a)
+/* A link going down fails the transfers crossing it, as SimGrid does. */
+static void op_link_set_on(void *ctx, const char *link, bool on)
 {
-  const sc_fault *fault = a->fault;
-  bool end = a->kind == FP_END;
-  if (a->kind == FP_BOOT)
-    boot(w, fault);
-  else if (is(fault, "crash"))
-    crash(w, fault);
-  else if (is(fault, "restart"))
-    restart(w, fault);
-  else if (is(fault, "pause"))
-    pause_node(w, fault, end);
-  else if (is(fault, "join"))
-    join(w, fault);
-  else if (is(fault, "partition") || is(fault, "loss") || is(fault, "duplicate"))
-    network_fault(w, fault, end);
-  else if (is(fault, "link-down") || is(fault, "delay"))
-    link_fault(w, fault, end);
+  fast_world *w = ctx;
+  fast_link *l = fast_link_named(w, link);
+  if (!l)
+    return;
+  bool was_on = l->down <= 0;
+  l->down = on ? 0 : 1;
+  fast_link_changed(w, link_index(w, l), was_on && !on);
+}
+
+/* A delay acts on messages sent from then on. */
+static void op_link_set_latency(void *ctx, const char *link, double latency)
+{
+  fast_link *l = fast_link_named(ctx, link);
+  if (l)
+    l->latency = latency;
+}
+
+static double op_link_latency(void *ctx, const char *link)
+{
+  fast_link *l = fast_link_named(ctx, link);
+  return l ? l->base_latency : 0;
+}
+
+void fast_faults_init(fast_world *w)
+{
+  hf_ops ops = {.ctx = w, .now = op_now, .node = op_node, .host_on = op_host_on, .host_crash = op_host_crash,
+                .host_turn_on = op_host_turn_on, .host_boot = op_host_boot, .node_join = op_node_join,
+                .network_changed = op_network_changed, .link_set_on = op_link_set_on,
+                .link_set_latency = op_link_set_latency, .link_latency = op_link_latency};
+  w->faults = hf_injector_new(w->sc, w->trace, &ops);
+  w->faults_left = hf_left(w->faults);
+  double t;
+  if (hf_next(w->faults, &t))
+    fast_push(w, t, FE_FAULT, 1, 0, NULL, 0);
 }
 
 /* Applies every action due now, then schedules the next one. */
 void fast_faults_apply(fast_world *w)
 {
-  GArray *actions = w->faults->actions;
-  while (w->next_fault < actions->len) {
-    const fp_action *a = &g_array_index(actions, fp_action, w->next_fault);
-    if (a->t > w->now)
-      break;
-    w->next_fault++;
-    w->faults_left = actions->len - w->next_fault;
-    apply(w, a);
-  }
-  if (w->next_fault < actions->len)
-    fast_push(w, g_array_index(actions, fp_action, w->next_fault).t, FE_FAULT, 1, 0, NULL, 0);
+  while (hf_apply_next(w->faults, w->now))
+    w->faults_left = hf_left(w->faults);
+  double t;
+  if (hf_next(w->faults, &t))
+    fast_push(w, t, FE_FAULT, 1, 0, NULL, 0);
 }

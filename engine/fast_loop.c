@@ -1,6 +1,7 @@
 /* The fast engine's run: the event loop, how a run ends (duration, settling, draining, as
  * actors/sim_actors.c's controller does it), the watchdog, and what is written at the end. */
 #include "fast_world.h"
+#include "host/fault_apply.h"
 
 #include <math.h>
 
@@ -221,10 +222,7 @@ static void world_free(fast_world *w)
   g_hash_table_destroy(w->link_by_name);
   g_ptr_array_free(w->hosts, TRUE);
   g_hash_table_destroy(w->by_name);
-  if (w->faults)
-    fault_plan_free(w->faults);
-  if (w->active)
-    g_ptr_array_free(w->active, TRUE);
+  hf_injector_free(w->faults);
   g_free(w->cut);
   g_rand_free(w->net_rand);
   g_ptr_array_free(w->ev.digests, TRUE);

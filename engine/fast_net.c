@@ -24,7 +24,6 @@ static guint link_index(fast_world *w, sg_link_t l)
   fl->name = g_strdup(name);
   fl->base_latency = fl->latency = sg_link_get_latency(l);
   fl->bandwidth = sg_link_get_bandwidth(l);
-  fl->delays = g_ptr_array_new();
   g_ptr_array_add(w->links, fl);
   g_hash_table_insert(w->link_by_name, fl->name, GUINT_TO_POINTER(w->links->len));
   return w->links->len - 1;
@@ -91,7 +90,6 @@ void fast_net_free(fast_world *w)
   for (guint i = 0; i < w->links->len; i++) {
     fast_link *l = g_ptr_array_index(w->links, i);
     g_free(l->name);
-    g_ptr_array_free(l->delays, TRUE);
     g_free(l);
   }
   g_free(w->chans.keys);

@@ -52,8 +52,7 @@ void fe_heap_clear(fe_heap *h);
 typedef struct fast_link {
   char *name;
   double base_latency, latency, bandwidth;
-  int down;             /* link-down faults in force */
-  GPtrArray *delays;    /* sc_fault* delay faults in force */
+  int down;             /* down now (host/fault_apply.c counts the faults in force) */
 } fast_link;
 
 /* A route between two hosts, as SimGrid's platform gives it: its links in order. */
@@ -137,9 +136,7 @@ struct fast_world {
   double bound;
   hl_run run;                /* the rules both engines share: app, glue, clients running */
   guint faults_left;
-  fault_plan *faults;
-  guint next_fault;
-  GPtrArray *active;         /* sc_fault* partition/loss/duplicate in force */
+  struct hf_injector *faults; /* host/fault_apply.h */
   bool *cut;
   guint cut_n;
   double loss_rate, duplicate_rate;
