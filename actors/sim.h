@@ -27,5 +27,7 @@ typedef struct sim_limits {
  * failure of the run itself (not of an expectation). */
 bool sim_run(const scenario *sc, const char *dir, const sim_limits *limits, sim_outcome *out, char **err);
 void sim_outcome_clear(sim_outcome *out);
+/* How long a run may settle after its duration (both engines): 5 s, or three heartbeats. */
+double sim_settle_time(const scenario *sc);
 
 #endif

@@ -321,15 +321,6 @@ static sim_channel *channel_open(sim_world *w, rs_node_id from, sim_node *to)
   return ch;
 }
 
-static sim_timer *earliest_timer(sim_node *n)
-{
-  sim_timer *best = NULL;
-  for (int i = 0; i < SIM_MAX_TIMERS; i++)
-    if (n->timers[i].armed && (!best || n->timers[i].due < best->due))
-      best = &n->timers[i];
-  return best;
-}
-
 /* Fires one node's timers in due order. It sleeps on a semaphore that a handler arming an
  * earlier timer releases. Not a timed receive: SimGrid 3.32 drops a message that arrives exactly
  * when a timed receive expires. Not a condition variable: killing an actor in a timed wait on one
@@ -368,7 +359,7 @@ static void timer_actor(int argc, char *argv[])
       continue;
     }
     /* Once the cluster is quiet and draining, timers fire no more (no new heartbeat). */
-    sim_timer *t = n->world->draining ? NULL : earliest_timer(n);
+    sim_timer *t = n->world->draining ? NULL : hl_timer_earliest(&n->base);
     if (n->world->stopped)
       break;
     if (t && t->due <= now) {
@@ -427,12 +418,12 @@ void sim_actors_spawn(sim_node *n)
  * runs only once the cheap counters say so. */
 static bool quiet(const sim_world *w)
 {
-  if (!(w->settling || w->sc->duration <= 0) || w->drivers_running != 0 || w->in_flight_work != 0 ||
+  if (!(w->settling || w->sc->duration <= 0) || w->run.drivers_running != 0 || w->in_flight_work != 0 ||
       w->faults_left != 0)
     return false;
   for (guint i = 0; i < w->nodes->len; i++) {
     const sim_node *n = g_ptr_array_index(w->nodes, i);
-    if (n->core && (!n->started || rs_node_busy(n->core)))
+    if (hl_node_busy(&n->base))
       return false;
   }
   return true;

@@ -2,24 +2,13 @@
  * from the store that survived), and is lost, with everything in memory, when its host crashes. */
 #include "sim_world.h"
 
+#include <simgrid/engine.h>
+
 /* Makes the core node of this life. A replica keeps its store across lives; a client goes on
  * with the operations its earlier lives had not run. */
 void sim_node_boot(sim_node *n)
 {
-  sim_world *w = n->world;
-  n->booted_once = true;
-  n->up = true;
-  n->started = false;
-  if (n->plan->replica && !n->store)
-    n->store = rs_store_new(w->app);
-  if (n->plan->client && n->driver_done)
-    return; /* it had run everything: it comes back with nothing to do */
-  if (n->plan->client && n->finished) {
-    n->finished = false; /* a restarted client that still has work runs again */
-    w->drivers_running++;
-  }
-  rs_node_spec spec = deploy_spec_for_life(n->plan, n->lives++, n->done);
-  n->core = rs_node_new(&spec, &n->core_host, n->store);
+  hl_node_boot(&n->base, &n->world->run, &n->core_host);
 }
 
 /* Loses what the node had in memory: its core node, its timers, messages it had not yet put on
@@ -30,15 +19,7 @@ void sim_node_crash(sim_node *n)
   sim_world *w = n->world;
   if (!n->up)
     return;
-  n->up = false;
-  n->incarnation++;
-  for (int i = 0; i < SIM_MAX_TIMERS; i++)
-    n->timers[i].armed = false;
-  sim_fsync *disk;
-  while ((disk = g_queue_pop_head(n->fsyncs)))
-    g_free(disk);
-  n->persisted = 0; /* the next life's node counts its changes from 1 again */
-  n->disk_free = 0;
+  hl_node_down(&n->base);
   for (guint i = 0; i < n->outbox->len; i++)
     sim_drop(w, g_ptr_array_index(n->outbox, i), "crashed");
   g_ptr_array_set_size(n->outbox, 0);
@@ -51,15 +32,7 @@ void sim_node_crash(sim_node *n)
   for (sim_packet *p = w->wire; p; p = p->next)
     if (p->to == n->id && p->started && !p->dead)
       sim_drop(w, p, "crashed");
-  if (n->plan->client) {
-    sim_crash_open_op(n);
-    if (!n->finished) {
-      n->finished = true;
-      w->drivers_running--;
-    }
-  }
-  rs_node_free(n->core);
-  n->core = NULL;
+  hl_node_forget(&n->base, &w->run, simgrid_get_clock());
 }
 
 /* A host goes down: SimGrid kills every actor on it, and every node there loses its memory. The

@@ -1,64 +1,110 @@
-/* The fault injector. The run advances with simgrid_run_until to each fault's time; the fault is
- * then applied from outside the simulation, so it happens at exactly that time whatever the
- * state of the hosts (an injector actor could itself be on a crashed host). */
+/* The fault injector of the SimGrid engine: host/fault_apply.c decides what each fault does; the
+ * run advances with simgrid_run_until to each fault's time and the fault is applied from outside
+ * the simulation, so it happens at exactly that time whatever the state of the hosts (an
+ * injector actor could itself be on a crashed host). */
 #include "sim_faults.h"
 #include "sim_link.h"
-#include "scenario/fault_plan.h"
+#include "host/fault_apply.h"
+#include "scenario/net_faults.h"
 
-#include <math.h>
 #include <simgrid/actor.h>
 #include <simgrid/engine.h>
 
 struct sim_faults {
   sim_world *w;
-  fault_plan *plan; /* the scenario's timeline (scenario/fault_plan.h) */
-  GArray *actions;  /* fp_action, sorted by time: plan->actions */
-  guint next;
-  GPtrArray *active; /* sc_fault* of loss, duplicate and partition faults in force */
-  GHashTable *links;         /* link name -> link_state* of links some fault acts on */
+  hf_injector *injector;
 };
 
-/* What the faults in force do to one platform link: overlapping faults compose, so that the
- * link is down while any link-down is in force and takes the largest latency among the delays
- * in force, and gets back what it had before the first one only when the last one ends. */
-typedef struct link_state {
-  double base;        /* its latency before any delay fault */
-  int down;           /* link-down faults in force */
-  GPtrArray *delays;  /* sc_fault* of the delay faults in force */
-} link_state;
-
-static void free_link_state(gpointer p)
+static double op_now(void *ctx)
 {
-  link_state *l = p;
-  g_ptr_array_free(l->delays, TRUE);
-  g_free(l);
+  (void)ctx;
+  return simgrid_get_clock();
 }
 
-static bool is(const sc_fault *f, const char *kind)
+static hl_node *op_node(void *ctx, const char *name)
 {
-  return fault_is(f, kind);
+  sim_node *n = sim_node_by_name(ctx, name);
+  return n ? &n->base : NULL;
 }
 
-/* The end of the scenario's duration (infinity without one): a pause without `until` ends there. */
-static double run_end(const sim_faults *f)
+G_STATIC_ASSERT(G_STRUCT_OFFSET(sim_node, base) == 0);
+
+static sim_node *owner(const hl_node *n)
 {
-  return f->w->sc->duration > 0 ? f->w->sc->duration : INFINITY;
+  return (sim_node *)n; /* base is the first member of sim_node */
 }
 
-static sim_node *node_named(sim_world *w, const char *name)
+static bool op_host_on(void *ctx, const hl_node *n)
 {
-  return sim_node_by_name(w, name);
+  (void)ctx;
+  return sg_host_is_on(owner(n)->host);
+}
+
+/* A crash turns the node's host off: SimGrid kills every actor on it. */
+static void op_host_crash(void *ctx, hl_node *n)
+{
+  sim_host_crash(ctx, owner(n)->host);
+}
+
+static void op_host_turn_on(void *ctx, hl_node *n)
+{
+  (void)ctx;
+  sg_host_turn_on(owner(n)->host);
+}
+
+static void op_host_boot(void *ctx, hl_node *n)
+{
+  sim_host_boot(ctx, owner(n)->host);
+}
+
+static void op_node_join(void *ctx, hl_node *n)
+{
+  (void)ctx;
+  sim_node_boot(owner(n));
+  sim_actors_spawn(owner(n));
+}
+
+static void op_network_changed(void *ctx, const GPtrArray *active)
+{
+  sim_world *w = ctx;
+  if (w->cut_n != w->nodes->len) {
+    g_free(w->cut);
+    w->cut_n = w->nodes->len;
+    w->cut = g_new0(bool, (gsize)w->cut_n * w->cut_n);
+  }
+  net_faults_compute(w->plan, active, w->cut, w->cut_n, &w->loss_rate, &w->duplicate_rate);
+}
+
+static void op_link_set_on(void *ctx, const char *link, bool on)
+{
+  (void)ctx;
+  sim_link_set_on(link, on);
+}
+
+static void op_link_set_latency(void *ctx, const char *link, double latency)
+{
+  (void)ctx;
+  sim_link_set_latency(link, latency, NULL);
+}
+
+static double op_link_latency(void *ctx, const char *link)
+{
+  (void)ctx;
+  double latency = 0;
+  sim_link_get_latency(link, &latency);
+  return latency;
 }
 
 sim_faults *sim_faults_new(sim_world *w)
 {
   sim_faults *f = g_new0(sim_faults, 1);
   f->w = w;
-  f->plan = fault_plan_new(w->sc);
-  f->actions = f->plan->actions;
-  f->active = g_ptr_array_new();
-  f->links = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, free_link_state);
-  w->faults_left = f->actions->len;
+  hf_ops ops = {.ctx = w, .now = op_now, .node = op_node, .host_on = op_host_on, .host_crash = op_host_crash,
+                .host_turn_on = op_host_turn_on, .host_boot = op_host_boot, .node_join = op_node_join,
+                .network_changed = op_network_changed, .link_set_on = op_link_set_on,
+                .link_set_latency = op_link_set_latency, .link_latency = op_link_latency};
+  f->injector = hf_injector_new(w->sc, w->trace, &ops);
+  w->faults_left = hf_left(f->injector);
   return f;
 }
 
@@ -66,212 +112,13 @@ void sim_faults_free(sim_faults *f)
 {
   if (!f)
     return;
-  fault_plan_free(f->plan);
-  g_ptr_array_free(f->active, TRUE);
-  g_hash_table_destroy(f->links);
+  hf_injector_free(f->injector);
   g_free(f);
 }
 
 bool sim_faults_next(const sim_faults *f, double *t)
 {
-  if (f->next >= f->actions->len)
-    return false;
-  *t = g_array_index(f->actions, fp_action, f->next).t;
-  return true;
-}
-
-static void trace_fault_line(sim_world *w, const sc_fault *fault, const char *kind, const char *phase)
-{
-  fault_target t;
-  fault_target_of(fault, phase, &t);
-  trace_fault(w->trace, simgrid_get_clock(), kind, phase, t.pairs);
-}
-
-/* --- crashes, restarts, pauses, joins -------------------------------------------------------- */
-
-/* A crash turns the node's host off: SimGrid kills every actor on it, so every node on that host
- * loses its memory (its store survives). */
-static void crash(sim_faults *f, const sc_fault *fault)
-{
-  sim_world *w = f->w;
-  sim_node *target = node_named(w, fault->node);
-  if (!target || !target->up)
-    return;
-  trace_fault_line(w, fault, "crash", "start");
-  sim_host_crash(w, target->host);
-}
-
-static void restart(sim_faults *f, const sc_fault *fault)
-{
-  sim_world *w = f->w;
-  sim_node *target = node_named(w, fault->node);
-  if (!target || target->up)
-    return;
-  trace_fault_line(w, fault, "crash", "end");
-  trace_fault_line(w, fault, "restart", "start");
-  sg_host_turn_on(target->host);
-}
-
-/* After the boot delay, every node of the host that is down starts again from its store. */
-static void boot(sim_faults *f, const sc_fault *fault)
-{
-  sim_world *w = f->w;
-  sim_node *target = node_named(w, fault->node);
-  if (!target || target->up || !sg_host_is_on(target->host))
-    return;
-  trace_fault_line(w, fault, "restart", "end");
-  sim_host_boot(w, target->host);
-}
-
-/* A pause freezes the node: its actors notice it before handling anything and sleep until the
- * pause is over (SimGrid cannot suspend an actor from outside the simulation). Messages wait in
- * its mailbox and it resumes with the beliefs it had. */
-static void pause_node(sim_faults *f, const sc_fault *fault, bool resume)
-{
-  sim_world *w = f->w;
-  sim_node *n = node_named(w, fault->node);
-  trace_fault_line(w, fault, "pause", resume ? "end" : "start");
-  if (n && !resume)
-    n->paused_until = fault->until >= 0 ? MIN(fault->until, run_end(f)) : run_end(f);
-}
-
-static void join(sim_faults *f, const sc_fault *fault)
-{
-  sim_world *w = f->w;
-  sim_node *n = node_named(w, fault->node);
-  trace_fault_line(w, fault, "join", "start");
-  if (!n || !n->joining || !sg_host_is_on(n->host))
-    return;
-  n->joining = false;
-  sim_node_boot(n);
-  sim_actors_spawn(n);
-}
-
-/* --- the network: partitions, loss, duplicates, links ----------------------------------------- */
-
-/* Marks every direction a partition cuts: across its groups ("a b | c d"), or from= to= only. */
-static void cut_by(sim_world *w, const sc_fault *fault)
-{
-  guint n = w->cut_n;
-  if (fault->from && fault->to) {
-    char **from = g_strsplit_set(fault->from, " \t\n", -1);
-    char **to = g_strsplit_set(fault->to, " \t\n", -1);
-    for (char **a = from; *a; a++)
-      for (char **b = to; *b; b++) {
-        sim_node *x = node_named(w, *a), *y = node_named(w, *b);
-        if (x && y)
-          w->cut[x->id * n + y->id] = true;
-      }
-    g_strfreev(from);
-    g_strfreev(to);
-    return;
-  }
-  char **groups = g_strsplit(fault->groups ? fault->groups : "", "|", -1);
-  int *group_of = g_new(int, n);
-  for (guint i = 0; i < n; i++)
-    group_of[i] = -1;
-  for (int g = 0; groups[g]; g++) {
-    char **names = g_strsplit_set(groups[g], " \t\n", -1);
-    for (char **name = names; *name; name++) {
-      sim_node *x = node_named(w, *name);
-      if (x)
-        group_of[x->id] = g;
-    }
-    g_strfreev(names);
-  }
-  for (guint a = 0; a < n; a++)
-    for (guint b = 0; b < n; b++)
-      if (group_of[a] >= 0 && group_of[b] >= 0 && group_of[a] != group_of[b])
-        w->cut[a * n + b] = true;
-  g_free(group_of);
-  g_strfreev(groups);
-}
-
-/* Recomputes what the network does now from the faults in force: cuts, loss and duplicate rates
- * (independent windows combine: a message survives each loss window in turn). */
-static void recompute_network(sim_faults *f)
-{
-  sim_world *w = f->w;
-  if (w->cut_n != w->nodes->len) {
-    g_free(w->cut);
-    w->cut_n = w->nodes->len;
-    w->cut = g_new0(bool, (gsize)w->cut_n * w->cut_n);
-  }
-  memset(w->cut, 0, (gsize)w->cut_n * w->cut_n * sizeof *w->cut);
-  double keep = 1, single = 1;
-  for (guint i = 0; i < f->active->len; i++) {
-    const sc_fault *fault = g_ptr_array_index(f->active, i);
-    if (is(fault, "partition"))
-      cut_by(w, fault);
-    else if (is(fault, "loss"))
-      keep *= 1 - fault->rate;
-    else if (is(fault, "duplicate"))
-      single *= 1 - fault->rate;
-  }
-  w->loss_rate = 1 - keep;
-  w->duplicate_rate = 1 - single;
-}
-
-static void network_fault(sim_faults *f, const sc_fault *fault, bool end)
-{
-  trace_fault_line(f->w, fault, fault->kind, end ? "end" : "start");
-  if (end)
-    g_ptr_array_remove(f->active, (gpointer)fault);
-  else
-    g_ptr_array_add(f->active, (gpointer)fault);
-  recompute_network(f);
-}
-
-static link_state *link_of(sim_faults *f, const char *name)
-{
-  link_state *l = g_hash_table_lookup(f->links, name);
-  if (!l) {
-    l = g_new0(link_state, 1);
-    l->delays = g_ptr_array_new();
-    sim_link_get_latency(name, &l->base);
-    g_hash_table_insert(f->links, (gpointer)name, l);
-  }
-  return l;
-}
-
-static void link_fault(sim_faults *f, const sc_fault *fault, bool end)
-{
-  trace_fault_line(f->w, fault, fault->kind, end ? "end" : "start");
-  link_state *l = link_of(f, fault->link);
-  if (is(fault, "link-down")) {
-    l->down += end ? -1 : 1;
-    sim_link_set_on(fault->link, l->down <= 0);
-    return;
-  }
-  if (end)
-    g_ptr_array_remove(l->delays, (gpointer)fault);
-  else
-    g_ptr_array_add(l->delays, (gpointer)fault);
-  double latency = l->base;
-  for (guint i = 0; i < l->delays->len; i++)
-    latency = i == 0 ? ((const sc_fault *)g_ptr_array_index(l->delays, i))->latency
-                     : MAX(latency, ((const sc_fault *)g_ptr_array_index(l->delays, i))->latency);
-  sim_link_set_latency(fault->link, latency, NULL);
-}
-
-static void apply(sim_faults *f, const fp_action *a)
-{
-  const sc_fault *fault = a->fault;
-  bool end = a->kind == FP_END;
-  if (a->kind == FP_BOOT)
-    boot(f, fault);
-  else if (is(fault, "crash"))
-    crash(f, fault);
-  else if (is(fault, "restart"))
-    restart(f, fault);
-  else if (is(fault, "pause"))
-    pause_node(f, fault, end);
-  else if (is(fault, "join"))
-    join(f, fault);
-  else if (is(fault, "partition") || is(fault, "loss") || is(fault, "duplicate"))
-    network_fault(f, fault, end);
-  else if (is(fault, "link-down") || is(fault, "delay"))
-    link_fault(f, fault, end);
+  return hf_next(f->injector, t);
 }
 
 /* Actions that start nodes (a boot, a join) spawn actors from outside the simulation; they run
@@ -280,15 +127,11 @@ static void apply(sim_faults *f, const fp_action *a)
  * ran (a boot and a crash at the same time). */
 void sim_faults_apply_due(sim_faults *f, double now)
 {
-  while (f->next < f->actions->len) {
-    const fp_action *a = &g_array_index(f->actions, fp_action, f->next);
-    if (a->t > now)
-      return;
-    f->next++;
-    f->w->faults_left = f->actions->len - f->next;
-    apply(f, a);
-    bool spawns = a->kind == FP_BOOT || is(a->fault, "join");
-    if (spawns && f->next < f->actions->len && g_array_index(f->actions, fp_action, f->next).t <= now)
+  const fp_action *a;
+  while ((a = hf_apply_next(f->injector, now))) {
+    f->w->faults_left = hf_left(f->injector);
+    double t;
+    if (hf_action_spawns(a) && hf_next(f->injector, &t) && t <= now)
       simgrid_run_until(simgrid_get_clock());
   }
 }

@@ -80,26 +80,10 @@ static void host_send(void *ctx, rs_node_id to, const rs_msg *m)
   }
 }
 
-static sim_timer *find_timer(sim_node *n, int id, bool create)
-{
-  sim_timer *free_slot = NULL;
-  for (int i = 0; i < SIM_MAX_TIMERS; i++) {
-    if (n->timers[i].id == id && (n->timers[i].armed || !create))
-      return &n->timers[i];
-    if (!n->timers[i].armed && !free_slot)
-      free_slot = &n->timers[i];
-  }
-  if (!create)
-    return NULL;
-  xbt_assert(free_slot, "%s armed more than %d timers", n->name, SIM_MAX_TIMERS);
-  free_slot->id = id;
-  return free_slot;
-}
-
 static void host_timer_arm(void *ctx, int timer, double delay)
 {
   sim_node *n = ctx;
-  sim_timer *t = find_timer(n, timer, true);
+  sim_timer *t = hl_timer_find(&n->base, timer, true);
   t->due = simgrid_get_clock() + (delay > 0 ? delay : 0);
   t->armed = true;
   if (t->due < n->timer_wait_until)
@@ -109,7 +93,7 @@ static void host_timer_arm(void *ctx, int timer, double delay)
 static void host_timer_cancel(void *ctx, int timer)
 {
   sim_node *n = ctx;
-  sim_timer *t = find_timer(n, timer, false);
+  sim_timer *t = hl_timer_find(&n->base, timer, false);
   if (t)
     t->armed = false;
 }
@@ -123,8 +107,7 @@ static double host_now(void *ctx)
 static uint64_t host_random(void *ctx)
 {
   sim_node *n = ctx;
-  uint64_t hi = g_rand_int(n->rand);
-  return (hi << 32) | g_rand_int(n->rand);
+  return hl_random(&n->base);
 }
 
 static void host_event(void *ctx, const rs_event *ev)
@@ -132,23 +115,14 @@ static void host_event(void *ctx, const rs_event *ev)
   sim_trace_event(ctx, ev);
 }
 
-/* <cluster fsync>: each store change takes `fsync` seconds on a disk that writes one change at a
- * time, and the node hears when it is durable; without it every change is durable at once. The
- * simulated store itself survives a crash whole (nothing durable-in-waiting is lost). */
+/* <cluster fsync> (host/node_life.c): the timer actor wakes when the change is durable. */
 static bool host_persist(void *ctx, const rs_persist *rec)
 {
   (void)rec;
   sim_node *n = ctx;
-  n->persisted++;
-  double fsync = n->world->sc->fsync;
-  if (fsync <= 0)
+  sim_fsync *disk = hl_persist(&n->base, &n->world->run, simgrid_get_clock());
+  if (!disk)
     return true;
-  double now = simgrid_get_clock();
-  sim_fsync *disk = g_new(sim_fsync, 1);
-  disk->due = MAX(now, n->disk_free) + fsync;
-  disk->upto = n->persisted;
-  n->disk_free = disk->due;
-  g_queue_push_tail(n->fsyncs, disk);
   if (disk->due < n->timer_wait_until)
     n->timer_kick = true;
   return false;
@@ -162,25 +136,13 @@ static void host_restart_node(void *ctx, rs_node_id node, double delay)
   g_array_append_val(n->restarts, r);
 }
 
-/* Each node draws from its own generator, seeded from the run's seed and its position, so adding
- * a node never changes the numbers another node draws. */
-static GRand *node_rand(const scenario *sc, rs_node_id id)
-{
-  guint32 seed[3] = {(guint32)sc->seed, (guint32)(sc->seed >> 32), id};
-  return g_rand_new_with_seed_array(seed, 3);
-}
-
 sim_node *sim_node_new(sim_world *w, const dp_node *plan)
 {
   sim_node *n = g_new0(sim_node, 1);
+  hl_node_init(&n->base, &w->run, plan);
   n->world = w;
-  n->plan = plan;
-  n->id = plan->id;
-  n->name = plan->name;
-  n->joining = plan->joining;
   n->host = sg_host_by_name(plan->host);
   xbt_assert(n->host, "unknown host %s", plan->host);
-  n->rand = node_rand(w->sc, n->id);
   n->outbox = g_ptr_array_new();
   n->timer_wait_until = INFINITY;
   n->core_host = (rs_host){.ctx = n, .send = host_send, .timer_arm = host_timer_arm,
@@ -189,15 +151,6 @@ sim_node *sim_node_new(sim_world *w, const dp_node *plan)
                            .restart_node = host_restart_node};
   n->restarts = g_array_new(FALSE, FALSE, sizeof(sim_restart));
   n->delayed = g_queue_new();
-  n->fsyncs = g_queue_new();
-  /* Seed 000 names the heartbeat server's log heartbeat.txt. */
-  n->log.path = plan->spec.kind == RS_NODE_VIEW_SERVICE ? g_strdup_printf("%s/logs/heartbeat.txt", w->dir)
-                                                        : g_strdup_printf("%s/logs/%s.txt", w->dir, plan->name);
-  n->log.buf = g_string_new(NULL);
-  if (plan->client) {
-    n->open_op.key = g_string_new(NULL);
-    n->open_op.name = g_string_new(NULL);
-  }
   g_ptr_array_add(w->nodes, n);
   g_hash_table_insert(w->by_name, (gpointer)n->name, n);
   return n;
@@ -210,19 +163,9 @@ sim_node *sim_node_by_name(const sim_world *w, const char *name)
 
 void sim_node_free(sim_node *n)
 {
-  rs_node_free(n->core);
-  rs_store_free(n->store);
-  sim_log_flush(n);
-  g_free(n->log.path);
-  g_string_free(n->log.buf, TRUE);
-  if (n->open_op.key) {
-    g_string_free(n->open_op.key, TRUE);
-    g_string_free(n->open_op.name, TRUE);
-  }
-  g_rand_free(n->rand);
+  hl_node_clear(&n->base, &n->world->run);
   g_ptr_array_free(n->outbox, TRUE);
   g_array_free(n->restarts, TRUE);
   g_queue_free(n->delayed); /* its packets are on the wire list, freed with it */
-  g_queue_free_full(n->fsyncs, g_free);
   g_free(n);
 }

@@ -89,13 +89,13 @@ static sim_world *world_new(const scenario *sc, const char *dir, sim_outcome *ou
   w->ev.name_of = node_name_of;
   w->ev.name_ctx = w;
   w->app = rs_app_find(sc->app);
+  w->run = (hl_run){.sc = sc, .app = w->app, .ev = &w->ev, .dir = w->dir};
   w->plan = deploy_new(sc);
   w->done_sem = sg_sem_init(0);
   w->ev.digests = g_ptr_array_new_with_free_func(g_free);
   w->jobs = g_ptr_array_new_with_free_func(g_free);
   w->lives = g_ptr_array_new();
-  guint32 seed[3] = {(guint32)sc->seed, (guint32)(sc->seed >> 32), 0x6e657477u /* "netw" */};
-  w->net_rand = g_rand_new_with_seed_array(seed, 3);
+  w->net_rand = deploy_rand(sc, DEPLOY_NET_STREAM);
   return w;
 }
 
@@ -168,7 +168,7 @@ bool sim_run(const scenario *sc, const char *dir, const sim_limits *limits, sim_
   for (guint i = 0; i < w->plan->nodes->len; i++) {
     sim_node *n = sim_node_new(w, deploy_node(w->plan, i));
     if (n->plan->client)
-      w->drivers_running++;
+      w->run.drivers_running++;
   }
   sim_faults *faults = sim_faults_new(w);
   sim_watchdog_init(w, limits ? limits->max_wall : 0);

@@ -3,8 +3,10 @@
 #define RS_SIM_WORLD_H
 
 #include "core/node.h"
+#include "host/node_life.h"
 #include "scenario/deploy.h"
 #include "scenario/scenario.h"
+#include "scenario/watchdog.h"
 #include "sim.h"
 #include "trace/trace_writer.h"
 
@@ -43,21 +45,10 @@ typedef struct sim_restart {
   double delay;
 } sim_restart;
 
-/* A store change being made durable (<cluster fsync>): the node hears at `due` that every
- * change up to number `upto` is on disk. */
-typedef struct sim_fsync {
-  double due;
-  uint64_t upto;
-} sim_fsync;
-
-/* A timer of one node: fires at `due` unless cancelled or moved. */
-typedef struct sim_timer {
-  int id;
-  double due;
-  bool armed;
-} sim_timer;
-
-#define SIM_MAX_TIMERS 16
+/* A store change on its way to the disk, and a node's timer (host/node_life.h). */
+typedef hl_fsync sim_fsync;
+typedef hl_timer sim_timer;
+#define SIM_MAX_TIMERS HL_MAX_TIMERS
 
 /* The trace's resolution (it rounds times to the nanosecond), below SimGrid's own precision: two
  * instants closer than this are one. */
@@ -68,40 +59,17 @@ typedef tev_log sim_log;
 typedef tev_open_op sim_open_op;
 
 typedef struct sim_node {
+  HL_NODE_EMBED             /* plan, id, name, rand, log, store, core, lives, up, timers... */
   sim_world *world;
-  const dp_node *plan;      /* what the scenario deploys here: name, host, spec */
-  rs_node_id id;
-  const char *name;         /* plan->name */
   sg_host_t host;
   rs_host core_host;        /* the operations the core node acts through */
-  GRand *rand;              /* this node's share of the run's generator */
-  sim_log log;
 
-  rs_store *store;          /* replicas: what survives crashes (application, index, dedup) */
-  rs_node *core;            /* the core node of its current life; NULL while down */
-  uint32_t lives;           /* how many times it booted */
-  long done;                /* clients: operations (or steps) completed over every life */
-  sim_open_op open_op;      /* clients */
-
-  bool up;                  /* its host is on and its actors run */
-  bool joining;             /* added by a <join> fault: not started before it */
-  bool booted_once;
-  bool started;             /* its core node of this life has started (its timer actor ran) */
-  bool finished;            /* clients: not running (done, or down): drivers_running counts the others */
-  bool driver_done;         /* clients: the driver ran everything it had (RS_EV_FINISHED) */
-  uint32_t incarnation;     /* bumped at every crash */
-  double paused_until;      /* a pause fault freezes the node until then */
-
-  sim_timer timers[SIM_MAX_TIMERS];
   sg_sem_t timer_sem;        /* released to wake the current life's timer actor early */
   sg_sem_t pause_sem;        /* never released: paused actors wait on it until the pause ends */
   double timer_wait_until;  /* when the timer actor will wake up next (INFINITY: never) */
   bool timer_kick;          /* an earlier timer was armed during a handler */
   bool timer_actor_waiting; /* the timer actor sleeps on timer_sem now */
   GQueue *delayed;          /* jittered packets waiting to leave, by due time */
-  GQueue *fsyncs;           /* sim_fsync*: store changes on their way to the disk, in order */
-  uint64_t persisted;       /* store changes handed to the host in this life */
-  double disk_free;         /* when the simulated disk has written everything handed to it */
 
   GPtrArray *outbox;        /* sim_packet* produced by the handler running now */
   GArray *restarts;         /* sim_restart the handler asked for, started by the next flush */
@@ -126,18 +94,6 @@ typedef struct sim_channel {
   uint32_t incarnation;  /* ...which is this one */
 } sim_channel;
 
-/* sim_watchdog.c's state. */
-typedef struct sim_watchdog {
-  double max_wall;          /* seconds of wall clock the run may take (0: no bound) */
-  gint64 wall_start;
-  double instant;           /* start of the current window of simulated time */
-  uint64_t events;          /* handler calls in it */
-  uint64_t *by_node;        /* ...per node */
-  uint64_t by_type[RS_MSG__COUNT + 1]; /* ...per message type, timers last */
-  guint top[5];
-  uint64_t since_wall;
-  char *report;             /* what stopped the run, for stderr */
-} sim_watchdog;
 
 struct sim_world {
   const scenario *sc;
@@ -158,9 +114,9 @@ struct sim_world {
   guint faults_left;        /* fault actions not applied yet (a restart still to boot) */
   const char *stopped;      /* "livelock", "wall-bound": the watchdog stopped the run */
   double stop_time;         /* ...at this simulated time: the run's end */
-  sim_watchdog watchdog;
+  rs_watchdog watchdog;     /* scenario/watchdog.h */
   sim_packet *wire;         /* those messages, so the ones left at the end can be freed */
-  int drivers_running;
+  hl_run run;               /* the rules both engines share: app, glue, clients running */
   sg_sem_t done_sem;        /* released when the cluster goes quiet while the controller waits */
   bool controller_waiting;
   bool controller_done;     /* the run is over */
@@ -200,7 +156,6 @@ void sim_flush(sim_node *n);
 void sim_drop(sim_world *w, sim_packet *p, const char *why);
 bool sim_is_cut(const sim_world *w, rs_node_id from, rs_node_id to);
 void sim_controller_spawn(sim_world *w);
-double sim_settle_time(const scenario *sc);
 
 /* sim_watchdog.c */
 void sim_watchdog_init(sim_world *w, double max_wall);
@@ -209,7 +164,6 @@ void sim_watchdog_tick(sim_node *n, int type);
 
 /* sim_events.c */
 void sim_trace_event(sim_node *n, const rs_event *ev);
-void sim_crash_open_op(sim_node *n);
 void sim_log_flush(sim_node *n);
 
 #endif

@@ -201,6 +201,21 @@ static void starter(int argc, char *argv[])
 
 int main(int argc, char **argv)
 {
+  /* replsim's SimGrid settings (actors/sim_run.c), in force before any given on the command line:
+   * without them SimGrid's default LV08 model makes every hop 13 times slower, and the traffic
+   * would not be the same (fewer flows at once, a cheaper solver). */
+  static char *defaults[] = {"--cfg=network/model:CM02", "--cfg=network/TCP-gamma:0", "--cfg=network/crosstraffic:0",
+                             "--cfg=network/optim:Full", "--cfg=contexts/stack-size:256", "--log=root.thres:warning",
+                             "--log=xbt_cfg.thres:warning"};
+  int n_defaults = (int)(sizeof defaults / sizeof defaults[0]);
+  char **all = calloc((size_t)(argc + n_defaults + 1), sizeof *all);
+  all[0] = argv[0];
+  for (int i = 0; i < n_defaults; i++)
+    all[1 + i] = defaults[i];
+  for (int i = 1; i < argc; i++)
+    all[n_defaults + i] = argv[i];
+  argc += n_defaults;
+  argv = all;
   simgrid_init(&argc, argv);
   if (argc != 5) {
     fprintf(stderr, "usage: bare_pb PLATFORM REPLICAS CLIENTS OPS [--cfg=...]\n");

@@ -5,6 +5,9 @@
 #   BUILD_DIR holds replsim and pingpong (and, if built, lincheck_bench).
 # Environment: PINGPONG_PAIRS (default 50) and PINGPONG_MESSAGES (per pair, default 20000), so the
 # baseline moves about as many messages (1,000,000) as the replsim run (about 700,000).
+# Issue 11's part (f): BENCH_SCALE=0 skips it; BENCH_G1_OPS_1000 and BENCH_SG_OPS_1000 (default
+# 10000) size the SimGrid engine's 1,000-client runs, BENCH_SG_WALL_10000 (default 60) bounds its
+# 10,000-client run.
 set -euo pipefail
 
 die() {
@@ -50,19 +53,20 @@ trap 'rm -rf "$TMP"' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# Runs a command under /usr/bin/time; sets WALL (s), RSS_KIB and STATUS. Its output goes to
+# Runs a command under /usr/bin/time; sets WALL (s), CPU_S (user + system s), RSS_KIB and STATUS. Its output goes to
 # $TMP/NAME.out and $TMP/NAME.err. GNU time writes "Command exited with non-zero status N"
 # before the figures when the command fails, so the figures are on the last line.
 timed() {
   local name=$1
   shift
   STATUS=0
-  "$TIME" -f '%e %M' -o "$TMP/$name.time" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" || STATUS=$?
+  "$TIME" -f '%e %M %U %S' -o "$TMP/$name.time" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" || STATUS=$?
   local last
   last=$(tail -n 1 "$TMP/$name.time" 2>/dev/null || true)
-  if [[ "$last" =~ ^([0-9]+(\.[0-9]+)?)\ ([0-9]+)$ ]]; then
+  if [[ "$last" =~ ^([0-9]+(\.[0-9]+)?)\ ([0-9]+)\ ([0-9.]+)\ ([0-9.]+)$ ]]; then
     WALL=${BASH_REMATCH[1]}
     RSS_KIB=${BASH_REMATCH[3]}
+    CPU_S=$(awk -v u="${BASH_REMATCH[4]}" -v s="${BASH_REMATCH[5]}" 'BEGIN { printf "%.2f", u + s }')
   else
     show_tail "$TMP/$name.err" "$TMP/$name.time"
     die "$name: $TIME gave no measurement (exit status $STATUS)"
@@ -212,6 +216,118 @@ CPU=$(grep -m 1 -E '^(model name|Model|cpu model)[[:space:]]*:' /proc/cpuinfo 2>
 echo
 echo "machine: $(nproc) CPUs, ${CPU:-unknown CPU}, Linux $(uname -r)"
 echo "date:    $(date '+%Y-%m-%d %H:%M:%S %Z')"
+
+# --- (f) issue 11: the SimGrid engine against bare SimGrid moving the same traffic, the scale
+# table on both engines, and goal 2's run (10,000 clients x 7 replicas x 1,000,000 operations on
+# the fast engine, trace written and checked). BENCH_SCALE=0 skips it.
+BARE="$BUILD/bare_pb"
+# A copy of steady.xml with CLIENTS clients, REPLICAS replicas and OPS operations.
+scale_scenario() {
+  local clients=$1 replicas=$2 ops=$3 hosts="" i
+  for i in $(seq 1 "$replicas"); do hosts="$hosts node-$i"; done
+  sed -e "s|clients=\"100\"|clients=\"$clients\"|" -e "s|ops=\"100000\"|ops=\"$ops\"|" \
+      -e "s|replicas=\"5\" hosts=\"[^\"]*\"|replicas=\"$replicas\" hosts=\"${hosts# }\"|" \
+      -e "s|ok-min=\"100000\"|ok-min=\"$ops\"|" -e "s|\.\./platforms/|$ROOT/platforms/|" "$ROOT/$SCENARIO"
+}
+# One replsim run of CLIENTS x REPLICAS x OPS on ENGINE (extra arguments to replsim run after);
+# sets SENDS, WALL, RSS_KIB, RUN_STATUS and NOTE.
+scale_run() {
+  local name=$1 engine=$2 clients=$3 replicas=$4 ops=$5
+  shift 5
+  scale_scenario "$clients" "$replicas" "$ops" >"$TMP/$name.xml"
+  timed "$name" "$REPLSIM" run "$TMP/$name.xml" --engine "$engine" --out "$TMP/$name" "$@"
+  RUN_STATUS=$STATUS
+  SIM_WALL=$(sed -nE 's/^Time[[:space:]]+[0-9.]+ s simulated, ([0-9.]+) s wall.*/\1/p' "$TMP/$name.out" | head -n 1 || true)
+  SENDS=$(replsim_messages "$TMP/$name" 2>/dev/null || true)
+  NOTE=""
+  [ "$RUN_STATUS" = 0 ] || NOTE="exit $RUN_STATUS"
+  grep -q '"stopped"' "$TMP/$name/summary.json" 2>/dev/null && NOTE="stopped by --max-wall"
+  if [ -z "$SENDS" ]; then
+    SENDS=0
+    if grep -q 'max_map_count' "$TMP/$name.err" 2>/dev/null; then
+      NOTE="${NOTE:+$NOTE, }aborted: SimGrid's actors (one per channel) exceed vm.max_map_count"
+    else
+      NOTE="${NOTE:+$NOTE, }no output: $(grep -v '^[[:space:]]*$' "$TMP/$name.err" 2>/dev/null | grep -vE '^ *->|Backtrace|^\[' | tail -n 1 | cut -c1-70)"
+    fi
+  fi
+  rm -rf "$TMP/$name"
+}
+rate() { awk -v m="$1" -v w="$2" 'BEGIN { if (w + 0 > 0) printf "%.0f", m / w; else printf "-" }'; }
+mib() { awk -v k="$1" 'BEGIN { printf "%.0f", k / 1024 }'; }
+
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+SC_REPORT=$TMP/scale.report
+: >"$SC_REPORT"
+if [ "${BENCH_SCALE:-1}" != 0 ] && [ -x "$BARE" ]; then
+  {
+    CPU=$(grep -m 1 -E '^(model name|Model|cpu model)[[:space:]]*:' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed -E 's/^[[:space:]]+//' || true)
+    echo "== issue 11: engines and scale ================================================"
+    echo "machine: $(nproc) CPUs, ${CPU:-unknown CPU}; load average when it began: $LOAD_BEFORE"
+    echo "(other processes share the machine when the load exceeds $(nproc): then CPU s, this process's own user + system time, is the steadier figure)"
+    echo
+    echo "goal 1: the SimGrid engine against bare SimGrid moving the same traffic (bench/bare_pb.c:"
+    echo "pb-blocking, a channel and a receiving actor per sender, lan.xml, 5 replicas), messages/wall-s"
+    printf "%-8s %9s %7s %7s %10s   %9s %7s %7s %10s   %s\n" clients replsim wall CPU msgs/s bare wall CPU msgs/s "ratio (wall, CPU)"
+  } >>"$SC_REPORT"
+  for clients in 100 1000; do
+    ops=100000
+    [ "$clients" = 1000 ] && ops=${BENCH_G1_OPS_1000:-10000}
+    echo "bench: goal 1, $clients clients: replsim (SimGrid engine), then bare_pb..." >&2
+    scale_run "g1-$clients" simgrid "$clients" 5 "$ops"
+    R_SENDS=$SENDS R_WALL=$WALL R_CPU=$CPU_S R_SIM=${SIM_WALL:-0}
+    timed "bare-$clients" "$BARE" "$ROOT/$PLATFORM" 5 "$clients" "$ops"
+    B_MSGS=$(sed -nE 's/^bare_pb: ([0-9]+) messages.*/\1/p' "$TMP/bare-$clients.out")
+    B_WALL=$WALL B_CPU=$CPU_S
+    awk -v c="$clients" -v rm="$R_SENDS" -v rw="$R_WALL" -v rc="$R_CPU" -v rs="$R_SIM" -v bm="${B_MSGS:-0}" -v bw="$B_WALL" -v bc="$B_CPU" 'BEGIN {
+      rr = rw > 0 ? rm / rw : 0; br = bw > 0 ? bm / bw : 0; rcr = rc > 0 ? rm / rc : 0; bcr = bc > 0 ? bm / bc : 0
+      q = br > 0 ? rr / br : 0; qc = bcr > 0 ? rcr / bcr : 0
+      qs = (rs > 0 && br > 0) ? (rm / rs) / br : 0
+      printf "%-8s %9d %7.1f %7.1f %10.0f   %9d %7.1f %7.1f %10.0f   %.2f, %.2f (goal >= 0.7 in CPU: %s); simulation alone (wall) %.2f\n", c, rm, rw, rc, rr, bm, bw, bc, br,
+             q, qc, (qc >= 0.7 ? "met" : "NOT met"), qs }' >>"$SC_REPORT"
+  done
+  {
+    echo "(replsim's wall and CPU include start-up, the checker, anomalies and history.edn; \"simulation alone\" uses the"
+    echo " wall time replsim prints for its simulation; bare_pb runs with replsim's SimGrid settings: CM02, factors 1, full updates)"
+    echo
+    echo "scale: pb-blocking, lan.xml, 7 replicas, no think time; wall and peak RSS by /usr/bin/time, trace written and checked"
+    printf "%-8s %-8s %9s %9s %8s %8s %11s %11s %9s  %s\n" engine clients ops sends "wall s" "CPU s" "msgs/wall-s" "msgs/CPU-s" "peak MiB" note
+  } >>"$SC_REPORT"
+  for row in "simgrid 100 100000" "simgrid 1000 ${BENCH_SG_OPS_1000:-10000}" "simgrid 10000 100000" \
+             "fast 100 100000" "fast 1000 100000" "fast 10000 100000"; do
+    set -- $row
+    echo "bench: scale, $1 engine, $2 clients, $3 operations..." >&2
+    extra=()
+    # SimGrid at 10,000 clients runs at a few hundred messages per second: bounded, and reported as such.
+    [ "$1" = simgrid ] && [ "$2" = 10000 ] && extra=(--max-wall "${BENCH_SG_WALL_10000:-60}")
+    scale_run "scale-$1-$2" "$1" "$2" 7 "$3" "${extra[@]}"
+    printf "%-8s %-8s %9s %9s %8s %8s %11s %11s %9s  %s\n" "$1" "$2" "$3" "$SENDS" "$WALL" "$CPU_S" "$(rate "$SENDS" "$WALL")" \
+      "$(rate "$SENDS" "$CPU_S")" "$(mib "$RSS_KIB")" "$NOTE" >>"$SC_REPORT"
+  done
+  echo "bench: goal 2, fast engine, 10,000 clients x 7 replicas x 1,000,000 operations..." >&2
+  scale_scenario 10000 7 1000000 >"$TMP/goal2.xml"
+  timed goal2 "$REPLSIM" run "$TMP/goal2.xml" --engine fast --out "$TMP/goal2"
+  G2_STATUS=$STATUS G2_WALL=$WALL G2_RSS=$RSS_KIB G2_CPU=$CPU_S
+  G2_SENDS=$(replsim_messages "$TMP/goal2" || echo 0)
+  G2_SIM=$(sed -nE 's/^Time[[:space:]]+[0-9.]+ s simulated, ([0-9.]+) s wall.*/\1/p' "$TMP/goal2.out" | head -n 1 || true)
+  G2_LIN=$(sed -nE 's/^Consistency[[:space:]]+linearizable: ([a-z]+).*/\1/p' "$TMP/goal2.out" | head -n 1 || true)
+  G2_TRACE=$(stat -c %s "$TMP/goal2/trace.jsonl" 2>/dev/null || echo 0)
+  G2_EDN=$(stat -c %s "$TMP/goal2/history.edn" 2>/dev/null || echo 0)
+  G2_LOGS=$(du -sb "$TMP/goal2/logs" 2>/dev/null | cut -f1 || echo 0)
+  rm -rf "$TMP/goal2"
+  {
+    echo
+    echo "goal 2: fast engine, 10,000 clients x 7 replicas x 1,000,000 operations, trace written and checked"
+    awk -v s="$G2_SENDS" -v w="$G2_WALL" -v c="$G2_CPU" -v sim="${G2_SIM:-?}" -v k="$G2_RSS" -v st="$G2_STATUS" -v lin="${G2_LIN:-?}" \
+        -v tb="$G2_TRACE" -v eb="$G2_EDN" -v lb="$G2_LOGS" 'BEGIN {
+      printf "  %d sends, %.1f s wall (simulation %s s), %.1f s CPU, %.0f msgs/wall-s, peak %.0f MiB, exit %d, linearizable: %s\n", s, w, sim, c, (w > 0 ? s / w : 0), k / 1024, st, lin
+      printf "  outputs per operation: trace.jsonl %.0f bytes, history.edn %.0f bytes, logs %.0f bytes\n", tb / 1e6, eb / 1e6, lb / 1e6
+      printf "  goal (< 120 s wall and < 4096 MiB, every check run): %s%s\n", (st == 0 && w < 120 && k / 1024 < 4096 ? "met" : "NOT met"),
+             (st == 0 && w >= 120 && c < 120 && k / 1024 < 4096 ? " (met in CPU time: the machine was shared)" : "") }'
+    echo "load average when it ended: $(cut -d' ' -f1-3 /proc/loadavg)"
+  } >>"$SC_REPORT"
+fi
+echo
+cat "$SC_REPORT"
 
 # --- (d) real mode: TCP on loopback, against the simulation and Redis (bench/real.sh) ------------
 # Kept apart from the simulation's figures above; it prints its own table.

@@ -1,5 +1,6 @@
 /* `replsim run`: replays a scenario and reports what happened and whether it met expectations. */
 #include "actors/sim.h"
+#include "engine/fast.h"
 #include "commands.h"
 #include "outdir.h"
 #include "run_report.h"
@@ -123,7 +124,8 @@ static int run_scenario(const scenario *sc, const char *dir, double check_timeou
   sim_outcome out;
   gint64 start = g_get_monotonic_time();
   sim_limits limits = {.max_wall = max_wall};
-  bool ran = sim_run(sc, staged, &limits, &out, &err);
+  bool ran = sc->engine == RS_ENGINE_FAST ? fast_run(sc, staged, &limits, &out, &err)
+                                          : sim_run(sc, staged, &limits, &out, &err);
   if (ran && out.stop_report)
     fprintf(stderr, "replsim run: stopped: %s\n", out.stop_report);
   double wall = (double)(g_get_monotonic_time() - start) / 1e6;

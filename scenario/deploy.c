@@ -44,6 +44,9 @@ static uint32_t replica_ids(const deploy *d, rs_node_id *out)
   uint32_t count = 0;
   for (guint i = 0; i < d->nodes->len && count < RS_MAX_NODES; i++) {
     const dp_node *n = g_ptr_array_index(d->nodes, i);
+    if (n->client)
+      break; /* clients come after the replicas (and joiners after them): ten thousand clients
+              * would make this scan, done once per client, quadratic */
     if (n->replica && !n->joining)
       out[count++] = n->id;
   }
@@ -273,4 +276,10 @@ rs_node_spec deploy_shell_client(const deploy *d, const scenario *sc, uint64_t s
   spec.client.client = client_config(d, sc, d->nodes->len);
   spec.client.client.seq_base = seq_base;
   return spec;
+}
+
+GRand *deploy_rand(const scenario *sc, guint32 stream)
+{
+  guint32 seed[3] = {(guint32)sc->seed, (guint32)(sc->seed >> 32), stream};
+  return g_rand_new_with_seed_array(seed, 3);
 }

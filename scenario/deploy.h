@@ -45,6 +45,12 @@ dp_node *deploy_find(const deploy *d, const char *name); /* NULL when no node ha
  * sequence numbers its earlier lives never used. */
 rs_node_spec deploy_spec_for_life(const dp_node *n, uint32_t life, long done);
 
+/* The run's generator split (DESIGN.md "Determinism"), the same for every engine: node `id`'s
+ * share is stream `id`, the network's is DEPLOY_NET_STREAM; adding a node never changes the
+ * numbers another draws. */
+#define DEPLOY_NET_STREAM 0x6e657477u /* "netw" */
+GRand *deploy_rand(const scenario *sc, guint32 stream);
+
 /* A client driven by hand (`replsim client`), under the id one past the plan's last node, which
  * no scenario node has; `seq_base` must exceed every sequence number an earlier invocation used
  * (the wall clock in microseconds does), so replicas never take a new request for a retry. */

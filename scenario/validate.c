@@ -166,6 +166,12 @@ static bool read_settings(sc_reader *r)
     return false;
   sc->seed = seed;
   sc->engine = (rs_engine)engine;
+  /* The fast engine's link model is CM02's L + S/B without factors (README "Engines"): another
+   * model would be silently ignored. */
+  if (sc->engine == RS_ENGINE_FAST && g_ascii_strcasecmp(sc->network_model, "CM02") != 0)
+    return rd_fail(r, r->network_line ? r->network_line : r->cluster_line,
+                   "engine \"fast\" models the network as CM02 only (L + S/B): model \"%s\" needs engine \"simgrid\"",
+                   sc->network_model);
   sc->protocol = (rs_protocol)protocol;
   sc->app = g_strdup(apps[app]);
   sc->failover = (rs_failover)failover;

@@ -104,14 +104,22 @@ void tev_log_update(tev_run *r, tev_log *log, const rs_op *op, const rs_result *
   rs_bytes value = op->value;
   if (op->kind == RS_OP_APPEND && res && res->value.ptr)
     value = res->value;
-  if (op->kind == RS_OP_DELETE)
-    tev_log_line(r, log, "%.*s (deleted)", (int)op->key.len, op->key.ptr);
-  else if (op->kind == RS_OP_REGISTER) /* chat: never a password in a log */
-    tev_log_line(r, log, "%.*s (registered)", (int)op->key.len, op->key.ptr);
-  else if (op->kind == RS_OP_FETCH)
-    tev_log_line(r, log, "%.*s (fetched)", (int)op->key.len, op->key.ptr);
-  else
-    tev_log_line(r, log, "%.*s %.*s", (int)op->key.len, op->key.ptr, (int)value.len, value.ptr ? value.ptr : "");
+  /* Appended by hand, not through printf: a replica logs every update, the run's commonest line. */
+  g_string_append_len(log->buf, op->key.ptr ? op->key.ptr : "", (gssize)op->key.len);
+  if (op->kind == RS_OP_DELETE) {
+    g_string_append(log->buf, " (deleted)\n");
+  } else if (op->kind == RS_OP_REGISTER) { /* chat: never a password in a log */
+    g_string_append(log->buf, " (registered)\n");
+  } else if (op->kind == RS_OP_FETCH) {
+    g_string_append(log->buf, " (fetched)\n");
+  } else {
+    g_string_append_c(log->buf, ' ');
+    if (value.ptr)
+      g_string_append_len(log->buf, value.ptr, (gssize)value.len);
+    g_string_append_c(log->buf, '\n');
+  }
+  if (log->buf->len >= TEV_LOG_FLUSH_BYTES)
+    tev_log_flush(r, log);
 }
 
 static void set_bytes(GString *s, rs_bytes b)

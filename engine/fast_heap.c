@@ -1,0 +1,59 @@
+/* The fast engine's event queue: a binary min-heap on (time, class, sequence), so equal times
+ * pop in a fixed order that depends on nothing but the run. */
+#include "fast_world.h"
+
+static inline bool before(const fe_event *a, const fe_event *b)
+{
+  if (a->t != b->t)
+    return a->t < b->t;
+  if (a->cls != b->cls)
+    return a->cls < b->cls;
+  return a->seq < b->seq;
+}
+
+void fe_heap_push(fe_heap *h, const fe_event *e)
+{
+  if (h->len == h->cap) {
+    h->cap = h->cap ? 2 * h->cap : 1024;
+    h->a = g_renew(fe_event, h->a, h->cap);
+  }
+  size_t i = h->len++;
+  while (i > 0) {
+    size_t parent = (i - 1) / 2;
+    if (!before(e, &h->a[parent]))
+      break;
+    h->a[i] = h->a[parent];
+    i = parent;
+  }
+  h->a[i] = *e;
+}
+
+bool fe_heap_pop(fe_heap *h, fe_event *out)
+{
+  if (h->len == 0)
+    return false;
+  *out = h->a[0];
+  fe_event last = h->a[--h->len];
+  size_t i = 0, n = h->len;
+  for (;;) {
+    size_t c = 2 * i + 1;
+    if (c >= n)
+      break;
+    if (c + 1 < n && before(&h->a[c + 1], &h->a[c]))
+      c++;
+    if (!before(&h->a[c], &last))
+      break;
+    h->a[i] = h->a[c];
+    i = c;
+  }
+  if (n)
+    h->a[i] = last;
+  return true;
+}
+
+void fe_heap_clear(fe_heap *h)
+{
+  g_free(h->a);
+  h->a = NULL;
+  h->len = h->cap = 0;
+}
