@@ -372,18 +372,34 @@ static void peer_on_beat(pb_replica *r, rs_node_id from, const rs_msg *m)
 
 /* ---- ordered (seed 003) ---- */
 
-/* The first replica of the list that is alive and holds a complete state (RS_NO_NODE: none). */
+/* Whether list entry i is alive and holds a complete state, and then its epoch. */
+static bool ordered_holder(const pb_replica *r, uint32_t i, uint64_t *epoch)
+{
+  if (r->cfg.peers[i] == r->cfg.self) {
+    *epoch = r->view;
+    return r->synced;
+  }
+  *epoch = r->peers[i].view;
+  return alive(r, &r->peers[i]) && r->peers[i].heard && r->peers[i].holds_state;
+}
+
+/* The first replica of the list that is alive and holds a complete state of the newest epoch
+ * any such replica holds (RS_NO_NODE: none). A former primary that was paused or cut off while
+ * a later one took over holds a state of an older epoch: it must not lead again, nor may the
+ * others follow it, before it has the newer state (the swarm: an ordered primary paused to the
+ * end came back and every backup took its stale state, losing every write of the newer epoch). */
 static rs_node_id ordered_leader(const pb_replica *r)
 {
-  for (uint32_t i = 0; i < r->cfg.n_peers; i++) {
-    rs_node_id id = r->cfg.peers[i];
-    if (id == r->cfg.self) {
-      if (r->synced)
-        return id;
-    } else if (alive(r, &r->peers[i]) && r->peers[i].heard && r->peers[i].holds_state) {
-      return id;
+  uint64_t newest = 0, e = 0;
+  bool any = false;
+  for (uint32_t i = 0; i < r->cfg.n_peers; i++)
+    if (ordered_holder(r, i, &e)) {
+      newest = any ? MAX(newest, e) : e;
+      any = true;
     }
-  }
+  for (uint32_t i = 0; i < r->cfg.n_peers; i++)
+    if (ordered_holder(r, i, &e) && e == newest)
+      return r->cfg.peers[i];
   return RS_NO_NODE;
 }
 
@@ -409,6 +425,10 @@ static void ordered_decide(pb_replica *r)
   for (uint32_t i = 0; i < r->cfg.n_peers; i++)
     if (r->cfg.peers[i] == leader)
       epoch = r->peers[i].view;
+  /* A primary that finds a leader of a newer epoch was replaced while it could not hear: its
+   * state misses that epoch's updates, so it waits for the leader's STATE like a new replica. */
+  if (r->role == PB_ROLE_PRIMARY && leader != RS_NO_NODE && epoch > r->view)
+    r->synced = false;
   if (r->role != role || r->primary != leader)
     become_follower(r, role, leader, epoch);
 }
