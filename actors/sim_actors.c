@@ -162,8 +162,12 @@ static void restart_actor(int argc, char *argv[])
   const char *start[] = {"node", target->name, "by", sim_node_name(w, job->requester), "boot", delay, NULL};
   /* Restarting a machine takes reaching it: across a partition the request is lost, and the
    * node the requester believed dead lives on (seed 002's split brain). */
-  if (sim_is_cut(w, job->requester, job->node)) {
-    const char *lost[] = {"node", target->name, "by", sim_node_name(w, job->requester), "why", "unreachable", NULL};
+  bool host_off = !sg_host_is_on(target->host);
+  if (host_off || sim_is_cut(w, job->requester, job->node)) {
+    /* A host the scenario turned off (a crash it never restarts) stays off: the restart of
+     * its process cannot happen, and the trace says so rather than a restart that boots nothing. */
+    const char *lost[] = {"node", target->name, "by", sim_node_name(w, job->requester), "why",
+                          host_off ? "host off" : "unreachable", NULL};
     trace_fault(w->trace, simgrid_get_clock(), "restart-failed", "start", lost);
     return;
   }
