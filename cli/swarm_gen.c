@@ -256,9 +256,9 @@ static void draw_fault(gen *g)
   }
 }
 
-static const char *mix_for(gen *g)
+static char *mix_for(gen *g)
 {
-  static char buf[96];
+  char buf[96];
   if (!strcmp(g->s->app, "files"))
     g_snprintf(buf, sizeof buf, "write=%d read=%d delete=%d", pick(g, 1, 60), pick(g, 1, 60), pick(g, 1, 30));
   else if (!strcmp(g->s->protocol, "quorum"))
@@ -266,7 +266,7 @@ static const char *mix_for(gen *g)
   else
     g_snprintf(buf, sizeof buf, "put=%d get=%d append=%d cas=%d", pick(g, 1, 40), pick(g, 1, 40), pick(g, 0, 30),
                pick(g, 0, 20));
-  return buf;
+  return g_strdup(buf);
 }
 
 sw_scenario *sw_draw(uint64_t seed, unsigned index, bool quick)
@@ -307,7 +307,7 @@ sw_scenario *sw_draw(uint64_t seed, unsigned index, bool quick)
   s->retries = pick(&g, 1, quick ? 4 : 6);
   s->keys = pick(&g, 2, 30);
   s->value_size = pick(&g, 8, 200);
-  s->mix = g_strdup(mix_for(&g));
+  s->mix = mix_for(&g);
   int n_faults = chance(&g, 0.1) ? 0 : pick(&g, 1, quick ? 5 : 8);
   for (int i = 0; i < n_faults; i++)
     draw_fault(&g);
