@@ -20,6 +20,7 @@ typedef struct gen {
   GRand *rand;
   sw_scenario *s;
   bool quick;
+  bool calm;         /* every fault over by half the run: liveness can be judged */
   GHashTable *down;  /* node -> GArray of (from, to) pairs it is crashed */
 } gen;
 
@@ -47,6 +48,8 @@ static double draw_at(gen *g)
   double r = g_rand_double(g->rand);
   if (r < 0.12)
     return 0;
+  if (g->calm)
+    return ms(uni(g, 0, 0.35 * d));
   if (r < 0.16)
     return d;
   return ms(uni(g, 0, (g->quick ? 0.6 : 0.8) * d));
@@ -59,6 +62,8 @@ static double draw_until(gen *g, double at)
   double d = g->s->duration;
   if (at >= d)
     return -1;
+  if (g->calm)
+    return ms(MIN(at + uni(g, 0.02, 0.15) * d, 0.5 * d));
   double r = g_rand_double(g->rand);
   if (r < 0.15)
     return -1;
@@ -117,8 +122,8 @@ static void draw_crash(gen *g)
   char *node = any_node(g);
   double at = draw_at(g);
   double restart = -1;
-  if (at < d && chance(g, 0.75)) {
-    restart = ms(at + uni(g, 0.05, 0.5) * d);
+  if (at < d && (g->calm || chance(g, 0.75))) {
+    restart = ms(at + uni(g, 0.05, g->calm ? 0.15 : 0.5) * d);
     if (restart > d)
       restart = d;
     if (restart <= at)
@@ -252,7 +257,7 @@ static void draw_fault(gen *g)
     f = add_fault(g, SW_JOIN);
     f->node = g_strdup("j1");
     f->host = g_strdup("node-8");
-    f->at = ms(uni(g, 0, 0.7 * g->s->duration));
+    f->at = ms(uni(g, 0, (g->calm ? 0.35 : 0.7) * g->s->duration));
   }
 }
 
@@ -273,7 +278,7 @@ sw_scenario *sw_draw(uint64_t seed, unsigned index, bool quick)
 {
   uint64_t own = mix64(seed ^ mix64(index + 1)) & INT64_MAX;
   guint32 words[2] = {(guint32)own, (guint32)(own >> 32)};
-  gen g = {g_rand_new_with_seed_array(words, 2), g_new0(sw_scenario, 1), quick,
+  gen g = {g_rand_new_with_seed_array(words, 2), g_new0(sw_scenario, 1), quick, false,
            g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_array_unref)};
   sw_scenario *s = g.s;
   s->seed = own;
@@ -308,6 +313,7 @@ sw_scenario *sw_draw(uint64_t seed, unsigned index, bool quick)
   s->keys = pick(&g, 2, 30);
   s->value_size = pick(&g, 8, 200);
   s->mix = mix_for(&g);
+  g.calm = chance(&g, 0.3);
   int n_faults = chance(&g, 0.1) ? 0 : pick(&g, 1, quick ? 5 : 8);
   for (int i = 0; i < n_faults; i++)
     draw_fault(&g);

@@ -21,8 +21,9 @@ enum {
   F_NET = 1u << 1,          /* partition, link-down, delay */
   F_LOSSDUP = 1u << 2,      /* loss, duplicate */
   F_JOIN = 1u << 3,
-  F_OTHER = 1u << 4,        /* crash or pause of the registry, the view service or a client */
-  F_ANY = 0x1f,
+  F_OTHER = 1u << 4,        /* crash or pause of a client, pause of the registry or view service */
+  F_VS_CRASH = 1u << 5,     /* crash of the view service: it restarts with no memory of its views */
+  F_ANY = 0x3f,
 };
 
 /* What each design promises, first matching row wins. protocol/failover/reads NULL: any;
@@ -40,6 +41,9 @@ static const promise_row promise_table[] = {
     /* one late heartbeat is a false suspicion: two primaries may serve at once */
     {"pb-*", "peer", NULL, -1, 1, F_ANY, 0, false, false, false, false, "peer with dead-after=1: no promise"},
     {"pb-*", "ordered", NULL, -1, 1, F_ANY, 0, false, false, false, false, "ordered with dead-after=1: no promise"},
+    /* MIT 6.824's view service is a single point of failure that keeps its views in memory */
+    {"pb-*", "view-service", NULL, -1, 0, F_ANY, F_VS_CRASH, false, false, false, false,
+     "view-service with the view service crashed: no promise"},
     /* seed 004's no-failure assumption: safe only while every replica stays up and reachable */
     {"pb-blocking", "none", "primary", -1, 0, F_LOSSDUP | F_OTHER, 0, true, true, true, false,
      "pb-blocking, no failover, no replica fault: linearizable, no lost write, no divergence"},
@@ -90,7 +94,9 @@ static unsigned fault_kinds(const sw_scenario *s)
     switch (f->kind) {
     case SW_CRASH:
     case SW_PAUSE:
-      k |= is_replica(s, f->node) ? F_REPLICA_DOWN : F_OTHER;
+      k |= is_replica(s, f->node)                                     ? F_REPLICA_DOWN
+           : f->kind == SW_CRASH && !strcmp(f->node, "view-service") ? F_VS_CRASH
+                                                                      : F_OTHER;
       break;
     case SW_PARTITION:
     case SW_LINK_DOWN:

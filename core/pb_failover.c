@@ -283,6 +283,22 @@ static void follow(pb_replica *r, rs_node_id primary, uint64_t epoch)
   beat_one(r, primary);
 }
 
+/* The registry named the first primary (epoch 1). A heartbeat the primary sent before it knew
+ * says "not primary": to its backup that reads as a primary that restarted, and the backup took
+ * over in a run without any fault (the swarm: peer, two replicas, a spurious failover at the
+ * first heartbeat, and under pb-nonblocking an acknowledged write lost). So the backup forgets
+ * what it heard from the primary before, and the primary tells its peers at once. */
+void pb_peer_registered(pb_replica *r)
+{
+  if (r->role == PB_ROLE_PRIMARY) {
+    beat_peers(r);
+    return;
+  }
+  peer_state *p = find_peer(r, r->primary);
+  if (p)
+    p->heard = false;
+}
+
 void pb_peer_follow_newer(pb_replica *r, rs_node_id from, uint64_t epoch)
 {
   if (outranks(r, from, epoch))
@@ -372,34 +388,37 @@ static void peer_on_beat(pb_replica *r, rs_node_id from, const rs_msg *m)
 
 /* ---- ordered (seed 003) ---- */
 
-/* Whether list entry i is alive and holds a complete state, and then its epoch. */
-static bool ordered_holder(const pb_replica *r, uint32_t i, uint64_t *epoch)
+/* The newest epoch a live replica claims to be primary of (this one included; 0: none). */
+static uint64_t newest_primary_epoch(const pb_replica *r)
 {
-  if (r->cfg.peers[i] == r->cfg.self) {
-    *epoch = r->view;
-    return r->synced;
+  uint64_t newest = r->role == PB_ROLE_PRIMARY ? r->view : 0;
+  for (uint32_t i = 0; i < r->cfg.n_peers; i++) {
+    const peer_state *p = &r->peers[i];
+    if (r->cfg.peers[i] != r->cfg.self && alive(r, p) && p->heard && p->is_primary)
+      newest = MAX(newest, p->view);
   }
-  *epoch = r->peers[i].view;
-  return alive(r, &r->peers[i]) && r->peers[i].heard && r->peers[i].holds_state;
+  return newest;
 }
 
-/* The first replica of the list that is alive and holds a complete state of the newest epoch
- * any such replica holds (RS_NO_NODE: none). A former primary that was paused or cut off while
- * a later one took over holds a state of an older epoch: it must not lead again, nor may the
- * others follow it, before it has the newer state (the swarm: an ordered primary paused to the
- * end came back and every backup took its stale state, losing every write of the newer epoch). */
+/* The first replica of the list that is alive and holds a complete state (RS_NO_NODE: none),
+ * passing over a primary of an older epoch than another live primary's: it was replaced while it
+ * could not hear (paused, cut off) and its state misses the newer epoch's updates (the swarm: an
+ * ordered primary paused to the end came back first in the list, and every backup followed it
+ * and took its stale state, losing every write of the newer epoch). */
 static rs_node_id ordered_leader(const pb_replica *r)
 {
-  uint64_t newest = 0, e = 0;
-  bool any = false;
-  for (uint32_t i = 0; i < r->cfg.n_peers; i++)
-    if (ordered_holder(r, i, &e)) {
-      newest = any ? MAX(newest, e) : e;
-      any = true;
+  uint64_t newest = newest_primary_epoch(r);
+  for (uint32_t i = 0; i < r->cfg.n_peers; i++) {
+    rs_node_id id = r->cfg.peers[i];
+    if (id == r->cfg.self) {
+      if (r->synced && !(r->role == PB_ROLE_PRIMARY && r->view < newest))
+        return id;
+    } else {
+      const peer_state *p = &r->peers[i];
+      if (alive(r, p) && p->heard && p->holds_state && !(p->is_primary && p->view < newest))
+        return id;
     }
-  for (uint32_t i = 0; i < r->cfg.n_peers; i++)
-    if (ordered_holder(r, i, &e) && e == newest)
-      return r->cfg.peers[i];
+  }
   return RS_NO_NODE;
 }
 
