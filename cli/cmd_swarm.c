@@ -15,7 +15,7 @@
 typedef struct sw_options {
   int runs, jobs, replay_every, shrink_attempts;
   char *seed_text, *out, *wall_text, *platforms;
-  gboolean keep_passing, quick, no_shrink;
+  gboolean keep_passing, quick, no_shrink, strict;
 } sw_options;
 
 /* One case's outcome, filled by a worker thread. */
@@ -225,6 +225,7 @@ int cmd_swarm(int argc, char **argv)
       {"keep-passing", 0, 0, G_OPTION_ARG_NONE, &o.keep_passing, "Keep the passing cases' folders too (DIR/passing/)", NULL},
       {"quick", 0, 0, G_OPTION_ARG_NONE, &o.quick, "Short scenarios (2-5 s simulated, heartbeats 50-300 ms)", NULL},
       {"no-shrink", 0, 0, G_OPTION_ARG_NONE, &o.no_shrink, "Do not shrink the failures", NULL},
+      {"strict", 0, 0, G_OPTION_ARG_NONE, &o.strict, "Hold every design to linearizability, no lost write and no divergence (shows what the table does not promise)", NULL},
       {"shrink-attempts", 0, 0, G_OPTION_ARG_INT, &o.shrink_attempts, "Runs a shrink may take per failure (default 40)", "N"},
       {"platforms", 0, 0, G_OPTION_ARG_FILENAME, &o.platforms, "Where lan.xml and wan.xml are (default: the source tree's platforms/)", "DIR"},
       {NULL, 0, 0, 0, NULL, NULL, NULL}};
@@ -272,6 +273,7 @@ int cmd_swarm(int argc, char **argv)
       return sw_usage_error(ctx, "--wall: seconds, above 0");
   }
   g_option_context_free(ctx);
+  sw_set_strict(o.strict);
 
   GError *e = NULL;
   char *self = g_file_read_link("/proc/self/exe", &e);

@@ -60,6 +60,9 @@ typedef struct sw_promise {
   const char *why;    /* the table row that applied */
 } sw_promise;
 sw_promise sw_promise_of(const sw_scenario *s);
+/* --strict: every design is held to the strongest promise (what the table does not promise then
+ * shows up as failures); liveness is not judged. */
+void sw_set_strict(bool on);
 
 /* What happened to one run and how it was judged. */
 typedef enum {

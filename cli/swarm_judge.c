@@ -139,12 +139,19 @@ static bool enough_up(const sw_scenario *s)
   return replicas_down < s->replicas;
 }
 
+static bool strict;
+void sw_set_strict(bool on) { strict = on; }
+
 sw_promise sw_promise_of(const sw_scenario *s)
 {
   unsigned kinds = fault_kinds(s);
   sw_promise p = {0};
   p.why = "no row of the table: no promise";
-  for (size_t i = 0; i < G_N_ELEMENTS(promise_table); i++) {
+  if (strict) {
+    p.linearizable = p.no_lost_writes = p.no_divergence = true;
+    p.why = "--strict: every design held to linearizability, no lost write, no divergence";
+  }
+  for (size_t i = 0; i < G_N_ELEMENTS(promise_table) && !strict; i++) {
     const promise_row *r = &promise_table[i];
     if (!match(r->protocol, s->protocol) || !match(r->failover, s->failover) || !match(r->reads, s->reads))
       continue;
