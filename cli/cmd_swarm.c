@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 typedef struct sw_options {
-  int runs, jobs, replay_every, shrink_attempts;
+  int runs, jobs, replay_every, shrink_attempts, from;
   char *seed_text, *out, *wall_text, *platforms;
   gboolean keep_passing, quick, no_shrink, strict;
 } sw_options;
@@ -116,7 +116,7 @@ static void sw_case(gpointer data, gpointer user)
       fprintf(stderr, "  shrunk (%d faults, %d attempts): replsim run %s/failures/%s/shrunk.xml\n", res->shrunk_faults,
               res->shrink_attempts, r->final, name);
   }
-  if (r->done % 100 == 0 || r->done == (unsigned)o->runs)
+  if (r->done % 100 == 0 || (r->done == (unsigned)o->runs && o->runs > 1))
     fprintf(stderr, "swarm: %u/%d runs, %u failed, %.0f s\n", r->done, o->runs, r->failed, now_s() - r->start);
   g_mutex_unlock(&r->lock);
   g_free(kept);
@@ -218,6 +218,7 @@ int cmd_swarm(int argc, char **argv)
   GOptionEntry entries[] = {
       {"runs", 0, 0, G_OPTION_ARG_INT, &o.runs, "Scenarios to draw and run (default 100)", "N"},
       {"seed", 0, 0, G_OPTION_ARG_STRING, &o.seed_text, "The swarm's seed (default 1): case i's scenario seed derives from it and i", "S"},
+      {"from", 0, 0, G_OPTION_ARG_INT, &o.from, "First case number (default 0): --from 961 --runs 1 draws case 961 again", "I"},
       {"jobs", 0, 0, G_OPTION_ARG_INT, &o.jobs, "Runs at a time (default: the number of CPUs)", "J"},
       {"out", 0, 0, G_OPTION_ARG_FILENAME, &o.out, "Output folder (default out/swarm-S)", "DIR"},
       {"wall", 0, 0, G_OPTION_ARG_STRING, &o.wall_text, "Each run's --max-wall (default 20 s); the swarm kills a run 10 s later", "S"},
@@ -254,6 +255,8 @@ int cmd_swarm(int argc, char **argv)
     o.jobs = (int)g_get_num_processors();
   if (o.jobs < 1 || o.jobs > 256)
     return sw_usage_error(ctx, "--jobs: between 1 and 256");
+  if (o.from < 0)
+    return sw_usage_error(ctx, "--from: 0 or more");
   if (o.replay_every < 0 || o.shrink_attempts < 0)
     return sw_usage_error(ctx, "--replay-every and --shrink-attempts: 0 or more");
   uint64_t seed = 1;
@@ -307,7 +310,7 @@ int cmd_swarm(int argc, char **argv)
           o.quick ? ", quick" : "", out);
   GThreadPool *pool = g_thread_pool_new(sw_case, &r, o.jobs, TRUE, NULL);
   for (int i = 0; i < o.runs; i++) {
-    r.results[i].index = (unsigned)i;
+    r.results[i].index = (unsigned)(o.from + i);
     g_thread_pool_push(pool, &r.results[i], NULL);
   }
   g_thread_pool_free(pool, FALSE, TRUE);

@@ -321,7 +321,10 @@ sw_judgement sw_judge_run(const sw_scenario *s, const sw_promise *p, int wait_st
   const char *stopped = json_object_get_string_member_with_default(o, "stopped", NULL);
   gint64 lost = json_object_get_int_member_with_default(o, "lost_writes", 0);
   gint64 diverged = json_object_get_int_member_with_default(o, "diverged", 0);
-  bool lin = json_object_get_boolean_member_with_default(o, "linearizable", true);
+  /* "linearizable": "unknown" when the check ran out of time: not judged, but said. */
+  JsonNode *lin_node = json_object_get_member(o, "linearizable");
+  bool lin_known = lin_node && JSON_NODE_HOLDS_VALUE(lin_node) && json_node_get_value_type(lin_node) == G_TYPE_BOOLEAN;
+  bool lin = !lin_known || json_node_get_boolean(lin_node);
   if (stopped) {
     j.verdict = SW_F_STOPPED;
     g_snprintf(j.detail, sizeof j.detail, "stopped: %s", stopped);
@@ -334,12 +337,15 @@ sw_judgement sw_judge_run(const sw_scenario *s, const sw_promise *p, int wait_st
   } else if (p->no_divergence && diverged) {
     j.verdict = SW_F_DIVERGED;
     g_snprintf(j.detail, sizeof j.detail, "%" G_GINT64_FORMAT " replicas diverged (%s)", diverged, p->why);
-  } else if (j.exit_code == 1) {
+  } else if (j.exit_code == 1 && !(p->linearizable && !lin_known && lin_node)) {
     /* every expectation the file states is the promise: exit 1 without a broken promise above
      * is an expectation the judge did not read */
     j.verdict = SW_F_EXIT;
     g_snprintf(j.detail, sizeof j.detail, "exit 1 with every promise kept");
-  } else if (p->liveness) {
+  } else if (p->linearizable && !lin_known && lin_node) {
+    g_snprintf(j.detail, sizeof j.detail, "linearizability unknown: the check ran out of time");
+  }
+  if (j.verdict == SW_PASS && p->liveness) {
     double after = sw_faults_end(s) + p->bound;
     char *trace = g_build_filename(run_dir, "trace.jsonl", NULL);
     if (oks_after(trace, after) == 0) {

@@ -52,12 +52,16 @@ static void become_primary(pb_replica *r, uint64_t view)
 }
 
 /* This replica follows `primary` (or nobody, when idle). A former primary forgets its work; a new
- * primary to follow means waiting for its STATE. */
+ * primary to follow means waiting for its STATE. Under peer and ordered so does the same primary
+ * in a newer epoch: between the two it may have led nothing and installed another leader's state,
+ * so its stream does not continue what this backup holds (the swarm: a backup followed r2 from
+ * epoch 2 to epoch 4 without a state transfer, across r1's epoch 3, and diverged). */
 static void become_follower(pb_replica *r, pb_role role, rs_node_id primary, uint64_t view)
 {
   if (r->role == PB_ROLE_PRIMARY)
     pb_forget_primary_work(r);
-  if (role != PB_ROLE_BACKUP || r->role != PB_ROLE_BACKUP || r->primary != primary) {
+  bool new_epoch = !is_mode(r, RS_FAILOVER_CORE_VIEW_SERVICE) && view > r->view;
+  if (role != PB_ROLE_BACKUP || r->role != PB_ROLE_BACKUP || r->primary != primary || new_epoch) {
     r->installed = false;
     pb_forget_early(r);
   }
@@ -448,7 +452,14 @@ static void ordered_decide(pb_replica *r)
    * state misses that epoch's updates, so it waits for the leader's STATE like a new replica. */
   if (r->role == PB_ROLE_PRIMARY && leader != RS_NO_NODE && epoch > r->view)
     r->synced = false;
-  if (r->role != role || r->primary != leader)
+  /* Following the same leader into a newer epoch: the epochs between may hold updates this
+   * backup never saw (it did not hear the leaders in between), so its state is not complete
+   * until the leader's STATE (the swarm: a joined replica followed r1 in epoch 6, missed r2's
+   * epoch 7, and r1 leading epoch 8 took it for up to date; it diverged). */
+  bool new_epoch = role == PB_ROLE_BACKUP && r->role == PB_ROLE_BACKUP && r->primary == leader && epoch > r->view;
+  if (new_epoch)
+    r->synced = false; /* become_follower waits for the STATE */
+  if (r->role != role || r->primary != leader || new_epoch)
     become_follower(r, role, leader, epoch);
 }
 

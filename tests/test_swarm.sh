@@ -62,6 +62,15 @@ check "--strict: the shrunk scenario still fails" "$?" "1"
 check "--strict: quorum without read-repair is among the failures (it never promised linearizability)" \
   "$(tail -n +2 "$tmp/strict/swarm.csv" | awk -F, '$3 == "quorum" && $7 == "-" && $17 != "pass"' | wc -l | awk '{print ($1 > 0)}')" "1"
 
+# A swarm finding kept here rather than in tests/repro/ (it takes the whole check bound): --max-wall
+# bounds a run's linearizability check too, so a check of long appended values ends in time.
+if [ "${RS_SANITIZE:-OFF}" != ON ]; then
+  start=$(date +%s)
+  timeout 60 "$replsim" run "$src/tests/swarm/hang-checker-appends.xml" --out "$tmp/appends" --max-wall 5 >/dev/null 2>&1
+  check "a run whose check meets long appends ends under --max-wall (exit 0)" "$?" "0"
+  check "within 20 s" "$(( $(date +%s) - start <= 20 ))" "1"
+fi
+
 # Output folders: an unmarked folder is refused before anything runs.
 mkdir "$tmp/mine" && echo keep >"$tmp/mine/file"
 "$replsim" swarm --runs 1 --out "$tmp/mine" --platforms "$src/platforms" >/dev/null 2>&1
