@@ -80,6 +80,9 @@ static void sw_case(gpointer data, gpointer user)
   char *name = g_strdup_printf("%05u", res->index);
   char *work = g_build_filename(r->staged, "work", name, NULL);
   res->j = sw_run_case(&r->ctx, res->s, work, res->replayed);
+  /* Only a run that passed is replayed (a failed replay is its verdict). */
+  if (res->j.verdict != SW_PASS && res->j.verdict != SW_F_REPLAY && strncmp(res->j.detail, "the replay", 10) != 0)
+    res->replayed = false;
   bool failed = res->j.verdict != SW_PASS;
   char *kept = NULL;
   if (failed || o->keep_passing) {

@@ -23,7 +23,10 @@ enum {
   F_JOIN = 1u << 3,
   F_OTHER = 1u << 4,        /* crash or pause of a client, pause of the registry or view service */
   F_VS_CRASH = 1u << 5,     /* crash of the view service: it restarts with no memory of its views */
-  F_ANY = 0x3f,
+  F_LONE_CRASH = 1u << 6,   /* a replica of a cluster of at most two crashed for good: the other may
+                               have been down too, so the dead one may be the only one holding
+                               what it acknowledged while it served alone */
+  F_ANY = 0x7f,
 };
 
 /* What each design promises, first matching row wins. protocol/failover/reads NULL: any;
@@ -56,6 +59,10 @@ static const promise_row promise_table[] = {
      "peer under partitions, link faults or delays (split brain allowed): no divergence, live"},
     {"pb-*", "ordered", NULL, -1, 0, F_ANY, F_NET, false, false, true, true,
      "ordered under partitions, link faults or delays (split brain allowed): no divergence, live"},
+    {"pb-blocking", NULL, "primary", -1, 0, F_ANY, F_LONE_CRASH, true, false, true, true,
+     "pb-blocking with failover, reads at the primary, a replica of two crashed for good: linearizable, no divergence, live"},
+    {"pb-blocking", NULL, "local", -1, 0, F_ANY, F_LONE_CRASH, false, false, true, true,
+     "pb-blocking with failover, local reads, a replica of two crashed for good: no divergence, live"},
     {"pb-blocking", NULL, "primary", -1, 0, F_ANY, 0, true, true, true, true,
      "pb-blocking with failover, reads at the primary: linearizable, no lost write, no divergence, live"},
     {"pb-blocking", NULL, "local", -1, 0, F_ANY, 0, false, true, true, true,
@@ -94,6 +101,8 @@ static unsigned fault_kinds(const sw_scenario *s)
     switch (f->kind) {
     case SW_CRASH:
     case SW_PAUSE:
+      if (f->kind == SW_CRASH && f->restart_at < 0 && is_replica(s, f->node) && s->replicas <= 2)
+        k |= F_LONE_CRASH;
       k |= is_replica(s, f->node)                                     ? F_REPLICA_DOWN
            : f->kind == SW_CRASH && !strcmp(f->node, "view-service") ? F_VS_CRASH
                                                                       : F_OTHER;
