@@ -208,6 +208,16 @@ static bool copy_platforms(const char *from, const char *staged, char **err)
   return ok;
 }
 
+/* Frees what option parsing allocated, and passes `status` on. */
+static int sw_done(sw_options *o, int status)
+{
+  g_free(o->seed_text);
+  g_free(o->out);
+  g_free(o->wall_text);
+  g_free(o->platforms);
+  return status;
+}
+
 static int sw_usage_error(GOptionContext *ctx, const char *msg)
 {
   fprintf(stderr, "replsim swarm: %s\n", msg);
@@ -248,27 +258,27 @@ int cmd_swarm(int argc, char **argv)
     fprintf(stderr, "replsim swarm: %s\n", error->message);
     g_error_free(error);
     g_option_context_free(ctx);
-    return RS_EXIT_BAD_INPUT;
+    return sw_done(&o, RS_EXIT_BAD_INPUT);
   }
   if (argc > 1)
-    return sw_usage_error(ctx, "unexpected argument (swarm takes options only)");
+    return sw_done(&o, sw_usage_error(ctx, "unexpected argument (swarm takes options only)"));
   if (o.runs < 1 || o.runs > 1000000)
-    return sw_usage_error(ctx, "--runs: between 1 and 1000000");
+    return sw_done(&o, sw_usage_error(ctx, "--runs: between 1 and 1000000"));
   if (o.jobs == 0)
     o.jobs = (int)g_get_num_processors();
   if (o.jobs < 1 || o.jobs > 256)
-    return sw_usage_error(ctx, "--jobs: between 1 and 256");
+    return sw_done(&o, sw_usage_error(ctx, "--jobs: between 1 and 256"));
   if (o.from < 0)
-    return sw_usage_error(ctx, "--from: 0 or more");
+    return sw_done(&o, sw_usage_error(ctx, "--from: 0 or more"));
   if (o.replay_every < 0 || o.shrink_attempts < 0)
-    return sw_usage_error(ctx, "--replay-every and --shrink-attempts: 0 or more");
+    return sw_done(&o, sw_usage_error(ctx, "--replay-every and --shrink-attempts: 0 or more"));
   uint64_t seed = 1;
   if (o.seed_text) {
     char *end = NULL;
     errno = 0;
     unsigned long long v = g_ascii_strtoull(o.seed_text, &end, 10);
     if (errno || !end || *end || end == o.seed_text || o.seed_text[0] == '-')
-      return sw_usage_error(ctx, "--seed: a number 0 or more");
+      return sw_done(&o, sw_usage_error(ctx, "--seed: a number 0 or more"));
     seed = v;
   }
   double wall = 20;
@@ -276,7 +286,7 @@ int cmd_swarm(int argc, char **argv)
     char *end = NULL;
     wall = g_ascii_strtod(o.wall_text, &end);
     if (!end || *end || !(wall > 0) || wall > 1e6)
-      return sw_usage_error(ctx, "--wall: seconds, above 0");
+      return sw_done(&o, sw_usage_error(ctx, "--wall: seconds, above 0"));
   }
   g_option_context_free(ctx);
   sw_set_strict(o.strict);
@@ -286,13 +296,13 @@ int cmd_swarm(int argc, char **argv)
   if (!self) {
     fprintf(stderr, "replsim swarm: /proc/self/exe: %s\n", e->message);
     g_error_free(e);
-    return RS_EXIT_BAD_INPUT;
+    return sw_done(&o, RS_EXIT_BAD_INPUT);
   }
   char *platforms = o.platforms ? g_strdup(o.platforms) : find_platforms(self);
   if (!platforms) {
     fprintf(stderr, "replsim swarm: no platforms/lan.xml found: give --platforms DIR\n");
     g_free(self);
-    return RS_EXIT_BAD_INPUT;
+    return sw_done(&o, RS_EXIT_BAD_INPUT);
   }
   char *out = o.out ? g_strdup(o.out) : g_strdup_printf("out/swarm-%" G_GUINT64_FORMAT, seed);
   char *err = NULL;
@@ -302,7 +312,11 @@ int cmd_swarm(int argc, char **argv)
     g_free(err);
     if (staged)
       outdir_discard(staged);
-    return RS_EXIT_BAD_INPUT;
+    g_free(staged);
+    g_free(out);
+    g_free(platforms);
+    g_free(self);
+    return sw_done(&o, RS_EXIT_BAD_INPUT);
   }
 
   sw_run r = {.o = &o, .seed = seed, .staged = staged, .final = out, .start = now_s()};
@@ -348,6 +362,6 @@ int cmd_swarm(int argc, char **argv)
   g_free(platforms);
   g_free(self);
   if (!ok)
-    return RS_EXIT_BAD_INPUT;
-  return r.failed ? RS_EXIT_FAILED : RS_EXIT_OK;
+    return sw_done(&o, RS_EXIT_BAD_INPUT);
+  return sw_done(&o, r.failed ? RS_EXIT_FAILED : RS_EXIT_OK);
 }
