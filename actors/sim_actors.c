@@ -465,6 +465,27 @@ static double heal_time(const scenario *sc)
   return in_force ? d + MIN(wait, sim_settle_time(sc)) : d;
 }
 
+static gint by_id(gconstpointer a, gconstpointer b)
+{
+  const sim_packet *x = *(sim_packet *const *)a, *y = *(sim_packet *const *)b;
+  return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* The run is over: what is still on the wire is lost, in the order it was sent. Left to SimGrid,
+ * the packets fail as it tears down its activities, in an order that is not the same from one
+ * process to the next (the swarm: a replay differed in the order of the last drop lines). */
+static void drop_wire_in_order(sim_world *w)
+{
+  GPtrArray *left = g_ptr_array_new();
+  for (sim_packet *p = w->wire; p; p = p->next)
+    if (p->started && !p->dead)
+      g_ptr_array_add(left, p);
+  g_ptr_array_sort(left, by_id);
+  for (guint i = 0; i < left->len; i++)
+    sim_drop(w, left->pdata[i], "network");
+  g_ptr_array_free(left, TRUE);
+}
+
 /* Ends the run once the cluster is quiet, with a bound: the scenario's duration plus a settling
  * time (the clients stop at the duration and the network heals: see sim_run), or a day of
  * simulated time for runs without a duration. It is no node: when its host crashes it starts
@@ -512,6 +533,7 @@ static void controller_actor(int argc, char *argv[])
     sg_sem_acquire_timeout(w->done_sem, bound - simgrid_get_clock());
     w->controller_waiting = false;
   }
+  drop_wire_in_order(w);
   w->controller_done = true;
 }
 

@@ -71,6 +71,13 @@ if [ "${RS_SANITIZE:-OFF}" != ON ]; then
   check "within 20 s" "$(( $(date +%s) - start <= 20 ))" "1"
 fi
 
+# Runs side by side replay byte for byte, down to the messages lost when the run ends.
+for i in 1 2 3 4; do
+  "$replsim" run "$src/tests/swarm/replay-order-of-the-last-drops.xml" --out "$tmp/order$i" >/dev/null 2>&1 &
+done
+wait
+check "four runs side by side give one trace" "$(cat "$tmp"/order*/trace.jsonl | wc -l | awk '{print ($1 > 0)}')$(md5sum "$tmp"/order*/trace.jsonl | cut -d' ' -f1 | sort -u | wc -l)" "11"
+
 # Output folders: an unmarked folder is refused before anything runs.
 mkdir "$tmp/mine" && echo keep >"$tmp/mine/file"
 "$replsim" swarm --runs 1 --out "$tmp/mine" --platforms "$src/platforms" >/dev/null 2>&1
