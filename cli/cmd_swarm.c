@@ -237,7 +237,7 @@ int cmd_swarm(int argc, char **argv)
       {"wall", 0, 0, G_OPTION_ARG_STRING, &o.wall_text, "Each run's --max-wall (default 20 s); the swarm kills a run 10 s later", "S"},
       {"replay-every", 0, 0, G_OPTION_ARG_INT, &o.replay_every, "Replay every K-th case and compare its outputs byte for byte (default 1: all; 0: none)", "K"},
       {"keep-passing", 0, 0, G_OPTION_ARG_NONE, &o.keep_passing, "Keep the passing cases' folders too (DIR/passing/)", NULL},
-      {"quick", 0, 0, G_OPTION_ARG_NONE, &o.quick, "Short scenarios (2-5 s simulated, heartbeats 50-300 ms)", NULL},
+      {"quick", 0, 0, G_OPTION_ARG_NONE, &o.quick, "Short scenarios (3-8 s simulated, heartbeats 50-300 ms)", NULL},
       {"no-shrink", 0, 0, G_OPTION_ARG_NONE, &o.no_shrink, "Do not shrink the failures", NULL},
       {"strict", 0, 0, G_OPTION_ARG_NONE, &o.strict, "Hold every design to linearizability, no lost write and no divergence (shows what the table does not promise)", NULL},
       {"shrink-attempts", 0, 0, G_OPTION_ARG_INT, &o.shrink_attempts, "Runs a shrink may take per failure (default 40)", "N"},
