@@ -1,5 +1,6 @@
 # Entry points: `make run` (set up, build, run the quick-start), `make test` (every test), `make bench`,
-# `make docs` (regenerate the README's pictures and quoted figures).
+# `make docs` (regenerate the README's pictures and quoted figures), `make swarm` (thousands of
+# random scenarios, each judged against its design's promises).
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 RELEASE_BUILD ?= build-release
@@ -8,7 +9,10 @@ PACKAGES   := libsimgrid-dev libglib2.0-dev libjson-glib-dev libcmocka-dev libsq
 QUICKSTART ?= scenarios/quickstart-pb-blocking.xml
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build asan release run test bench docs clean
+SWARM_RUNS ?= 2000
+SWARM_SEED ?= 1
+
+.PHONY: all deps build asan release run test bench docs swarm clean
 
 all: build
 
@@ -41,6 +45,10 @@ test: build asan release
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 	ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS)
 	ctest --test-dir $(RELEASE_BUILD) --output-on-failure -j $(JOBS) -R '^(unit|smoke)/|script/test_bad_input'
+
+# Every tenth run is replayed byte for byte; failures land in out/swarm/failures/, shrunk.
+swarm: build
+	./$(BUILD)/replsim swarm --runs $(SWARM_RUNS) --seed $(SWARM_SEED) --jobs $(JOBS) --replay-every 10 --out out/swarm
 
 bench: build
 	bash bench/run.sh $(BUILD)

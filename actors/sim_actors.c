@@ -440,6 +440,44 @@ static void stop_clients(sim_world *w)
   }
 }
 
+/* The earliest time a quiet cluster may end the run: the duration, or, when a fault was still in
+ * force then (cut at the duration) or ended within a heartbeat of it, dead-after + 1 heartbeats
+ * later (within the settling bound). */
+static double heal_time(const scenario *sc)
+{
+  double d = sc->duration, wait = (sc->dead_after + 1) * sc->heartbeat;
+  bool in_force = false;
+  for (guint i = 0; i < sc->faults->len && !in_force; i++) {
+    const sc_fault *f = g_ptr_array_index(sc->faults, i);
+    bool window = f->until >= 0 || !strcmp(f->kind, "partition") || !strcmp(f->kind, "link-down") ||
+                  !strcmp(f->kind, "delay") || !strcmp(f->kind, "loss") || !strcmp(f->kind, "duplicate");
+    double end = f->until >= 0 ? MIN(f->until, d) : d;
+    in_force = window && end + sc->heartbeat >= d;
+  }
+  return in_force ? d + MIN(wait, sim_settle_time(sc)) : d;
+}
+
+static gint by_id(gconstpointer a, gconstpointer b)
+{
+  const sim_packet *x = *(sim_packet *const *)a, *y = *(sim_packet *const *)b;
+  return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* The run is over: what is still on the wire is lost, in the order it was sent. Left to SimGrid,
+ * the packets fail as it tears down its activities, in an order that is not the same from one
+ * process to the next (the swarm: a replay differed in the order of the last drop lines). */
+static void drop_wire_in_order(sim_world *w)
+{
+  GPtrArray *left = g_ptr_array_new();
+  for (sim_packet *p = w->wire; p; p = p->next)
+    if (p->started && !p->dead)
+      g_ptr_array_add(left, p);
+  g_ptr_array_sort(left, by_id);
+  for (guint i = 0; i < left->len; i++)
+    sim_drop(w, left->pdata[i], "network");
+  g_ptr_array_free(left, TRUE);
+}
+
 /* Ends the run once the cluster is quiet, with a bound: the scenario's duration plus a settling
  * time (the clients stop at the duration and the network heals: see sim_run), or a day of
  * simulated time for runs without a duration. It is no node: when its host crashes it starts
@@ -464,9 +502,16 @@ static void controller_actor(int argc, char *argv[])
       stop_clients(w);
     w->settling = true;
   }
-  while (!w->stopped && !quiet(w) && simgrid_get_clock() + SIM_TIME_EPS < bound) {
+  /* A fault cut at the duration (a partition to the end) may leave two primaries that are each
+   * quiet: the failure detectors get time to hear each other again before quiet counts (the
+   * swarm: an ordered cluster split to the end was judged diverged at the first quiet instant). */
+  double not_before = w->sc->duration > 0 ? heal_time(w->sc) : 0;
+  while (!w->stopped && simgrid_get_clock() + SIM_TIME_EPS < bound) {
+    bool q = quiet(w);
+    if (q && simgrid_get_clock() + SIM_TIME_EPS >= not_before)
+      break;
     w->controller_waiting = true;
-    sg_sem_acquire_timeout(w->done_sem, bound - simgrid_get_clock());
+    sg_sem_acquire_timeout(w->done_sem, (q ? MIN(bound, not_before) : bound) - simgrid_get_clock());
     w->controller_waiting = false;
   }
   /* Quiet but for heartbeats (or stopped by the watchdog): no timer fires from now on, and the
@@ -480,6 +525,7 @@ static void controller_actor(int argc, char *argv[])
     sg_sem_acquire_timeout(w->done_sem, bound - simgrid_get_clock());
     w->controller_waiting = false;
   }
+  drop_wire_in_order(w);
   w->controller_done = true;
 }
 

@@ -95,8 +95,22 @@ static GHashTable *end_states(const trace_facts *f, bool quorum)
 {
   GHashTable *by_key = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
                                              (GDestroyNotify)g_ptr_array_unref);
+  /* pb-*: a replica still down at the end ("up": false) holds what it had when it went down; the
+   * state is what the replicas up at the end hold (as divergence counts them), unless none is
+   * (the swarm: the last live primary's writes counted lost because two dead replicas'
+   * pre-crash stores outvoted it). */
+  GHashTable *down = g_hash_table_new(g_str_hash, g_str_equal);
+  bool any_up = false;
+  for (guint i = 0; i < f->digests->len; i++) {
+    const fact_digest *d = g_ptr_array_index(f->digests, i);
+    if (!d->up)
+      g_hash_table_add(down, d->node);
+    any_up |= d->up;
+  }
   for (guint i = 0; i < f->finals->len; i++) {
     fact_final *x = g_ptr_array_index(f->finals, i);
+    if (!quorum && any_up && g_hash_table_contains(down, x->node))
+      continue;
     GPtrArray *list = g_hash_table_lookup(by_key, x->key);
     if (!list)
       g_hash_table_insert(by_key, x->key, list = g_ptr_array_new());
@@ -118,6 +132,7 @@ static GHashTable *end_states(const trace_facts *f, bool quorum)
     g_hash_table_insert(ends, key, e);
   }
   g_hash_table_destroy(by_key);
+  g_hash_table_destroy(down);
   return ends;
 }
 

@@ -8,7 +8,8 @@
  * End state of a key, from the "final" lines. Each replica's state is live (a value), deleted
  * (a tombstone: status FILE ALREADY DELETED), or absent (FILE DOES NOT EXIST, a null kv value,
  * or no final line for the key at all). Under pb-* the end state is the state most replicas
- * hold (same kind, same value); ties go to the highest version, then to the earliest line.
+ * up at the end hold (same kind, same value; a replica whose digest says "up": false is left
+ * out unless every replica is down); ties go to the highest version, then to the earliest line.
  * Under quorum it is what a quorum read would merge: a tombstone on any replica wins (a deleted
  * uuid is never live again), otherwise the newest version.
  *

@@ -10,11 +10,12 @@
 #include <stdint.h>
 
 #define LIN_NO_STATUS (-1)   /* the answer carries no status, so there is none to compare */
-#define LIN_CLOCK_EVERY 1024 /* search steps between two readings of the clock */
+#define LIN_CLOCK_EVERY 64 /* search steps between two readings of the clock (a step over long appended values costs microseconds) */
 #define LIN_SHOW_CHARS 64    /* longest value shown in a report, in bytes */
 #define LIN_SHOW_PREFIX 12   /* prefix operations shown in a report (the last ones) */
 #define LIN_LINES_MAX 16     /* concurrent operations whose lines a violation lists, each side */
 #define LIN_MAX_CONFIGS (1u << 24) /* a memory bound: 512 MB of configurations for one key */
+#define LIN_MAX_STRING_BYTES ((size_t)256 << 20) /* and 256 MB of distinct values (appends) */
 #define LIN_NONE UINT32_MAX
 #define LIN_SLICE_FIRST 0.02 /* seconds of the first turn each key gets (then twice as long) */
 
@@ -23,6 +24,7 @@
 typedef struct lin_strings {
   GHashTable *ids; /* char* (owned by strs) -> id */
   GPtrArray *strs; /* id -> char* */
+  size_t bytes;    /* held by strs: the search's other memory bound (appended values grow) */
 } lin_strings;
 
 typedef struct lin_sop {

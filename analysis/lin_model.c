@@ -12,6 +12,7 @@ void lin_strings_init(lin_strings *s)
 {
   s->ids = g_hash_table_new(g_str_hash, g_str_equal);
   s->strs = g_ptr_array_new_with_free_func(g_free);
+  s->bytes = 0;
   g_ptr_array_add(s->strs, NULL);
 }
 
@@ -32,6 +33,7 @@ uint32_t lin_intern_take(lin_strings *s, char *owned)
     return GPOINTER_TO_UINT(id);
   }
   uint32_t fresh = s->strs->len;
+  s->bytes += strlen(owned) + 1;
   g_ptr_array_add(s->strs, owned);
   g_hash_table_insert(s->ids, owned, GUINT_TO_POINTER(fresh));
   return fresh;

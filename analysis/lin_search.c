@@ -364,7 +364,10 @@ lin_verdict lin_search_run(lin_search *s)
   lin_cursor *c = &s->cur;
   lin_window *w = &s->win;
   while (s->unplaced_checked > 0) {
-    if (s->memo.entries->len >= LIN_MAX_CONFIGS)
+    /* Appends make every placement a new, longer value: a search over a few keys with many
+     * concurrent appends ran for minutes and gigabytes before its first clock reading (the
+     * swarm: `replsim run --max-wall` never returned). */
+    if (s->memo.entries->len >= LIN_MAX_CONFIGS || s->strs.bytes >= LIN_MAX_STRING_BYTES)
       s->exhausted = true;
     if (s->exhausted || lin_deadline_passed(s->deadline))
       return LIN_UNKNOWN; /* at the top of a step: the state is whole, and can resume */

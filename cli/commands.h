@@ -17,5 +17,6 @@ int cmd_export(int argc, char **argv);
 int cmd_node(int argc, char **argv);   /* real mode: one server node over TCP */
 int cmd_real(int argc, char **argv);   /* real mode: a whole scenario over TCP */
 int cmd_client(int argc, char **argv); /* real mode: one operation from the shell */
+int cmd_swarm(int argc, char **argv);  /* random scenarios, judged against their design's promises */
 
 #endif

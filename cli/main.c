@@ -22,6 +22,8 @@ static const char usage[] =
     "                   draw a run's plots: latency over time, space-time diagram\n"
     "  export DIR --to perfetto|shiviz\n"
     "                   a run for Perfetto (trace.perfetto.json) or ShiViz (shiviz.log)\n"
+    "  swarm --runs N --seed S [--jobs J] [--out DIR] [--quick]\n"
+    "                   random valid scenarios, each judged against its design's promises\n"
     "\n"
     "Real mode (the same scenario over TCP):\n"
     "  real SCENARIO.xml [--seed N] [--set KEY=VALUE]... [--out DIR] [--hosts FILE]\n"
@@ -56,6 +58,8 @@ static int dispatch(int argc, char **argv)
     return cmd_plot(argc - 1, argv + 1);
   if (strcmp(argv[1], "export") == 0)
     return cmd_export(argc - 1, argv + 1);
+  if (strcmp(argv[1], "swarm") == 0)
+    return cmd_swarm(argc - 1, argv + 1);
   if (strcmp(argv[1], "node") == 0)
     return cmd_node(argc - 1, argv + 1);
   if (strcmp(argv[1], "real") == 0)

@@ -44,6 +44,7 @@ struct rs_client {
   uint64_t answered;      /* bit i: asked[i] answered */
   rs_result *best;        /* reads: newest answer so far; updates: the refusal that wins */
   rs_node_id best_from;
+  bool some_applied;      /* updates: a member of this round applied it */
   uint64_t versions[RS_MAX_NODES]; /* reads: the version each member answered */
   uint32_t nw;            /* quorum: the registry's Nw, as its last REPLICAS said */
   rs_result *answer;      /* read-repair: the answer, held until the write-back is done */
@@ -195,6 +196,7 @@ static void send_phase(rs_client *c, client_phase phase, uint64_t version)
   g_free(c->best);
   c->best = NULL;
   c->best_from = RS_NO_NODE;
+  c->some_applied = false;
   c->version = version;
   for (uint32_t i = 0; i < c->n_asked; i++)
     send_quorum_request(c, c->asked[i]);
@@ -511,6 +513,8 @@ static void on_quorum_reply(rs_client *c, rs_node_id from, const rs_msg *m)
   }
   c->versions[i] = m->res.version;
   merge_answer(c, from, &m->res);
+  if (rs_op_is_update(c->op->kind) && m->res.status == RS_ST_SUCCESS)
+    c->some_applied = true;
   if ((uint32_t)__builtin_popcountll(c->answered) < c->n_asked)
     return;
   if (c->cfg.read_repair && !rs_op_is_update(c->op->kind) && c->pinned == RS_NO_NODE) {
@@ -519,7 +523,12 @@ static void on_quorum_reply(rs_client *c, rs_node_id from, const rs_msg *m)
   }
   rs_result *res = c->best;
   c->best = NULL;
-  finish(c, RS_OUT_OK, res, c->best_from);
+  /* Refused by some members after others applied it (a concurrent update got there first, past
+   * the check round): it did take effect somewhere, so the outcome is unknown, not a refusal
+   * (the swarm: two racing deletes each answered FILE ALREADY DELETED, their tombstones on
+   * every replica, and the write before them counted lost). */
+  rs_outcome outcome = c->some_applied && res->status != RS_ST_SUCCESS ? RS_OUT_INFO : RS_OUT_OK;
+  finish(c, outcome, res, c->best_from);
   g_free(res);
 }
 

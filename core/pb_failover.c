@@ -52,12 +52,16 @@ static void become_primary(pb_replica *r, uint64_t view)
 }
 
 /* This replica follows `primary` (or nobody, when idle). A former primary forgets its work; a new
- * primary to follow means waiting for its STATE. */
+ * primary to follow means waiting for its STATE. Under peer and ordered so does the same primary
+ * in a newer epoch: between the two it may have led nothing and installed another leader's state,
+ * so its stream does not continue what this backup holds (the swarm: a backup followed r2 from
+ * epoch 2 to epoch 4 without a state transfer, across r1's epoch 3, and diverged). */
 static void become_follower(pb_replica *r, pb_role role, rs_node_id primary, uint64_t view)
 {
   if (r->role == PB_ROLE_PRIMARY)
     pb_forget_primary_work(r);
-  if (role != PB_ROLE_BACKUP || r->role != PB_ROLE_BACKUP || r->primary != primary) {
+  bool new_epoch = !is_mode(r, RS_FAILOVER_CORE_VIEW_SERVICE) && view > r->view;
+  if (role != PB_ROLE_BACKUP || r->role != PB_ROLE_BACKUP || r->primary != primary || new_epoch) {
     r->installed = false;
     pb_forget_early(r);
   }
@@ -283,6 +287,22 @@ static void follow(pb_replica *r, rs_node_id primary, uint64_t epoch)
   beat_one(r, primary);
 }
 
+/* The registry named the first primary (epoch 1). A heartbeat the primary sent before it knew
+ * says "not primary": to its backup that reads as a primary that restarted, and the backup took
+ * over in a run without any fault (the swarm: peer, two replicas, a spurious failover at the
+ * first heartbeat, and under pb-nonblocking an acknowledged write lost). So the backup forgets
+ * what it heard from the primary before, and the primary tells its peers at once. */
+void pb_peer_registered(pb_replica *r)
+{
+  if (r->role == PB_ROLE_PRIMARY) {
+    beat_peers(r);
+    return;
+  }
+  peer_state *p = find_peer(r, r->primary);
+  if (p)
+    p->heard = false;
+}
+
 void pb_peer_follow_newer(pb_replica *r, rs_node_id from, uint64_t epoch)
 {
   if (outranks(r, from, epoch))
@@ -372,16 +392,35 @@ static void peer_on_beat(pb_replica *r, rs_node_id from, const rs_msg *m)
 
 /* ---- ordered (seed 003) ---- */
 
-/* The first replica of the list that is alive and holds a complete state (RS_NO_NODE: none). */
+/* The newest epoch a live replica claims to be primary of (this one included; 0: none). */
+static uint64_t newest_primary_epoch(const pb_replica *r)
+{
+  uint64_t newest = r->role == PB_ROLE_PRIMARY ? r->view : 0;
+  for (uint32_t i = 0; i < r->cfg.n_peers; i++) {
+    const peer_state *p = &r->peers[i];
+    if (r->cfg.peers[i] != r->cfg.self && alive(r, p) && p->heard && p->is_primary)
+      newest = MAX(newest, p->view);
+  }
+  return newest;
+}
+
+/* The first replica of the list that is alive and holds a complete state (RS_NO_NODE: none),
+ * passing over a primary of an older epoch than another live primary's: it was replaced while it
+ * could not hear (paused, cut off) and its state misses the newer epoch's updates (the swarm: an
+ * ordered primary paused to the end came back first in the list, and every backup followed it
+ * and took its stale state, losing every write of the newer epoch). */
 static rs_node_id ordered_leader(const pb_replica *r)
 {
+  uint64_t newest = newest_primary_epoch(r);
   for (uint32_t i = 0; i < r->cfg.n_peers; i++) {
     rs_node_id id = r->cfg.peers[i];
     if (id == r->cfg.self) {
-      if (r->synced)
+      if (r->synced && !(r->role == PB_ROLE_PRIMARY && r->view < newest))
         return id;
-    } else if (alive(r, &r->peers[i]) && r->peers[i].heard && r->peers[i].holds_state) {
-      return id;
+    } else {
+      const peer_state *p = &r->peers[i];
+      if (alive(r, p) && p->heard && p->holds_state && !(p->is_primary && p->view < newest))
+        return id;
     }
   }
   return RS_NO_NODE;
@@ -409,7 +448,18 @@ static void ordered_decide(pb_replica *r)
   for (uint32_t i = 0; i < r->cfg.n_peers; i++)
     if (r->cfg.peers[i] == leader)
       epoch = r->peers[i].view;
-  if (r->role != role || r->primary != leader)
+  /* A primary that finds a leader of a newer epoch was replaced while it could not hear: its
+   * state misses that epoch's updates, so it waits for the leader's STATE like a new replica. */
+  if (r->role == PB_ROLE_PRIMARY && leader != RS_NO_NODE && epoch > r->view)
+    r->synced = false;
+  /* Following the same leader into a newer epoch: the epochs between may hold updates this
+   * backup never saw (it did not hear the leaders in between), so its state is not complete
+   * until the leader's STATE (the swarm: a joined replica followed r1 in epoch 6, missed r2's
+   * epoch 7, and r1 leading epoch 8 took it for up to date; it diverged). */
+  bool new_epoch = role == PB_ROLE_BACKUP && r->role == PB_ROLE_BACKUP && r->primary == leader && epoch > r->view;
+  if (new_epoch)
+    r->synced = false; /* become_follower waits for the STATE */
+  if (r->role != role || r->primary != leader || new_epoch)
     become_follower(r, role, leader, epoch);
 }
 

@@ -140,6 +140,8 @@ void pb_on_heartbeat_timer(pb_replica *r);
 void pb_on_view(pb_replica *r, rs_node_id from, const rs_msg *m);
 void pb_on_peer_heartbeat(pb_replica *r, rs_node_id from, const rs_msg *m);
 /* peer: a STATE or REPLICATE from a primary of a newer epoch makes this replica its backup. */
+/* Peer: the registry named the first primary; the peers hear of it at once. */
+void pb_peer_registered(pb_replica *r);
 void pb_peer_follow_newer(pb_replica *r, rs_node_id from, uint64_t epoch);
 void pb_after_state_installed(pb_replica *r);
 void pb_after_backup_confirmed(pb_replica *r);

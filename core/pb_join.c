@@ -22,6 +22,8 @@ void pb_on_register_reply(pb_replica *r, const rs_msg *m)
   }
   pb_set_role(r, m->node == r->cfg.self ? PB_ROLE_PRIMARY : PB_ROLE_BACKUP, m->node);
   r->installed = r->role == PB_ROLE_PRIMARY;
+  if (r->cfg.failover == RS_FAILOVER_CORE_PEER)
+    pb_peer_registered(r);
 }
 
 backup_state *pb_find_backup(pb_replica *r, rs_node_id id)

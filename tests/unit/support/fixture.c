@@ -1,5 +1,6 @@
 /* The in-memory host behind fixture.h: every node's rs_host, one clock, one queue, one event log. */
 #include "support/fixture.h"
+#include "support/fixture_invariants.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -65,6 +66,7 @@ struct fixture {
   double loss, dup;  /* fixture_set_faults */
   bool read_repair;  /* fixture_set_read_repair: the clients added from now on */
   GRand *faults;     /* draws for loss and duplication */
+  fx_invariants *inv; /* checked after every step (fixture_invariants.h) */
 };
 
 static GPtrArray *live_fixtures; /* fixture*: every one not yet freed */
@@ -204,6 +206,8 @@ static void host_event(void *ctx, const rs_event *ev)
   }
   if (ev->step)
     e->step = ev->step;
+  if (ev->type == RS_EV_ROLE && n->kind == FX_KIND_PB)
+    fx_inv_role(n->f->inv, n->id, ev->role, ev->view);
   g_ptr_array_add(n->f->events, e);
 }
 
@@ -224,8 +228,9 @@ static void host_restart_node(void *ctx, rs_node_id node, double delay)
 /* A disk that is durable at once, unless a test holds it (fixture_hold_disk). */
 static bool host_persist(void *ctx, const rs_persist *rec)
 {
-  (void)rec;
   fx_node *n = ctx;
+  if (n->kind == FX_KIND_PB)
+    fx_inv_persist(n->f->inv, n->id, rec);
   n->persisted++;
   return !n->disk_held;
 }
@@ -277,6 +282,7 @@ fixture *fixture_new(uint64_t seed, const rs_app_ops *app)
     for (int j = 0; j < FX_MAX_NODES; j++)
       f->latency[i][j] = -1;
   f->resend = -1;
+  f->inv = fx_inv_new();
   if (!live_fixtures)
     live_fixtures = g_ptr_array_new();
   g_ptr_array_add(live_fixtures, f);
@@ -305,6 +311,7 @@ static void free_node(fx_node *n)
 
 void fixture_free(fixture *f)
 {
+  fx_inv_free(f->inv);
   for (uint32_t i = 0; i < f->n_nodes; i++)
     free_node(f->nodes[i]);
   for (guint i = 0; i < f->sent->len; i++) {
@@ -640,6 +647,33 @@ static void dispatch(fx_node *n, rs_node_id from, const rs_msg *m)
 /* Takes the message at `pos` off the queue and hands it, decoded, to its node. The clock moves
  * to the message's due time if that is later (a message never arrives sooner than its link
  * allows, even by hand) and never moves back; timers passed over by a manual delivery fire next. */
+/* After every step: each backup that holds its primary's state applied a prefix of the
+ * primary's order; a violation seen by the hooks (two primaries in a view, an update applied
+ * twice) fails the test at the step that caused it. */
+static void check_invariants(fixture *f)
+{
+  for (uint32_t i = 0; i < f->n_nodes; i++) {
+    fx_node *b = f->nodes[i];
+    if (b->kind != FX_KIND_PB || !b->core || b->down)
+      continue;
+    pb_replica *br = rs_node_impl(b->core);
+    if (pb_get_role(br) != PB_ROLE_BACKUP || !pb_current(br))
+      continue;
+    rs_node_id pid = pb_get_primary(br);
+    fx_node *p = pid < f->n_nodes ? f->nodes[pid] : NULL;
+    if (!p || p->kind != FX_KIND_PB || !p->core || p->down)
+      continue;
+    pb_replica *pr = rs_node_impl(p->core);
+    if (pb_get_role(pr) == PB_ROLE_PRIMARY)
+      fx_inv_pair(f->inv, pid, b->id);
+  }
+  const char *why = fx_inv_violation(f->inv);
+  if (why)
+    fail_msg("fixture invariant broken at t=%.6f: %s", f->now, why);
+}
+
+void fixture_allow_split_brain(fixture *f) { fx_inv_allow_split_brain(f->inv, true); }
+
 static void deliver_at(fixture *f, guint pos)
 {
   fx_sent *s = g_ptr_array_index(f->queue, pos);
@@ -657,6 +691,7 @@ static void deliver_at(fixture *f, guint pos)
   fixture_decode(s, &m);
   assert_canonical(s, &m);
   dispatch(node_of(f, s->to), s->from, &m);
+  check_invariants(f);
 }
 
 static void fire(fixture *f, fx_node *n, int timer)
@@ -666,6 +701,7 @@ static void fire(fixture *f, fx_node *n, int timer)
     f->now = n->timers[timer].at;
   if (n->core)
     rs_node_timer(n->core, timer);
+  check_invariants(f);
 }
 
 static void run_next(fixture *f, const fx_next *next)

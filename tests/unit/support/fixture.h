@@ -134,6 +134,9 @@ void fixture_release_disk(fixture *f, rs_node_id node);
 double fixture_now(const fixture *f);
 void fixture_set_latency(fixture *f, rs_node_id from, rs_node_id to, double seconds);
 bool fixture_step(fixture *f); /* one delivery or timer; false when nothing is due */
+/* After every delivery and timer the fixture checks its invariants (fixture_invariants.h) and
+ * fails the test on a violation; a test of a design allowed to split its brain says so. */
+void fixture_allow_split_brain(fixture *f);
 void fixture_run_until(fixture *f, double t);
 /* Runs until nothing is due but quorum replicas' heartbeats (QUORUM_TIMER_HEARTBEAT: periodic,
  * so they alone never make a run busy; those due earlier than other work still fire). */
