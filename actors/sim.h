@@ -29,5 +29,8 @@ bool sim_run(const scenario *sc, const char *dir, const sim_limits *limits, sim_
 void sim_outcome_clear(sim_outcome *out);
 /* How long a run may settle after its duration (both engines): 5 s, or three heartbeats. */
 double sim_settle_time(const scenario *sc);
+/* The earliest time a quiet cluster may end a run with a duration (both engines): the duration,
+ * or dead-after + 1 heartbeats later when a fault was in force within a heartbeat of it. */
+double sim_heal_time(const scenario *sc);
 
 #endif

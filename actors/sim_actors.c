@@ -443,7 +443,7 @@ static void stop_clients(sim_world *w)
 /* The earliest time a quiet cluster may end the run: the duration, or, when a fault was still in
  * force then (cut at the duration) or ended within a heartbeat of it, dead-after + 1 heartbeats
  * later (within the settling bound). */
-static double heal_time(const scenario *sc)
+double sim_heal_time(const scenario *sc)
 {
   double d = sc->duration, wait = (sc->dead_after + 1) * sc->heartbeat;
   bool in_force = false;
@@ -505,7 +505,7 @@ static void controller_actor(int argc, char *argv[])
   /* A fault cut at the duration (a partition to the end) may leave two primaries that are each
    * quiet: the failure detectors get time to hear each other again before quiet counts (the
    * swarm: an ordered cluster split to the end was judged diverged at the first quiet instant). */
-  double not_before = w->sc->duration > 0 ? heal_time(w->sc) : 0;
+  double not_before = w->sc->duration > 0 ? sim_heal_time(w->sc) : 0;
   while (!w->stopped && simgrid_get_clock() + SIM_TIME_EPS < bound) {
     bool q = quiet(w);
     if (q && simgrid_get_clock() + SIM_TIME_EPS >= not_before)

@@ -33,7 +33,8 @@ void fast_watchdog_tick(fast_node *n, int type)
 
 static bool quiet(const fast_world *w)
 {
-  if (w->phase != FAST_SETTLING || w->run.drivers_running != 0 || w->in_flight_work != 0 || w->faults_left != 0)
+  if (w->phase != FAST_SETTLING || w->run.drivers_running != 0 || w->in_flight_work != 0 || w->faults_left != 0 ||
+      w->now + FAST_TIME_EPS < w->heal)
     return false;
   for (guint i = 0; i < w->nodes->len; i++) {
     const fast_node *n = g_ptr_array_index(w->nodes, i);
@@ -78,6 +79,11 @@ static void on_duration(fast_world *w)
   }
   w->phase = FAST_SETTLING;
   set_bound(w, w->sc->duration + sim_settle_time(w->sc));
+  /* A fault cut at the duration: the failure detectors get time to hear each other again before
+   * quiet counts, as in the SimGrid engine; an event then makes the controller look again. */
+  w->heal = sim_heal_time(w->sc);
+  if (w->heal > w->now + FAST_TIME_EPS)
+    fast_push(w, w->heal, FE_BOUND, 1, 0, NULL, 0);
 }
 
 static void on_bound(fast_world *w)

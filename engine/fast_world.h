@@ -134,6 +134,7 @@ struct fast_world {
   fast_packet *pool[32];     /* free packets by size class (fast_net.c) */
   fast_phase phase;
   double bound;
+  double heal;               /* quiet ends the run no earlier than this (sim_heal_time) */
   hl_run run;                /* the rules both engines share: app, glue, clients running */
   guint faults_left;
   struct hf_injector *faults; /* host/fault_apply.h */
