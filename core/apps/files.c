@@ -157,12 +157,7 @@ static void files_write(files_state *s, const rs_op *op, uint64_t version, rs_ap
  * whatever their versions. Uuids are never reused and a deleted file cannot be updated, so a
  * delete dominates every write of its uuid; this keeps replicas that see the same updates in
  * different orders identical, and agrees with newer(). A delete of a tombstone answers FILE
- * ALREADY DELETED; in QUORUM mode the tombstone keeps the newest deletion version it has seen,
- * and a delete older than the tombstone answers SUCCESS: it passed the first round's check, so
- * it saw the file live, and the tombstone is a concurrent delete that comes after it in version
- * order. Every member then answers the oldest of concurrent deletes SUCCESS and the others FILE
- * ALREADY DELETED, so one of them is acknowledged (the swarm: two deletes racing on a file both
- * answered ALREADY DELETED and the write before them counted lost). */
+ * ALREADY DELETED; in QUORUM mode the tombstone keeps the newest deletion version it has seen. */
 static void files_delete(files_state *s, const rs_op *op, uint64_t version, rs_apply_mode mode, rs_result *out)
 {
   files_entry *e = files_lookup(s, op->key);
@@ -177,11 +172,6 @@ static void files_delete(files_state *s, const rs_op *op, uint64_t version, rs_a
     return;
   }
   if (e && e->deleted) {
-    if (mode == RS_APPLY_QUORUM && version < e->version) {
-      out->status = RS_ST_SUCCESS;
-      out->version = version;
-      return;
-    }
     if (quorum && version > e->version)
       e->version = version;
     out->status = RS_ST_FILE_ALREADY_DELETED;
