@@ -10,14 +10,16 @@ bool fault_is(const sc_fault *f, const char *kind)
 }
 
 /* Ends come before starts at the same time, so a window that ends when another starts does not
- * overlap it; otherwise file order. */
+ * overlap it; otherwise file order. A window's own end still comes after its start (rank 2): one
+ * that starts at the duration lasts no time (the swarm: a partition written at the duration,
+ * without until, ended before it started and so stayed in force while the run settled). */
 static gint cmp_action(gconstpointer a, gconstpointer b)
 {
   const fp_action *x = a, *y = b;
   if (x->t != y->t)
     return x->t < y->t ? -1 : 1;
-  if ((x->kind == FP_END) != (y->kind == FP_END))
-    return x->kind == FP_END ? -1 : 1;
+  if (x->rank != y->rank)
+    return x->rank < y->rank ? -1 : 1;
   return x->order < y->order ? -1 : x->order > y->order;
 }
 
@@ -39,7 +41,8 @@ static void plan(fault_plan *p, const scenario *sc, double t, fp_kind kind, cons
 {
   if (kind == FP_END && t > run_end(sc))
     t = run_end(sc);
-  fp_action a = {.t = t, .order = p->actions->len, .kind = kind, .fault = fault};
+  guint rank = kind != FP_END ? 1 : t <= fault->at ? 2 : 0;
+  fp_action a = {.t = t, .order = p->actions->len, .kind = kind, .rank = rank, .fault = fault};
   g_array_append_val(p->actions, a);
 }
 

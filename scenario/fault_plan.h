@@ -15,6 +15,8 @@ typedef struct fp_action {
   double t;
   guint order;   /* file order, so equal times apply as written */
   fp_kind kind;
+  guint rank;    /* at one instant: 0 the ends of earlier windows, 1 the rest, 2 the end of a
+                  * window that starts at that instant too (it lasts no time) */
   const sc_fault *fault;
 } fp_action;
 
