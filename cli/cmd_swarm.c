@@ -14,7 +14,7 @@
 
 typedef struct sw_options {
   int runs, jobs, replay_every, shrink_attempts, from;
-  char *seed_text, *out, *wall_text, *platforms;
+  char *seed_text, *out, *wall_text, *platforms, *plan, *collect;
   gboolean keep_passing, quick, no_shrink, strict;
 } sw_options;
 
@@ -215,6 +215,8 @@ static int sw_done(sw_options *o, int status)
   g_free(o->out);
   g_free(o->wall_text);
   g_free(o->platforms);
+  g_free(o->plan);
+  g_free(o->collect);
   return status;
 }
 
@@ -242,6 +244,8 @@ int cmd_swarm(int argc, char **argv)
       {"strict", 0, 0, G_OPTION_ARG_NONE, &o.strict, "Hold every design to linearizability, no lost write and no divergence (shows what the table does not promise)", NULL},
       {"shrink-attempts", 0, 0, G_OPTION_ARG_INT, &o.shrink_attempts, "Runs a shrink may take per failure (default 40)", "N"},
       {"platforms", 0, 0, G_OPTION_ARG_FILENAME, &o.platforms, "Where lan.xml and wan.xml are (default: the source tree's platforms/)", "DIR"},
+      {"plan", 0, 0, G_OPTION_ARG_FILENAME, &o.plan, "Run nothing: make DIR and write FILE, one `replsim swarm --from I --runs 1` line per case, for GNU parallel or a job array", "FILE"},
+      {"collect", 0, 0, G_OPTION_ARG_FILENAME, &o.collect, "Build DIR/swarm.csv from the cases a --plan ran, naming any that did not run", "DIR"},
       {NULL, 0, 0, 0, NULL, NULL, NULL}};
   GOptionContext *ctx = g_option_context_new(NULL);
   g_option_context_set_summary(
@@ -262,6 +266,10 @@ int cmd_swarm(int argc, char **argv)
   }
   if (argc > 1)
     return sw_done(&o, sw_usage_error(ctx, "unexpected argument (swarm takes options only)"));
+  if (o.collect) {
+    g_option_context_free(ctx);
+    return sw_done(&o, sw_collect(o.collect));
+  }
   if (o.runs < 1 || o.runs > 1000000)
     return sw_done(&o, sw_usage_error(ctx, "--runs: between 1 and 1000000"));
   if (o.jobs == 0)
@@ -306,6 +314,38 @@ int cmd_swarm(int argc, char **argv)
   }
   char *out = o.out ? g_strdup(o.out) : g_strdup_printf("out/swarm-%" G_GUINT64_FORMAT, seed);
   char *err = NULL;
+  if (o.plan) {
+    char *abs_platforms = g_canonicalize_filename(platforms, NULL);
+    char *wall_s = g_strdup_printf("%g", wall), *every = g_strdup_printf("%d", o.replay_every);
+    char *attempts = g_strdup_printf("%d", o.shrink_attempts);
+    const char *pass_on[12];
+    int k = 0;
+    pass_on[k++] = "--wall", pass_on[k++] = wall_s, pass_on[k++] = "--replay-every", pass_on[k++] = every;
+    pass_on[k++] = "--shrink-attempts", pass_on[k++] = attempts;
+    if (o.quick)
+      pass_on[k++] = "--quick";
+    if (o.strict)
+      pass_on[k++] = "--strict";
+    if (o.no_shrink)
+      pass_on[k++] = "--no-shrink";
+    if (o.keep_passing)
+      pass_on[k++] = "--keep-passing";
+    pass_on[k] = NULL;
+    sw_plan_args a = {self, o.plan, out, abs_platforms, seed, o.from, o.runs, pass_on};
+    bool planned = sw_write_plan(&a, &err);
+    if (!planned) {
+      fprintf(stderr, "replsim swarm: %s\n", err);
+      g_free(err);
+    }
+    g_free(abs_platforms);
+    g_free(wall_s);
+    g_free(every);
+    g_free(attempts);
+    g_free(out);
+    g_free(platforms);
+    g_free(self);
+    return sw_done(&o, planned ? RS_EXIT_OK : RS_EXIT_BAD_INPUT);
+  }
   char *staged = outdir_check_target(out, &err) ? outdir_stage_with(out, OUTDIR_SPAWNS, &err) : NULL;
   if (!staged || !copy_platforms(platforms, staged, &err)) {
     fprintf(stderr, "replsim swarm: %s\n", err);

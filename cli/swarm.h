@@ -119,4 +119,16 @@ sw_scenario *sw_shrink(const sw_ctx *c, const sw_scenario *s, sw_verdict verdict
 /* Removes a case folder the swarm wrote (only what it and `replsim run` wrote there). */
 void sw_remove_case(const char *dir);
 
+/* swarm_plan.c: --plan FILE writes one `replsim swarm --from I --runs 1` line per case into
+ * FILE and makes OUT (cases/, the record); --collect DIR builds DIR/swarm.csv from the finished
+ * cases (exit 0 all passed, 1 a case failed or did not run, 2 not a planned folder). */
+typedef struct sw_plan_args {
+  const char *self, *file, *out, *platforms;
+  uint64_t seed;
+  int from, runs;
+  const char *const *pass_on; /* the options every line repeats (--quick, --wall W, ...), NULL-ended */
+} sw_plan_args;
+bool sw_write_plan(const sw_plan_args *a, char **err);
+int sw_collect(const char *dir);
+
 #endif

@@ -44,6 +44,21 @@ echo keep >mine.txt
 "$replsim" compare "$scen" "${args[@]}" --plan mine.txt --out other >/dev/null 2>err.txt
 check "a plan file replsim did not write is not overwritten" "$?$(cat mine.txt)" "2keep"
 check "and nothing was created" "$(ls -d other 2>/dev/null | wc -l)" "0"
+# The swarm the same way: one line per case, collected into the swarm.csv --jobs gives (but for
+# each run's wall seconds, column 22).
+sargs=(--seed 7 --runs 4 --quick --platforms "$src/platforms")
+"$replsim" swarm "${sargs[@]}" --jobs 2 --out sjobs >/dev/null 2>&1
+check "swarm --jobs runs" "$?" "0"
+"$replsim" swarm "${sargs[@]}" --plan splan.txt --out splan >/dev/null 2>&1
+check "swarm --plan writes a line per case" "$?$(grep -c -- "swarm --seed '7' --from '[0-3]' --runs 1" splan.txt)" "04"
+"$replsim" swarm --collect splan >early.out 2>&1
+check "swarm --collect before the cases ran: exit 1, each named" "$?$(grep -c 'has not run' early.out)" "14"
+parallel -j 2 <splan.txt >/dev/null 2>&1
+"$replsim" swarm --collect splan >scollect.out 2>&1
+check "swarm --collect exits 0" "$?" "0"
+check "swarm.csv as --jobs gives it, but for wall seconds" \
+  "$(cmp <(cut -d, -f1-21,23- sjobs/swarm.csv) <(cut -d, -f1-21,23- splan/swarm.csv) && echo same)" "same"
+
 mkdir plain
 "$replsim" compare --collect plain >/dev/null 2>err.txt
 check "collect of a folder --plan did not make is bad input" "$?" "2"
