@@ -37,6 +37,8 @@ typedef struct sw_scenario {
   double think, timeout;
   int retries, keys, value_size;
   char *mix;
+  int voters, ballots;         /* app votes (seed 002's poll, no workload) */
+  double every, yes, deadline;
   GPtrArray *faults;           /* sw_fault* */
 } sw_scenario;
 

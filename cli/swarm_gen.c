@@ -274,6 +274,58 @@ static char *mix_for(gen *g)
   return g_strdup(buf);
 }
 
+static void free_fault(sw_fault *f);
+
+/* Whether every name in `list` (space-separated, "|" between groups) is one of a poll's servers
+ * or the registry: a fault may not name a voter, nor a node the poll does not have. */
+static bool poll_names(const char *list)
+{
+  if (!list)
+    return true;
+  char **w = g_strsplit_set(list, " |", -1);
+  bool ok = true;
+  for (guint i = 0; w[i] && ok; i++)
+    ok = !w[i][0] || !strcmp(w[i], "r1") || !strcmp(w[i], "r2") || !strcmp(w[i], "registry");
+  g_strfreev(w);
+  return ok;
+}
+
+static bool poll_link(const char *link)
+{
+  return !link || !strcmp(link, "node-1-link") || !strcmp(link, "node-2-link") || !strcmp(link, "registry-link") ||
+         !strcmp(link, "wan");
+}
+
+/* Seed 002's poll instead of a workload: two vote servers under peer failover, voters on two
+ * client hosts; the faults drawn for a larger cluster keep only those on r1, r2 and the
+ * registry (and joins go: a poll has its two servers). */
+static void make_poll(gen *g)
+{
+  sw_scenario *s = g->s;
+  g_free(s->app);
+  g_free(s->failover);
+  g_free(s->reads);
+  s->app = g_strdup("votes");
+  s->failover = g_strdup("peer");
+  s->reads = g_strdup("primary");
+  s->replicas = 2;
+  if (s->dead_after < 2)
+    s->dead_after = 2;
+  s->voters = pick(g, 2, 8);
+  s->every = ms(uni(g, 0.2, 1.0));
+  s->ballots = MAX(1, (int)(s->duration / s->every));
+  s->yes = ms(uni(g, 0, 1));
+  s->deadline = ms(uni(g, 0.3, 2.0));
+  for (guint i = s->faults->len; i-- > 0;) {
+    sw_fault *f = s->faults->pdata[i];
+    if (f->kind == SW_JOIN || !poll_names(f->node) || !poll_names(f->groups) || !poll_names(f->from) ||
+        !poll_names(f->to) || !poll_link(f->link)) {
+      g_ptr_array_remove_index(s->faults, i);
+      free_fault(f);
+    }
+  }
+}
+
 sw_scenario *sw_draw(uint64_t seed, unsigned index, bool quick)
 {
   uint64_t own = mix64(seed ^ mix64(index + 1)) & INT64_MAX;
@@ -327,6 +379,8 @@ sw_scenario *sw_draw(uint64_t seed, unsigned index, bool quick)
     g_free(s->mix);
     s->app = g_strdup("chat");
     s->mix = g_strdup(buf);
+  } else if (!quorum && chance(&g, 0.12)) {
+    make_poll(&g);
   }
   g_hash_table_destroy(g.down);
   g_rand_free(g.rand);
@@ -476,15 +530,25 @@ char *sw_render(const sw_scenario *s, const char *platform_dir)
   if (!strcmp(s->failover, "view-service"))
     g_string_append(x, "    <view-service host=\"view-service\"/>\n");
   g_string_append(x, "  </cluster>\n");
-  GString *ch = g_string_new(NULL);
-  for (int i = 1; i <= s->clients && i <= 4; i++)
-    g_string_append_printf(ch, "%sclient-%d", i > 1 ? " " : "", i);
-  g_string_append_printf(x, "  <workload clients=\"%d\" hosts=\"%s\"", s->clients, ch->str);
-  g_string_free(ch, TRUE);
-  t_attr(x, "think", s->think);
-  t_attr(x, "timeout", s->timeout);
-  g_string_append_printf(x, " retries=\"%d\" keys=\"%d\" value-size=\"%d\" mix=\"%s\"/>\n", s->retries, s->keys,
-                         s->value_size, s->mix);
+  if (!strcmp(s->app, "votes")) {
+    g_string_append_printf(x, "  <poll voters=\"%d\" hosts=\"client-1 client-2\" ballots=\"%d\"", s->voters,
+                           s->ballots);
+    t_attr(x, "every", s->every);
+    g_string_append_printf(x, " yes=\"%.3f\"", s->yes);
+    t_attr(x, "deadline", s->deadline);
+    g_string_append(x, "/>\n");
+  }
+  if (strcmp(s->app, "votes")) {
+    GString *ch = g_string_new(NULL);
+    for (int i = 1; i <= s->clients && i <= 4; i++)
+      g_string_append_printf(ch, "%sclient-%d", i > 1 ? " " : "", i);
+    g_string_append_printf(x, "  <workload clients=\"%d\" hosts=\"%s\"", s->clients, ch->str);
+    g_string_free(ch, TRUE);
+    t_attr(x, "think", s->think);
+    t_attr(x, "timeout", s->timeout);
+    g_string_append_printf(x, " retries=\"%d\" keys=\"%d\" value-size=\"%d\" mix=\"%s\"/>\n", s->retries,
+                           s->keys, s->value_size, s->mix);
+  }
   if (s->faults->len) {
     g_string_append(x, "  <faults>\n");
     for (guint i = 0; i < s->faults->len; i++)
