@@ -235,6 +235,14 @@ static lin_state lin_votes_apply(lin_strings *strs, lin_state s, const lin_sop *
       ans->status = RS_ST_BALLOT_CLOSED;
       return s;
     }
+    /* The servers close a ballot at its deadline, which no history line shows: a vote refused as
+     * BALLOT CLOSED while the ballot is open here is that close, placed just before it, and the
+     * results logged later must give the counts of that moment (the swarm: under loss a voter's
+     * late vote was refused before any voter had logged the result). */
+    if (op->status == RS_ST_BALLOT_CLOSED) {
+      ans->status = RS_ST_BALLOT_CLOSED;
+      return lin_mk(1, lin_id(s));
+    }
     const char *v = lin_string(strs, op->arg);
     bool is_yes = v && strcmp(v, "yes") == 0;
     return lin_mk(0, ((yes + is_yes) << 16) | (no + !is_yes));
