@@ -1,5 +1,6 @@
 /* A simulated node: the core node it wraps, and the host operations SimGrid supplies to it. */
 #include "sim_world.h"
+#include "scenario/net_faults.h"
 
 #include <math.h>
 #include <simgrid/engine.h>
@@ -30,19 +31,6 @@ static sim_packet *packet_new(sim_world *w, sim_node *from, rs_node_id to, uint8
   return p;
 }
 
-/* The <network jitter> delay of one message: uniform on [0, 2 × mean], or exponential. */
-static double draw_jitter(sim_world *w)
-{
-  const scenario *sc = w->sc;
-  switch (sc->jitter) {
-  case RS_JITTER_UNIFORM:
-    return g_rand_double_range(w->net_rand, 0, 2 * sc->jitter_mean);
-  case RS_JITTER_EXPONENTIAL:
-    return -sc->jitter_mean * log(1 - g_rand_double(w->net_rand));
-  default:
-    return 0;
-  }
-}
 
 /* Encodes the message once, records it in the trace and queues it; the actor puts it on the wire
  * after the handler returns, so a handler never yields to SimGrid half-way through. The network's
@@ -70,12 +58,12 @@ static void host_send(void *ctx, rs_node_id to, const rs_msg *m)
     sim_drop(w, p, "loss");
     return;
   }
-  p->jitter = draw_jitter(w);
+  p->jitter = net_faults_jitter(w->sc, w->net_rand);
   g_ptr_array_add(n->outbox, p);
   if (w->duplicate_rate > 0 && g_rand_double(w->net_rand) < w->duplicate_rate) {
     sim_packet *copy = packet_new(w, n, to, m->type, id);
     copy->periodic = p->periodic;
-    copy->jitter = draw_jitter(w);
+    copy->jitter = net_faults_jitter(w->sc, w->net_rand);
     g_ptr_array_add(n->outbox, copy);
   }
 }

@@ -46,6 +46,7 @@ typedef struct sw_scenario {
  * both); `quick` keeps durations short (each run well under a second of wall time). */
 sw_scenario *sw_draw(uint64_t seed, unsigned index, bool quick);
 sw_scenario *sw_copy(const sw_scenario *s);
+void sw_fault_free(sw_fault *f);
 void sw_free(sw_scenario *s);
 /* The scenario file; `platform_dir` is how the file reaches platforms/ ("../../platforms"). The
  * `<expect>` states what the design promises (sw_promise), so a replay says what failed. */

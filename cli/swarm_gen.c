@@ -274,8 +274,6 @@ static char *mix_for(gen *g)
   return g_strdup(buf);
 }
 
-static void free_fault(sw_fault *f);
-
 /* Whether every name in `list` (space-separated, "|" between groups) is one of a poll's servers
  * or the registry: a fault may not name a voter, nor a node the poll does not have. */
 static bool poll_names(const char *list)
@@ -321,7 +319,7 @@ static void make_poll(gen *g)
     if (f->kind == SW_JOIN || !poll_names(f->node) || !poll_names(f->groups) || !poll_names(f->from) ||
         !poll_names(f->to) || !poll_link(f->link)) {
       g_ptr_array_remove_index(s->faults, i);
-      free_fault(f);
+      sw_fault_free(f);
     }
   }
 }
@@ -399,7 +397,7 @@ static sw_fault *copy_fault(const sw_fault *f)
   return c;
 }
 
-static void free_fault(sw_fault *f)
+void sw_fault_free(sw_fault *f)
 {
   g_free(f->node);
   g_free(f->host);
@@ -438,7 +436,7 @@ void sw_free(sw_scenario *s)
   g_free(s->reads);
   g_free(s->mix);
   for (guint i = 0; i < s->faults->len; i++)
-    free_fault(s->faults->pdata[i]);
+    sw_fault_free(s->faults->pdata[i]);
   g_ptr_array_free(s->faults, TRUE);
   g_free(s);
 }

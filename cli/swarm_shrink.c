@@ -9,14 +9,7 @@ typedef bool (*shrink_step)(sw_scenario *s, guint arg);
 
 static void drop_fault(sw_scenario *s, guint i)
 {
-  sw_fault *f = s->faults->pdata[i];
-  g_free(f->node);
-  g_free(f->host);
-  g_free(f->groups);
-  g_free(f->from);
-  g_free(f->to);
-  g_free(f->link);
-  g_free(f);
+  sw_fault_free(s->faults->pdata[i]);
   g_ptr_array_remove_index(s->faults, i);
 }
 

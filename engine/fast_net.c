@@ -2,6 +2,7 @@
  * message arriving after the route's latency plus its size over the route's narrowest bandwidth,
  * in order per channel, with no sharing between flows; and the network faults' effects. */
 #include "fast_world.h"
+#include "scenario/net_faults.h"
 
 #include <math.h>
 #include <simgrid/engine.h>
@@ -244,19 +245,6 @@ static fast_packet *packet_new(fast_world *w, fast_node *from, rs_node_id to, ui
   return p;
 }
 
-/* <network jitter>, drawn from the network's generator in send order as the SimGrid engine does. */
-static double draw_jitter(fast_world *w)
-{
-  const scenario *sc = w->sc;
-  switch (sc->jitter) {
-  case RS_JITTER_UNIFORM:
-    return g_rand_double_range(w->net_rand, 0, 2 * sc->jitter_mean);
-  case RS_JITTER_EXPONENTIAL:
-    return -sc->jitter_mean * log(1 - g_rand_double(w->net_rand));
-  default:
-    return 0;
-  }
-}
 
 static void leave(fast_world *w, fast_node *from, fast_packet *p)
 {
@@ -287,11 +275,11 @@ void fast_send_packet(fast_world *w, fast_node *n, rs_node_id to, const rs_msg *
     fast_drop(w, p, "loss");
     return;
   }
-  p->jitter = draw_jitter(w);
+  p->jitter = net_faults_jitter(w->sc, w->net_rand);
   fast_packet *copy = NULL;
   if (w->duplicate_rate > 0 && g_rand_double(w->net_rand) < w->duplicate_rate) {
     copy = packet_new(w, n, to, m->type, id);
-    copy->jitter = draw_jitter(w);
+    copy->jitter = net_faults_jitter(w->sc, w->net_rand);
   }
   leave(w, n, p);
   if (copy)

@@ -3,6 +3,7 @@
 
 #include "fault_plan.h"
 
+#include <math.h>
 #include <string.h>
 
 static const dp_node *named(const deploy *plan, const char *name)
@@ -73,4 +74,16 @@ double net_faults_link_latency(double base, const GPtrArray *delays)
     latency = i == 0 ? l : MAX(latency, l);
   }
   return latency;
+}
+
+double net_faults_jitter(const scenario *sc, GRand *rand)
+{
+  switch (sc->jitter) {
+  case RS_JITTER_UNIFORM:
+    return g_rand_double_range(rand, 0, 2 * sc->jitter_mean);
+  case RS_JITTER_EXPONENTIAL:
+    return -sc->jitter_mean * log(1 - g_rand_double(rand));
+  default:
+    return 0;
+  }
 }

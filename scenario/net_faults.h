@@ -15,4 +15,8 @@ void net_faults_compute(const deploy *plan, const GPtrArray *active, bool *cut, 
  * when none is. */
 double net_faults_link_latency(double base, const GPtrArray *delays);
 
+/* The <network jitter> delay of one message, drawn from the network's generator `rand` (in send
+ * order, so both engines draw the same): uniform on [0, 2 x mean], exponential, or none. */
+double net_faults_jitter(const scenario *sc, GRand *rand);
+
 #endif

@@ -48,16 +48,8 @@ static void test_every_drawn_scenario_is_valid_and_the_same_from_the_same_seed(v
 static sw_scenario *base(const char *protocol, const char *failover)
 {
   sw_scenario *s = sw_draw(1, 0, true);
-  for (guint i = 0; i < s->faults->len; i++) {
-    sw_fault *f = s->faults->pdata[i];
-    g_free(f->node);
-    g_free(f->host);
-    g_free(f->groups);
-    g_free(f->from);
-    g_free(f->to);
-    g_free(f->link);
-    g_free(f);
-  }
+  for (guint i = 0; i < s->faults->len; i++)
+    sw_fault_free(s->faults->pdata[i]);
   g_ptr_array_set_size(s->faults, 0);
   g_free(s->protocol);
   g_free(s->failover);
