@@ -67,9 +67,10 @@ static const promise_row promise_table[] = {
      "pb-blocking with failover, reads at the primary: linearizable, no lost write, no divergence, live"},
     {"pb-blocking", NULL, "local", -1, 0, F_ANY, 0, false, true, true, true,
      "pb-blocking with failover, local reads (may be stale): no lost write, no divergence, live"},
-    /* acknowledged before the backups have it: a failover may lose acknowledged writes */
-    {"pb-nonblocking", NULL, "primary", -1, 0, F_LOSSDUP | F_OTHER, 0, true, true, true, true,
-     "pb-nonblocking with failover, no replica fault: linearizable, no lost write, no divergence, live"},
+    /* acknowledged before the backups have it: a failover may lose acknowledged writes, and lost
+     * heartbeats can fail over a healthy primary (the swarm, --seed 2 case 583: loss alone) */
+    {"pb-nonblocking", NULL, "primary", -1, 0, F_OTHER, 0, true, true, true, true,
+     "pb-nonblocking with failover, no replica fault, no loss: linearizable, no lost write, no divergence, live"},
     {"pb-nonblocking", NULL, NULL, -1, 0, F_ANY, 0, false, false, true, true,
      "pb-nonblocking with failover: no divergence, live (acknowledged writes may be lost in a failover)"},
     {"quorum", NULL, NULL, 1, 0, F_ANY, 0, true, true, false, true,
