@@ -149,7 +149,7 @@ static void on_ballot(rs_voter *v, rs_node_id from, const rs_msg *m)
   p->ballot = m->seq;
   p->opener = m->origin;
   p->asker = from;
-  /* Seeded: the node's own generator, never rand(). */
+  /* Seeded: the node's own generator, from its host, so a poll replays exactly. */
   p->yes = (double)rs_random_below(&v->host, 1000000) < v->cfg.yes * 1000000.0;
   g_queue_push_tail(v->queue, p);
   start_next_vote(v);

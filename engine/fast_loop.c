@@ -176,12 +176,7 @@ static void report_replicas(fast_world *w)
   GPtrArray *keys = trace_writer_keys(w->trace);
   for (guint i = 0; i < w->nodes->len; i++) {
     fast_node *n = g_ptr_array_index(w->nodes, i);
-    if (!n->store)
-      continue;
-    if (n->core)
-      rs_node_report(n->core, (const char *const *)keys->pdata, keys->len);
-    else
-      rs_store_report(n->store, &n->core_host, (const char *const *)keys->pdata, keys->len, false);
+    hl_node_report(&n->base, &n->core_host, keys);
   }
   g_ptr_array_free(keys, TRUE);
 }

@@ -158,3 +158,13 @@ void hl_log_flush(hl_node *n, hl_run *r)
 {
   tev_log_flush(r->ev, &n->log);
 }
+
+void hl_node_report(const hl_node *n, const rs_host *host, const GPtrArray *keys)
+{
+  if (!n->store)
+    return;
+  if (n->core)
+    rs_node_report(n->core, (const char *const *)keys->pdata, keys->len);
+  else
+    rs_store_report(n->store, host, (const char *const *)keys->pdata, keys->len, false);
+}

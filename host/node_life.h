@@ -96,6 +96,9 @@ uint64_t hl_random(hl_node *n);
 void hl_node_event(hl_node *n, hl_run *r, double now, const rs_event *ev);
 /* Work outstanding (not started yet, or rs_node_busy): the cluster is not quiet. */
 bool hl_node_busy(const hl_node *n);
+/* A replica's end-of-run `final` and `digest` lines for `keys` (char*, sorted): from its core
+ * node when up, from its store when down (its memory is gone, its store is not). */
+void hl_node_report(const hl_node *n, const rs_host *host, const GPtrArray *keys);
 void hl_log_flush(hl_node *n, hl_run *r);
 
 #endif
