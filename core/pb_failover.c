@@ -182,8 +182,13 @@ static void beat_one(pb_replica *r, rs_node_id to)
   rs_send(&r->host, to, &m);
 }
 
+/* A fresh peer replica beats only once the registry answered: a beat it sent before, saying "not
+ * primary", can arrive after the news when the network reorders (jitter) and reads as a primary
+ * that restarted (the swarm: five replicas, a failover at the first heartbeat with no fault). */
 static void beat_peers(pb_replica *r)
 {
+  if (is_mode(r, RS_FAILOVER_CORE_PEER) && !r->registered && !r->recovering)
+    return;
   for (uint32_t i = 0; i < r->cfg.n_peers; i++)
     if (r->cfg.peers[i] != r->cfg.self)
       beat_one(r, r->cfg.peers[i]);
@@ -294,13 +299,12 @@ static void follow(pb_replica *r, rs_node_id primary, uint64_t epoch)
  * what it heard from the primary before, and the primary tells its peers at once. */
 void pb_peer_registered(pb_replica *r)
 {
-  if (r->role == PB_ROLE_PRIMARY) {
-    beat_peers(r);
-    return;
+  if (r->role != PB_ROLE_PRIMARY) {
+    peer_state *p = find_peer(r, r->primary);
+    if (p)
+      p->heard = false;
   }
-  peer_state *p = find_peer(r, r->primary);
-  if (p)
-    p->heard = false;
+  beat_peers(r);
 }
 
 void pb_peer_follow_newer(pb_replica *r, rs_node_id from, uint64_t epoch)
