@@ -23,6 +23,9 @@ typedef struct net_node {
   rs_node *core;          /* NULL while down */
   rs_store *store;        /* replicas */
   net_store *disk;
+  uint64_t persisted;     /* changes handed to the disk in this life (the gate's count) */
+  guint sync_src;         /* the group commit waiting for the end of the loop's turn */
+  double sync_cost;       /* seconds one fdatasync takes here, smoothed */
   rs_host host;
   GRand *rand;
   GSource *timers[NET_MAX_TIMERS];

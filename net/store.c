@@ -289,9 +289,23 @@ net_store *net_store_open(const char *dir, const char *node, const rs_app_ops *a
   return s;
 }
 
+bool net_store_write(net_store *s, const rs_persist *rec, bool *durable, char **err)
+{
+  if (!s->layout->persist(s, rec, err))
+    return false;
+  *durable = s->layout->sync == NULL;
+  return true;
+}
+
+bool net_store_sync(net_store *s, char **err)
+{
+  return !s->layout->sync || s->layout->sync(s, err);
+}
+
 bool net_store_persist(net_store *s, const rs_persist *rec, char **err)
 {
-  return s->layout->persist(s, rec, err);
+  bool durable = false;
+  return net_store_write(s, rec, &durable, err) && (durable || net_store_sync(s, err));
 }
 
 void net_store_close(net_store *s)

@@ -38,6 +38,9 @@ uint64_t st_sum(const void *data, size_t len);
 typedef struct st_layout {
   bool (*open)(net_store *s, rs_store *store, bool *recovered, char **err);
   bool (*persist)(net_store *s, const rs_persist *rec, char **err);
+  /* Optional. When set, persist only writes, and sync makes every write so far durable with one
+   * fdatasync (group commit); when NULL, persist is durable by itself. */
+  bool (*sync)(net_store *s, char **err);
   void (*close)(net_store *s);
 } st_layout;
 

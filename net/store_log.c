@@ -3,8 +3,8 @@
  *             format: update index, epoch, application, at-most-once table), u64 checksum
  *   log       "RSLOG01\0", u64 generation, then records: u32 length, u64 checksum, payload
  * A record says what one change left behind: the update index and epoch, the changed key's
- * entry, the client's at-most-once entry. Each is written and fdatasync'ed before the change is
- * acknowledged. A log longer than LOG_MAX_RECORDS is folded into a new snapshot of the next
+ * entry, the client's at-most-once entry. Each is written, and fdatasync'ed (one sync for every
+ * record of a turn of the node's loop: group commit) before the change is acknowledged. A log longer than LOG_MAX_RECORDS is folded into a new snapshot of the next
  * generation, and a log of another generation than the snapshot's is stale (a crash between the
  * two renames) and ignored. A torn last record (a crash during its write) was never
  * acknowledged and is cut off. */
@@ -30,6 +30,7 @@ typedef struct log_store {
   uint64_t records;
   GByteArray *buf;
   st_entry *entry;
+  bool unsynced;       /* records appended since the last fdatasync */
 } log_store;
 
 static char *path_of(const net_store *s, const char *name)
@@ -69,6 +70,7 @@ static bool new_log(net_store *s, log_store *l, char **err)
     *err = g_strdup_printf("%s: %s", path, g_strerror(errno));
   g_free(path);
   l->records = 0;
+  l->unsynced = false; /* the snapshot before it holds every change so far, durably */
   return l->fd >= 0;
 }
 
@@ -293,11 +295,23 @@ static bool log_persist(net_store *s, const rs_persist *rec, char **err)
     at += n;
     left -= (gsize)n;
   }
+  l->unsynced = true;
+  l->records++;
+  return true;
+}
+
+/* One fdatasync for every record appended since the last: the changes of one turn of the main
+ * loop share it (group commit). */
+static bool log_sync(net_store *s, char **err)
+{
+  log_store *l = s->impl;
+  if (!l->unsynced)
+    return true;
   if (fdatasync(l->fd) != 0) {
     *err = g_strdup_printf("%s/log: cannot sync: %s", s->dir, g_strerror(errno));
     return false;
   }
-  l->records++;
+  l->unsynced = false;
   return true;
 }
 
@@ -314,4 +328,4 @@ static void log_close(net_store *s)
   s->impl = NULL;
 }
 
-const st_layout st_log_layout = {.open = log_open, .persist = log_persist, .close = log_close};
+const st_layout st_log_layout = {.open = log_open, .persist = log_persist, .sync = log_sync, .close = log_close};
