@@ -20,6 +20,7 @@ typedef struct conn {
   bool connecting;
   bool outgoing;
   bool dead;
+  bool dirty;          /* in t->dirty: frames queued since the last flush */
   rs_node_id peer;     /* outgoing: the server dialled */
 } conn;
 
@@ -47,7 +48,42 @@ struct net_transport {
   rs_node_id first_local;
   rs_node_id *locals;
   guint n_local;
+  GPtrArray *dirty;     /* connections with frames queued during this turn of the loop */
+  GSource *flusher;
 };
+
+/* The flusher runs first in every turn of the main loop, before the poll: it writes the frames
+ * queued during the turn before straight to their sockets, so they leave together without a poll
+ * for writability or a source per connection (a socket that cannot take them all gets one). */
+typedef struct flusher {
+  GSource src;
+  net_transport *t;
+} flusher;
+
+static void flush_dirty(net_transport *t);
+
+static gboolean flusher_prepare(GSource *s, gint *timeout)
+{
+  *timeout = -1;
+  flush_dirty(((flusher *)s)->t);
+  return FALSE;
+}
+
+static gboolean flusher_check(GSource *s)
+{
+  (void)s;
+  return FALSE;
+}
+
+static gboolean flusher_dispatch(GSource *s, GSourceFunc cb, gpointer data)
+{
+  (void)s;
+  (void)cb;
+  (void)data;
+  return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs flusher_funcs = {.prepare = flusher_prepare, .check = flusher_check, .dispatch = flusher_dispatch};
 
 static double mono(void)
 {
@@ -79,6 +115,12 @@ net_transport *net_transport_new(const net_key *key, const net_addrs *addrs, con
   t->scratch = g_byte_array_new();
   t->locals = g_memdup2(local, n_local * sizeof *local);
   t->n_local = n_local;
+  t->dirty = g_ptr_array_new();
+  /* The highest priority, so that GLib prepares it even in a turn where other sources are ready. */
+  t->flusher = g_source_new(&flusher_funcs, sizeof(flusher));
+  ((flusher *)t->flusher)->t = t;
+  g_source_set_priority(t->flusher, G_PRIORITY_HIGH);
+  g_source_attach(t->flusher, NULL);
   for (guint i = 0; i < n_local; i++)
     if (local[i] < addrs->n)
       t->local[local[i]] = true;
@@ -108,6 +150,9 @@ void net_transport_free(net_transport *t)
   }
   if (t->self_idle)
     g_source_remove(t->self_idle);
+  g_source_destroy(t->flusher);
+  g_source_unref(t->flusher);
+  g_ptr_array_free(t->dirty, TRUE);
   g_queue_free_full(t->self_q, free_self);
   g_ptr_array_free(t->conns, TRUE);
   g_byte_array_free(t->scratch, TRUE);
@@ -145,6 +190,8 @@ static void conn_close(conn *c)
   net_transport *t = c->t;
   drop_source(&c->in_src);
   drop_source(&c->out_src);
+  if (c->dirty)
+    g_ptr_array_remove_fast(t->dirty, c);
   if (c->outgoing && c->peer < t->addrs->n && t->dialled[c->peer] == c) {
     t->dialled[c->peer] = NULL;
     double b = t->backoff[c->peer];
@@ -334,6 +381,39 @@ static void want_write(conn *c)
   g_source_attach(c->out_src, NULL);
 }
 
+/* Writes what each dirty connection holds; what a socket does not take (or an error, which
+ * on_writable then meets and closes) waits for the socket to be writable. Nothing is closed here:
+ * this runs inside GLib's prepare step. */
+static void flush_dirty(net_transport *t)
+{
+  for (guint i = 0; i < t->dirty->len; i++) {
+    conn *c = g_ptr_array_index(t->dirty, i);
+    c->dirty = false;
+    while (!c->out_src && !c->connecting && c->out_off < c->out->len) {
+      gssize n = g_socket_send(c->sock, (const gchar *)c->out->data + c->out_off, c->out->len - c->out_off, NULL, NULL);
+      if (n <= 0)
+        want_write(c);
+      else
+        c->out_off += (gsize)n;
+    }
+    if (!c->out_src && c->out_off == c->out->len) {
+      g_byte_array_set_size(c->out, 0);
+      c->out_off = 0;
+    }
+  }
+  g_ptr_array_set_size(t->dirty, 0);
+}
+
+/* Frames for `c` leave at the start of the next turn of the loop (flush_dirty), or with the
+ * writable source already waiting. */
+static void mark_dirty(conn *c)
+{
+  if (c->dirty || c->out_src || c->connecting)
+    return;
+  c->dirty = true;
+  g_ptr_array_add(c->t->dirty, c);
+}
+
 static GSocketAddress *socket_address(const char *address, guint16 port)
 {
   GInetAddress *ip = g_inet_address_new_from_string(address);
@@ -428,7 +508,7 @@ bool net_transport_send(net_transport *t, rs_node_id from, rs_node_id to, uint64
   if (!c || c->dead || c->out->len - c->out_off > OUT_LIMIT)
     return false;
   net_frame_append(c->out, t->key, NET_FRAME_MSG, from, to, id, bytes, len);
-  want_write(c);
+  mark_dirty(c);
   return true;
 }
 
