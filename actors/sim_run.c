@@ -7,6 +7,9 @@
 #include <simgrid/engine.h>
 
 
+/* Clients (each with its channels' actors) up to which actor stacks keep their guard page. */
+#define SIM_GUARD_PAGES_MAX_CLIENTS 2000
+
 /* SimGrid's configuration for the scenario. CM02 without TCP window bound nor cross traffic makes
  * a message of S bytes over latency L and bandwidth B arrive after exactly L + S/B (DESIGN.md). */
 static void init_engine(const scenario *sc)
@@ -24,6 +27,11 @@ static void init_engine(const scenario *sc)
   }
   /* Small stacks: a node has an actor per channel into it, so a run has a thousand actors. */
   g_ptr_array_add(args, g_strdup("--cfg=contexts/stack-size:256"));
+  /* A guard page splits each stack into two kernel mappings: at 10,000 clients the ~150,000
+   * actors exceeded vm.max_map_count (65,530) and SimGrid aborted. Without guard pages the stacks
+   * merge into few mappings; below the threshold they stay, to catch a stack overflow. */
+  if (sc->workload.clients + (int)sc->clients->len > SIM_GUARD_PAGES_MAX_CLIENTS)
+    g_ptr_array_add(args, g_strdup("--cfg=contexts/guard-size:0"));
   g_ptr_array_add(args, g_strdup("--log=root.thres:warning"));
   g_ptr_array_add(args, g_strdup("--log=xbt_cfg.thres:warning"));
   if (g_getenv("RS_SIMGRID_THREADS"))
