@@ -1,4 +1,4 @@
-/* The fast engine's event queue: a binary min-heap on (time, class, sequence), so equal times
+/* The fast engine's event queue: a 4-ary min-heap on (time, class, sequence), so equal times
  * pop in a fixed order that depends on nothing but the run. */
 #include "fast_world.h"
 
@@ -11,6 +11,11 @@ static inline bool before(const fe_event *a, const fe_event *b)
   return a->seq < b->seq;
 }
 
+/* Four children a node: half the depth of a binary heap, and the children of one node share a
+ * cache line or two (at 10,000 clients the binary heap's pops were 4% of a run). Equal keys cannot
+ * occur (the sequence breaks ties), so the order of pops is the same whatever the arity. */
+#define FE_ARITY 4
+
 void fe_heap_push(fe_heap *h, const fe_event *e)
 {
   if (h->len == h->cap) {
@@ -19,7 +24,7 @@ void fe_heap_push(fe_heap *h, const fe_event *e)
   }
   size_t i = h->len++;
   while (i > 0) {
-    size_t parent = (i - 1) / 2;
+    size_t parent = (i - 1) / FE_ARITY;
     if (!before(e, &h->a[parent]))
       break;
     h->a[i] = h->a[parent];
@@ -36,11 +41,13 @@ bool fe_heap_pop(fe_heap *h, fe_event *out)
   fe_event last = h->a[--h->len];
   size_t i = 0, n = h->len;
   for (;;) {
-    size_t c = 2 * i + 1;
-    if (c >= n)
+    size_t first = FE_ARITY * i + 1;
+    if (first >= n)
       break;
-    if (c + 1 < n && before(&h->a[c + 1], &h->a[c]))
-      c++;
+    size_t c = first, end = MIN(first + FE_ARITY, n);
+    for (size_t k = first + 1; k < end; k++)
+      if (before(&h->a[k], &h->a[c]))
+        c = k;
     if (!before(&h->a[c], &last))
       break;
     h->a[i] = h->a[c];
