@@ -69,6 +69,11 @@ for proto in pb-blocking pb-nonblocking quorum; do
   rows+=("$(line "$proto real, tmpfs" "$TMP/real-shm-$proto/summary.json")")
   rows+=("$(line "$proto simulated" "$TMP/sim-$proto/summary.json")")
 done
+# Redis' shape: a primary and one copy. pb-blocking with two replicas holds as many copies.
+echo "bench real: pb-blocking with 2 replicas over TCP, stores on tmpfs..." >&2
+sed -e '/id="r3"/d' -e "s|../platforms/lan.xml|$ROOT/platforms/lan.xml|" "$SCENARIO" > "$TMP/kv2.xml"
+"$REPLSIM" real "$TMP/kv2.xml" --hosts "$TMP/hosts" --out "$TMP/real-shm-2" --data "$SHM/data-2" > /dev/null 2>&1 || true
+rows+=("$(line "pb-blocking x2 real, tmpfs" "$TMP/real-shm-2/summary.json")")
 
 echo
 echo "== real mode on loopback (3 replicas, 8 closed-loop writers, 5 s) ============="
@@ -87,7 +92,8 @@ for proto in pb-blocking pb-nonblocking quorum; do
     "$TMP/real-shm-$proto/summary.json" "$TMP/sim-$proto/summary.json"
 done
 awk -v a="$(jq '.latency.put.p50 * 1000' "$TMP/real-shm-pb-blocking/summary.json")" \
+    -v two="$(jq '.latency.put.p50 * 1000' "$TMP/real-shm-2/summary.json")" \
     -v d="$(jq '.latency.put.p50 * 1000' "$TMP/real-disk-pb-blocking/summary.json")" -v r="$R_P50" 'BEGIN {
-  printf "pb-blocking write p50 / redis SET+WAIT p50: %.2f on tmpfs, %.2f on disk (goal <= 1.5): %s\n",
-         a / r, d / r, a / r <= 1.5 ? "met on tmpfs" : "NOT met"
+  printf "pb-blocking write p50 / redis SET+WAIT p50: %.2f on tmpfs (%.2f with 2 replicas, Redis'"'"' shape), %.2f on disk (goal <= 1.5): %s\n",
+         a / r, two / r, d / r, a / r <= 1.5 ? "met on tmpfs" : two / r <= 1.5 ? "met with 2 replicas only" : "NOT met"
 }'
