@@ -41,6 +41,12 @@ check "perfetto: every flow start has one finish with the same id, not earlier, 
   '([.traceEvents[] | select(.ph == "s")] | map({key: (.id | tostring), value: .ts}) | from_entries) as $s | [.traceEvents[] | select(.ph == "f")] | (map(.id) | length == (unique | length)) and all(($s[.id | tostring] // -1) as $t | $t >= 0 and .ts >= $t and .bp == "e")' "$pf"
 check "perfetto: every async begin has exactly one end with its id, not earlier" \
   '[.traceEvents[] | select(.ph == "b" or .ph == "e")] | group_by(.id) | all(length == 2 and .[0].ph == "b" and .[1].ph == "e" and .[1].ts >= .[0].ts)' "$pf"
+# Viewers stack a thread's complete events by nesting: one that only overlaps another is dropped
+# or mis-stacked (speedscope warned "Tried to end ... when ... was on the top of the stack").
+check "perfetto: slices on one thread never overlap" \
+  '[.traceEvents[] | select(.ph == "X")] | group_by([.pid, .tid]) | all(sort_by(.ts) | . as $x | [range(1; length)] | all($x[.].ts >= $x[. - 1].ts + $x[. - 1].dur - 0.0005))' "$pf"
+check "perfetto: every thread with events is named" \
+  '([.traceEvents[] | select(.ph == "M" and .name == "thread_name") | "\(.pid)/\(.tid)"] | unique) as $named | [.traceEvents[] | select(.ph != "M") | "\(.pid)/\(.tid)"] | unique | all(. as $t | $named | index($t) != null)' "$pf"
 check "perfetto: instants have a scope" '[.traceEvents[] | select(.ph == "i") | .s | IN("g","p","t")] | all' "$pf"
 check "perfetto: the run's scenario and seed are in otherData" '.otherData.scenario == "plots-demo" and (.otherData.seed | type) == "number"' "$pf"
 sends=$(grep -c '"type":"send"' "$run/trace.jsonl")
