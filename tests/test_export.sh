@@ -78,6 +78,26 @@ check "shiviz: a receipt knows more than its receiver alone" \
   '[.[] | select(.event | startswith("receive")) | (.clock | length) >= 2] | all' <(jq -s -c '.' "$tmp/events.jsonl")
 check "shiviz: a node restarted after a crash is a new host" \
   '[.[] | .host] | any(test("#2$"))' <(jq -s -c '.' "$tmp/events.jsonl")
+# ShiViz lays events out by their clocks: a new incarnation that started from nothing was drawn
+# at the top of the run, beside events from before its crash.
+check "shiviz: a restarted host's first event knows every event of the incarnation before it" \
+  '. as $ev | [group_by(.host)[] | select(.[0].host | test("#[0-9]+$")) | .[0] as $first | ($first.host | sub("#[0-9]+$"; "") + (($first.host | capture("#(?<n>[0-9]+)$").n | tonumber - 1) as $n | if $n == 1 then "" else "#\($n)" end)) as $prev | ($first.clock[$prev] // 0) == ([$ev[] | select(.host == $prev)] | length)] | (length > 0 and all)' <(jq -s -c '.' "$tmp/events.jsonl")
+# A loss is the network's: as the sender's event it opened a crashed sender's next incarnation
+# while the node was still down.
+check "shiviz: losses are events of the network host" \
+  '[.[] | select(.event | startswith("lost ")) | .host == "network"] | (length > 0 and all)' <(jq -s -c '.' "$tmp/events.jsonl")
+check "shiviz: a restarted host's first event is the end of its crash" \
+  '[group_by(.host)[] | select(.[0].host | test("#[0-9]+$")) | .[0].event | startswith("fault crash end")] | (length > 0 and all)' <(jq -s -c '.' "$tmp/events.jsonl")
+
+# The screenshots' run (docs/img/viewers-demo.xml): r1 sent a heartbeat as it crashed, and the
+# network lost it while r1 was down. As r1's event that loss opened r1#2 three seconds early.
+demo=$tmp/demo
+"$replsim" run "$src/docs/img/viewers-demo.xml" --out "$demo" >/dev/null 2>&1 && "$replsim" export "$demo" --to shiviz >/dev/null 2>&1
+first=$(grep -m 1 '^r1#2 ' "$demo/shiviz.log")
+case $first in
+  *'fault crash end (t=4)') pass ;;
+  *) fail "shiviz: r1#2 of the screenshots' run begins when r1's crash ends" "$first" ;;
+esac
 
 # ---- bad arguments ----------------------------------------------------------------------------
 for args in "$run" "$run --to svg" "$tmp/nowhere --to perfetto" "--to shiviz"; do
