@@ -6,10 +6,14 @@
 #include "trace/trace_writer.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <string.h>
 
-/* Threads of a node's process: what it sends, what it receives, what happens to it. */
+/* Threads of a node's process: what happens to it, what it sends, what it receives. Sends (and
+ * receipts) closer than a slice's 1 us go to further lanes, "send 2" (tid 3), "send 3" (tid 5)...:
+ * slices on one thread must nest, and viewers drop or mis-stack the ones that only overlap. */
 enum { TID_EVENTS = 0, TID_SEND = 1, TID_RECV = 2 };
+#define SLICE_NS 1000 /* a message slice lasts 1 us */
 
 typedef struct pf {
   export_file out;
@@ -17,6 +21,7 @@ typedef struct pf {
   guint next_pid;
   GHashTable *flow;     /* message id (as text) -> flow id + 1, until the message arrives */
   uint64_t next_flow;
+  GHashTable *lanes;    /* pid * 2 + (tid - 1) -> GArray of gint64: each lane's end, in ns */
   GHashTable *open_op;  /* process -> op id + 1 */
   uint64_t next_op;
   bool first;
@@ -63,6 +68,9 @@ static guint pid_of(pf *x, const char *node)
     g_string_append_printf(x->out.buf, "{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":%u,\"tid\":%d,"
                            "\"args\":{\"name\":\"%s\"}}", pid, t, threads[t]);
   }
+  ev_begin(x); /* the events thread first, above every send and receive lane */
+  g_string_append_printf(x->out.buf, "{\"ph\":\"M\",\"name\":\"thread_sort_index\",\"pid\":%u,\"tid\":%d,"
+                         "\"args\":{\"sort_index\":0}}", pid, TID_EVENTS);
   return pid;
 }
 
@@ -87,11 +95,43 @@ static char *msg_id(const trace_line *l)
   return g_strdup("");
 }
 
-/* A 1 µs slice on a node's send or receive thread, and the flow arrow's end bound to it. */
-static void message_slice(pf *x, const trace_line *l, guint pid, int tid, const char *name,
+/* The first lane of the node's send (kind TID_SEND) or receive thread that is free at `t`, named
+ * the first time it is used. */
+static int lane_of(pf *x, guint pid, int kind, double t)
+{
+  gpointer key = GUINT_TO_POINTER(pid * 2 + (guint)(kind - TID_SEND));
+  GArray *ends = g_hash_table_lookup(x->lanes, key);
+  if (!ends) {
+    ends = g_array_new(FALSE, FALSE, sizeof(gint64));
+    g_hash_table_insert(x->lanes, key, ends);
+  }
+  gint64 start = (gint64)llround(t * 1e9);
+  guint k = 0;
+  while (k < ends->len && g_array_index(ends, gint64, k) > start)
+    k++;
+  int tid = kind + 2 * (int)k;
+  if (k == ends->len) {
+    g_array_append_val(ends, start);
+    if (k > 0) {
+      ev_begin(x);
+      g_string_append_printf(x->out.buf, "{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":%u,\"tid\":%d,"
+                             "\"args\":{\"name\":\"%s %u\"}}", pid, tid, kind == TID_SEND ? "send" : "receive", k + 1);
+    }
+    ev_begin(x); /* all send lanes together, then all receive lanes */
+    g_string_append_printf(x->out.buf, "{\"ph\":\"M\",\"name\":\"thread_sort_index\",\"pid\":%u,\"tid\":%d,"
+                           "\"args\":{\"sort_index\":%u}}", pid, tid, kind * 1000 + k);
+  }
+  g_array_index(ends, gint64, k) = start + SLICE_NS;
+  return tid;
+}
+
+/* A 1 µs slice on a lane of a node's send or receive thread, and the flow arrow's end bound to
+ * it. */
+static void message_slice(pf *x, const trace_line *l, guint pid, int kind, const char *name,
                           const char *peer_key, const char *peer, char phase, uint64_t flow)
 {
   double t = trace_line_t(l);
+  int tid = lane_of(x, pid, kind, t);
   ev_begin(x);
   GString *b = x->out.buf;
   g_string_append(b, "{\"ph\":\"X\",\"cat\":\"message\",");
@@ -282,6 +322,11 @@ static void close_open_ops(pf *x)
   g_ptr_array_free(names, TRUE);
 }
 
+static void lanes_free(gpointer p)
+{
+  g_array_free(p, TRUE);
+}
+
 bool export_perfetto(const char *trace, const char *out, char **err)
 {
   pf x = {.first = true};
@@ -290,6 +335,7 @@ bool export_perfetto(const char *trace, const char *out, char **err)
   x.pid = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   x.flow = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
   x.open_op = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+  x.lanes = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, lanes_free);
   g_string_append(x.out.buf, "{\"traceEvents\":[");
   bool ok = trace_foreach(trace, on_line, &x, err);
   if (ok) {
@@ -302,6 +348,7 @@ bool export_perfetto(const char *trace, const char *out, char **err)
   g_hash_table_destroy(x.pid);
   g_hash_table_destroy(x.flow);
   g_hash_table_destroy(x.open_op);
+  g_hash_table_destroy(x.lanes);
   g_free(x.run);
   return ok;
 }

@@ -1,5 +1,5 @@
-/* A run as a ShiViz log: every send, receipt, loss, fault, role change and client operation an
- * event of its node, with the vector clock it had then. One streaming pass. */
+/* A run as a ShiViz log: every send, receipt, fault, role change and client operation an event
+ * of its node, every loss an event of the network, with the vector clock it had then. One pass. */
 #include "analysis/export.h"
 #include "analysis/export_file.h"
 #include "trace/trace_reader.h"
@@ -35,13 +35,16 @@ static void clock_free(gpointer p)
   g_array_free(p, TRUE);
 }
 
-/* The node's current host, a new one when it has just come back from a crash. */
+/* The node's current host, a new one when it has just come back from a crash. The new one starts
+ * from the old one's clock: what the node knew survives in its store, and ShiViz then draws the
+ * restart below the crash instead of at the top of the run. */
 static sv_host *host_of(sv *x, const char *node)
 {
   node = node ? node : "?";
   sv_host *h = g_hash_table_lookup(x->current, node);
   if (h && !g_hash_table_contains(x->crashed, node))
     return h;
+  const GArray *before = h ? x->clocks->pdata[h->slot] : NULL;
   guint n = GPOINTER_TO_UINT(g_hash_table_lookup(x->count, node)) + 1;
   g_hash_table_replace(x->count, g_strdup(node), GUINT_TO_POINTER(n));
   g_hash_table_remove(x->crashed, node);
@@ -49,7 +52,10 @@ static sv_host *host_of(sv *x, const char *node)
   h->name = n == 1 ? g_strdup(node) : g_strdup_printf("%s#%u", node, n);
   h->slot = x->hosts->len;
   g_ptr_array_add(x->hosts, h);
-  g_ptr_array_add(x->clocks, clock_new(x->hosts->len));
+  GArray *c = clock_new(x->hosts->len);
+  for (guint i = 0; before && i < before->len; i++)
+    g_array_index(c, guint64, i) = g_array_index(before, guint64, i);
+  g_ptr_array_add(x->clocks, c);
   g_hash_table_replace(x->current, g_strdup(node), h);
   return h;
 }
@@ -124,9 +130,11 @@ static void on_message(sv *x, const trace_line *l, const char *type)
     event(x, s(l, "to"), g_hash_table_lookup(x->sent, id), what);
     g_hash_table_remove(x->sent, id);
   } else {
-    what = g_strdup_printf("lost %s to %s: %s (t=%.9g)", s(l, "msg"), s(l, "to"), s(l, "why"),
-                           trace_line_t(l));
-    event(x, s(l, "from"), NULL, what);
+    /* The network's event, not the sender's: the sender does not learn of it, and it may have
+     * crashed meanwhile (its loss would have opened the next incarnation while it was down). */
+    what = g_strdup_printf("lost %s from %s to %s: %s (t=%.9g)", s(l, "msg"), s(l, "from"),
+                           s(l, "to"), s(l, "why"), trace_line_t(l));
+    event(x, "network", g_hash_table_lookup(x->sent, id), what);
     g_hash_table_remove(x->sent, id);
   }
   g_free(what);

@@ -24,8 +24,9 @@ static bool parse_options(int argc, char **argv, export_options *o)
            "  --to perfetto  DIR/trace.perfetto.json: Chrome trace-event JSON; open it in\n"
            "                 ui.perfetto.dev (a process per node, flow arrows for messages,\n"
            "                 client operations as async slices, faults as instants)\n"
-           "  --to shiviz    DIR/shiviz.log: events with vector clocks; paste it into ShiViz\n"
-           "                 (its first line is the parsing regex)\n"
+           "  --to shiviz    DIR/shiviz.log: events with vector clocks; choose it in ShiViz's\n"
+           "                 \"Select a file\" (its first line is the parsing regex, its second\n"
+           "                 the empty delimiter), or paste the regex and the rest\n"
            "Exit status: 0 written, 2 bad input.");
   g_option_context_add_main_entries(ctx, entries, NULL);
   GError *error = NULL;

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `make docs`: regenerates every picture in docs/img/ and every block of README.md marked
+# `make docs`: regenerates every picture in docs/img/ (but export-*.png: docs/viewer-screens.sh,
+#   by hand, needs ShiViz) and every block of README.md marked
 #   <!-- generated: NAME (make docs) --> ... <!-- end generated -->
 # from short deterministic runs, so the README shows what the code does today.
 #

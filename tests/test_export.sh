@@ -41,6 +41,12 @@ check "perfetto: every flow start has one finish with the same id, not earlier, 
   '([.traceEvents[] | select(.ph == "s")] | map({key: (.id | tostring), value: .ts}) | from_entries) as $s | [.traceEvents[] | select(.ph == "f")] | (map(.id) | length == (unique | length)) and all(($s[.id | tostring] // -1) as $t | $t >= 0 and .ts >= $t and .bp == "e")' "$pf"
 check "perfetto: every async begin has exactly one end with its id, not earlier" \
   '[.traceEvents[] | select(.ph == "b" or .ph == "e")] | group_by(.id) | all(length == 2 and .[0].ph == "b" and .[1].ph == "e" and .[1].ts >= .[0].ts)' "$pf"
+# Viewers stack a thread's complete events by nesting: one that only overlaps another is dropped
+# or mis-stacked (speedscope warned "Tried to end ... when ... was on the top of the stack").
+check "perfetto: slices on one thread never overlap" \
+  '[.traceEvents[] | select(.ph == "X")] | group_by([.pid, .tid]) | all(sort_by(.ts) | . as $x | [range(1; length)] | all($x[.].ts >= $x[. - 1].ts + $x[. - 1].dur - 0.0005))' "$pf"
+check "perfetto: every thread with events is named" \
+  '([.traceEvents[] | select(.ph == "M" and .name == "thread_name") | "\(.pid)/\(.tid)"] | unique) as $named | [.traceEvents[] | select(.ph != "M") | "\(.pid)/\(.tid)"] | unique | all(. as $t | $named | index($t) != null)' "$pf"
 check "perfetto: instants have a scope" '[.traceEvents[] | select(.ph == "i") | .s | IN("g","p","t")] | all' "$pf"
 check "perfetto: the run's scenario and seed are in otherData" '.otherData.scenario == "plots-demo" and (.otherData.seed | type) == "number"' "$pf"
 sends=$(grep -c '"type":"send"' "$run/trace.jsonl")
@@ -72,6 +78,26 @@ check "shiviz: a receipt knows more than its receiver alone" \
   '[.[] | select(.event | startswith("receive")) | (.clock | length) >= 2] | all' <(jq -s -c '.' "$tmp/events.jsonl")
 check "shiviz: a node restarted after a crash is a new host" \
   '[.[] | .host] | any(test("#2$"))' <(jq -s -c '.' "$tmp/events.jsonl")
+# ShiViz lays events out by their clocks: a new incarnation that started from nothing was drawn
+# at the top of the run, beside events from before its crash.
+check "shiviz: a restarted host's first event knows every event of the incarnation before it" \
+  '. as $ev | [group_by(.host)[] | select(.[0].host | test("#[0-9]+$")) | .[0] as $first | ($first.host | sub("#[0-9]+$"; "") + (($first.host | capture("#(?<n>[0-9]+)$").n | tonumber - 1) as $n | if $n == 1 then "" else "#\($n)" end)) as $prev | ($first.clock[$prev] // 0) == ([$ev[] | select(.host == $prev)] | length)] | (length > 0 and all)' <(jq -s -c '.' "$tmp/events.jsonl")
+# A loss is the network's: as the sender's event it opened a crashed sender's next incarnation
+# while the node was still down.
+check "shiviz: losses are events of the network host" \
+  '[.[] | select(.event | startswith("lost ")) | .host == "network"] | (length > 0 and all)' <(jq -s -c '.' "$tmp/events.jsonl")
+check "shiviz: a restarted host's first event is the end of its crash" \
+  '[group_by(.host)[] | select(.[0].host | test("#[0-9]+$")) | .[0].event | startswith("fault crash end")] | (length > 0 and all)' <(jq -s -c '.' "$tmp/events.jsonl")
+
+# The screenshots' run (docs/img/viewers-demo.xml): r1 sent a heartbeat as it crashed, and the
+# network lost it while r1 was down. As r1's event that loss opened r1#2 three seconds early.
+demo=$tmp/demo
+"$replsim" run "$src/docs/img/viewers-demo.xml" --out "$demo" >/dev/null 2>&1 && "$replsim" export "$demo" --to shiviz >/dev/null 2>&1
+first=$(grep -m 1 '^r1#2 ' "$demo/shiviz.log")
+case $first in
+  *'fault crash end (t=4)') pass ;;
+  *) fail "shiviz: r1#2 of the screenshots' run begins when r1's crash ends" "$first" ;;
+esac
 
 # ---- bad arguments ----------------------------------------------------------------------------
 for args in "$run" "$run --to svg" "$tmp/nowhere --to perfetto" "--to shiviz"; do
