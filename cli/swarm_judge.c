@@ -26,7 +26,9 @@ enum {
   F_LONE_CRASH = 1u << 6,   /* a replica of a cluster of at most two crashed for good: the other may
                                have been down too, so the dead one may be the only one holding
                                what it acknowledged while it served alone */
-  F_ANY = 0x7f,
+  F_REG_AFTER_JOIN = 1u << 7, /* a crash of the registry at or after a join: it restarts knowing only
+                               the scenario's replicas, not the joiners it admitted */
+  F_ANY = 0xff,
 };
 
 /* What each design promises, first matching row wins. protocol/failover/reads NULL: any;
@@ -73,6 +75,14 @@ static const promise_row promise_table[] = {
      "pb-nonblocking with failover, no replica fault, no loss: linearizable, no lost write, no divergence, live"},
     {"pb-nonblocking", NULL, NULL, -1, 0, F_ANY, 0, false, false, true, true,
      "pb-nonblocking with failover: no divergence, live (acknowledged writes may be lost in a failover)"},
+    /* The registry keeps the membership a join grew in memory (as the view service its views): a
+     * restarted one sizes quorums for the scenario's replicas until it hears the joiners again,
+     * and a read quorum sized after that may miss a put acknowledged by one sized before (the
+     * swarm, --seed 2 case 782: one replica and a joiner, Nr = Nw = 1 for both between the
+     * restart and the joiner's next heartbeat). Writes still learn the newest version from a
+     * write quorum that holds every member it knows, so no acknowledged write is lost. */
+    {"quorum", NULL, NULL, 1, 0, F_ANY, F_REG_AFTER_JOIN, false, true, false, true,
+     "quorum with read-repair, the registry crashed after a join: no lost write, live; not linearizable"},
     {"quorum", NULL, NULL, 1, 0, F_ANY, 0, true, true, false, true,
      "quorum with read-repair: linearizable, no lost write, live"},
     {"quorum", NULL, NULL, 0, 0, F_ANY, 0, false, true, false, true,
@@ -120,6 +130,16 @@ static unsigned fault_kinds(const sw_scenario *s)
     case SW_JOIN:
       k |= F_JOIN;
       break;
+    }
+  }
+  for (guint i = 0; i < s->faults->len; i++) {
+    const sw_fault *crash = s->faults->pdata[i];
+    if (crash->kind != SW_CRASH || strcmp(crash->node, "registry"))
+      continue;
+    for (guint j = 0; j < s->faults->len; j++) {
+      const sw_fault *join = s->faults->pdata[j];
+      if (join->kind == SW_JOIN && join->at <= crash->at)
+        k |= F_REG_AFTER_JOIN;
     }
   }
   return k;

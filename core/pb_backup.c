@@ -68,13 +68,18 @@ static void drain_early(pb_replica *r)
 }
 
 /* An update from the primary. A backup accepts replication only from the node it believes is the
- * primary (seed 001's check) and says so when it refuses. */
+ * primary (seed 001's check), and only of that primary's current epoch, and says so when it
+ * refuses. */
 void pb_on_replicate(pb_replica *r, rs_node_id from, const rs_msg *m)
 {
   if (r->cfg.failover == RS_FAILOVER_CORE_PEER)
     pb_peer_follow_newer(r, from, m->view);
   if (r->role != PB_ROLE_BACKUP || from != r->primary) {
     pb_refuse(r, from, m, r->role == PB_ROLE_PRIMARY ? "I am the primary" : "not from the primary");
+    return;
+  }
+  if (pb_from_old_epoch(r, m)) {
+    pb_refuse(r, from, m, "from an earlier epoch");
     return;
   }
   if (r->installed && m->index == LAST_INDEX(r) + 1) {
@@ -134,6 +139,10 @@ void pb_on_state(pb_replica *r, rs_node_id from, const rs_msg *m)
     pb_peer_follow_newer(r, from, m->view);
   if (r->role != PB_ROLE_BACKUP || from != r->primary) {
     pb_refuse(r, from, m, "state not from the primary");
+    return;
+  }
+  if (pb_from_old_epoch(r, m)) {
+    pb_refuse(r, from, m, "state from an earlier epoch");
     return;
   }
   bool stale = r->installed && m->index <= LAST_INDEX(r);

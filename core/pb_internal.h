@@ -90,6 +90,9 @@ struct pb_replica {
 /* pb_replica.c */
 void pb_refuse(pb_replica *r, rs_node_id from, const rs_msg *m, const char *why);
 void pb_set_role(pb_replica *r, pb_role role, rs_node_id primary);
+/* Peer, ordered: `m` (REPLICATE, STATE or their acknowledgements) is of an epoch older than this
+ * replica's, from a reign that is over. */
+bool pb_from_old_epoch(const pb_replica *r, const rs_msg *m);
 
 /* pb_primary.c */
 void pb_free_pending(gpointer p);

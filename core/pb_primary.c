@@ -243,6 +243,10 @@ void pb_on_replicate_ack(pb_replica *r, rs_node_id from, const rs_msg *m)
     pb_refuse(r, from, m, "not the primary");
     return;
   }
+  if (pb_from_old_epoch(r, m)) {
+    pb_refuse(r, from, m, "acknowledges an earlier epoch");
+    return;
+  }
   backup_state *b = pb_find_backup(r, from);
   if (b && m->index > b->acked)
     b->acked = m->index;
@@ -253,7 +257,9 @@ void pb_on_replicate_ack(pb_replica *r, rs_node_id from, const rs_msg *m)
  * the next heartbeat lists it; peer: clients hear of the new backup). */
 void pb_on_state_ack(pb_replica *r, rs_node_id from, const rs_msg *m)
 {
-  backup_state *b = r->role == PB_ROLE_PRIMARY ? pb_find_backup(r, from) : NULL;
+  /* An acknowledgement of a STATE this replica sent in an earlier reign says nothing of its
+   * current one: the backup may hold a store this primary has since replaced. */
+  backup_state *b = r->role == PB_ROLE_PRIMARY && !pb_from_old_epoch(r, m) ? pb_find_backup(r, from) : NULL;
   bool fresh = b && !b->confirmed;
   if (b)
     b->confirmed = true;

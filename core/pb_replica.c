@@ -117,6 +117,19 @@ void pb_refuse(pb_replica *r, rs_node_id from, const rs_msg *m, const char *why)
   rs_emit(&r->host, &ev);
 }
 
+/* Peer and ordered number each reign of a primary with an epoch, and replication traffic carries
+ * the sender's. A message of an epoch older than this replica's is from a reign that is over, even
+ * from the same node: between the two it may have followed another leader and installed its
+ * state, so its old stream does not continue its new one (the swarm: a backup following r4 in
+ * epoch 8 buffered r4's epoch-6 REPLICATE while it waited for the epoch-8 STATE, applied it on
+ * top, and ended holding a message r4 no longer had). Under view-service a view number is not a
+ * reign: the same primary's stream runs on across views. */
+bool pb_from_old_epoch(const pb_replica *r, const rs_msg *m)
+{
+  bool epochs = r->cfg.failover == RS_FAILOVER_CORE_PEER || r->cfg.failover == RS_FAILOVER_CORE_ORDERED;
+  return epochs && m->view < r->view;
+}
+
 /* Changes role and the primary followed; the trace hears of a new role. A primary that steps
  * down abandons what it had not confirmed. */
 void pb_set_role(pb_replica *r, pb_role role, rs_node_id primary)

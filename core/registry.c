@@ -185,20 +185,18 @@ static void update_retry(rs_registry *r)
   r->retry_armed = want;
 }
 
-/* A replica announces itself: the first one becomes primary, later ones are told who it is and
- * the primary is told about them. A replica registering again keeps its place: with the same
- * nonce it is a retry (it only hears the answer again), with a new one it restarted (the
- * primary is told again, or, if the primary restarted, hears of every backup again). */
-/* A joining quorum replica caught up: it is a member, and the quorums grow if they must to stay
- * valid for the new N (Nw > N/2, then Nr + Nw > N). N counts the scenario's replicas whether or
- * not they registered yet: one down since the start comes back as a member, and quorums sized
- * without it would miss each other once it answers (the swarm: a read quorum of one beside a
- * write quorum of two among three, under read-repair, read a value older than an acknowledged
- * put). */
-static void admit(rs_registry *r, guint pos)
+/* Keeps the quorums valid for N (Nw > N/2, then Nr + Nw > N), growing them if they must. N
+ * counts the scenario's replicas whether or not they registered yet (one down since the start
+ * comes back as a member, and quorums sized without it would miss each other once it answers:
+ * the swarm, a read quorum of one beside a write quorum of two among three, under read-repair,
+ * read a value older than an acknowledged put), the joiners admitted, and at least every member
+ * registered: a registry that restarted forgot what it admitted, and the joiners come back to it
+ * as members (the swarm: one replica and a joiner, after a restart of the registry quorums of one
+ * among two for the rest of the run, and reads missed the put before them). Until it hears them
+ * again it sizes quorums without them: a restart after a join costs linearizability for that
+ * while (cli/swarm_judge.c's table). */
+static void resize_quorums(rs_registry *r)
 {
-  g_array_index(r->joining, gboolean, pos) = FALSE;
-  r->admitted++;
   uint32_t members = 0;
   for (guint i = 0; i < r->replicas->len; i++)
     members += !is_joining(r, i);
@@ -209,6 +207,18 @@ static void admit(rs_registry *r, guint pos)
     r->cfg.read_quorum = n - r->cfg.write_quorum + 1;
 }
 
+/* A joining quorum replica caught up: it is a member, and N grows by one. */
+static void admit(rs_registry *r, guint pos)
+{
+  g_array_index(r->joining, gboolean, pos) = FALSE;
+  r->admitted++;
+  resize_quorums(r);
+}
+
+/* A replica announces itself: the first one becomes primary, later ones are told who it is and
+ * the primary is told about them. A replica registering again keeps its place: with the same
+ * nonce it is a retry (it only hears the answer again), with a new one it restarted (the
+ * primary is told again, or, if the primary restarted, hears of every backup again). */
 static void on_register(rs_registry *r, rs_node_id from, uint64_t nonce, uint8_t join)
 {
   int pos = replica_pos(r, from);
@@ -223,6 +233,8 @@ static void on_register(rs_registry *r, rs_node_id from, uint64_t nonce, uint8_t
     g_array_append_val(r->joining, joining);
     if (!r->cfg.quorum && r->primary == RS_NO_NODE)
       r->primary = from;
+    if (r->cfg.quorum && !joining)
+      resize_quorums(r);
   }
   guint at = (guint)replica_pos(r, from);
   if (r->cfg.quorum && join == RS_QUORUM_CAUGHT_UP && is_joining(r, at))

@@ -374,6 +374,68 @@ static void test_peer_retry_after_failover_is_applied_at_most_once(void **state)
   fixture_free(f);
 }
 
+/* Delivers `m` as if `from` sent it, now, past any hold on that link. */
+static void deliver_as(fixture *f, rs_node_id from, rs_node_id to, const rs_msg *m)
+{
+  fixture_inject(f, from, to, m);
+  assert_true(fixture_deliver_nth(f, from, to, m->type, fixture_queued(f, from, to, m->type) - 1));
+}
+
+/* r2 follows r1 into epoch 3 and waits for its STATE; a REPLICATE r1 sent in epoch 1 arrives
+ * meanwhile. It is from a reign that is over (r1 may have installed another leader's state since,
+ * so the epoch-3 stream does not continue it): refused, not buffered to be applied on top of the
+ * epoch-3 STATE (the swarm: six replicas under peer, a backup ended holding a message its primary
+ * no longer had). */
+static void test_peer_backup_refuses_replication_from_its_primarys_earlier_epoch(void **state)
+{
+  (void)state;
+  fixture *f = peer_cluster(BLOCKING, &rs_app_kv);
+  rs_msg first_state = fixture_sent_msg(f, 0, FX_R1, FX_R2, RS_MSG_STATE, 0);
+  assert_int_equal(first_state.index, 0);
+  fixture_hold(f, FX_R1, FX_R2); /* only what the test sends as r1 reaches r2 */
+  rs_msg beat = {.type = RS_MSG_PEER_HEARTBEAT, .view = 3, .node = FX_R1, .which = RS_SERVICE_PRIMARY, .seq = 1};
+  deliver_as(f, FX_R1, FX_R2, &beat);
+  assert_int_equal(pb_get_view(fixture_pb(f, FX_R2)), 3);
+  assert_int_equal(pb_get_primary(fixture_pb(f, FX_R2)), FX_R1);
+
+  rs_msg old = {.type = RS_MSG_REPLICATE, .view = 1, .index = 1, .client = 99, .seq = 1, .op = fx_put("k", "old")};
+  old.res.version = 1;
+  deliver_as(f, FX_R1, FX_R2, &old);
+  const fx_event *refused = fixture_event_nth(f, FX_R2, RS_EV_REFUSE, -1);
+  assert_non_null(refused);
+  assert_string_equal(refused->why, "from an earlier epoch");
+
+  rs_msg now = first_state;
+  now.view = 3;
+  deliver_as(f, FX_R1, FX_R2, &now);
+  assert_int_equal(fixture_count_events(f, FX_R2, RS_EV_APPLY), 0);
+  assert_int_equal(digest(f, FX_R2), digest(f, FX_R1));
+  fixture_free(f);
+}
+
+/* A blocking primary counts only acknowledgements of its current epoch: one a backup sent in an
+ * earlier reign (here view 0, before it followed anybody) names an index of a stream this
+ * primary may have replaced since. */
+static void test_peer_primary_ignores_acknowledgements_of_an_earlier_epoch(void **state)
+{
+  (void)state;
+  fixture *f = peer_cluster(BLOCKING, &rs_app_kv);
+  rs_node_id c = fixture_add_client(f, "c1", 3.0, 1);
+  fixture_hold(f, FX_R2, FX_R1);
+  fixture_submit(f, c, fx_put("k", "v"), FX_R1);
+  fixture_run_until(f, 2.6);
+  assert_int_equal(fixture_count_events(f, c, RS_EV_COMPLETE), 0);
+  rs_msg stale = {.type = RS_MSG_REPLICATE_ACK, .index = 1, .view = 0};
+  deliver_as(f, FX_R2, FX_R1, &stale);
+  fixture_run_until(f, 2.7);
+  assert_int_equal(fixture_count_events(f, c, RS_EV_COMPLETE), 0);
+  assert_string_equal(fixture_event_nth(f, FX_R1, RS_EV_REFUSE, -1)->why, "acknowledges an earlier epoch");
+  fixture_release(f, FX_R2, FX_R1);
+  fixture_run_until(f, 2.8);
+  fixture_assert_outcome(fixture_event_nth(f, c, RS_EV_COMPLETE, -1), RS_OUT_OK, RS_ST_SUCCESS);
+  fixture_free(f);
+}
+
 /* ======== ordered (seed 003) ======== */
 
 static fixture *ordered_cluster(bool blocking)
@@ -477,6 +539,8 @@ int main(void)
       FX_TEST(test_peer_primary_restarts_a_dead_backup_which_rejoins_with_the_state),
       FX_TEST(test_peer_partition_gives_two_primaries_until_it_heals),
       FX_TEST(test_peer_retry_after_failover_is_applied_at_most_once),
+      FX_TEST(test_peer_backup_refuses_replication_from_its_primarys_earlier_epoch),
+      FX_TEST(test_peer_primary_ignores_acknowledgements_of_an_earlier_epoch),
       FX_TEST(test_ordered_first_live_replica_leads_and_the_others_follow_it),
       FX_TEST(test_ordered_after_two_crashes_the_third_leads_and_clients_walk_down_the_list),
       FX_TEST(test_ordered_returning_replica_gets_the_state_and_leads_again),

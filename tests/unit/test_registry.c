@@ -275,6 +275,30 @@ static void assert_quorum_rejected(uint32_t n, uint32_t nr, uint32_t nw, const c
   assert_non_null(strstr(why, reason_mentions));
 }
 
+/* A registry that restarted forgets the joiners it admitted (N = the scenario's 1 again); an
+ * admitted joiner's next heartbeat (caught up) makes it a member, and the quorums grow for two
+ * members: Nw = 2 (the swarm, seed 2 case 782: they stayed at one of two, and puts and reads
+ * missed each other for the rest of the run). */
+static void test_quorum_registry_sizes_quorums_for_every_member_it_knows(void **state)
+{
+  (void)state;
+  fixture *f = fixture_new(SEED, &rs_app_kv);
+  fixture_quorum_cluster(f, 1, 1, 1);
+  rs_node_id joiner = fixture_add_stub(f, "j1");
+  rs_node_id asker = fixture_add_stub(f, "asker");
+  fixture_run_until_idle(f);
+  rs_msg beat = {.type = RS_MSG_HEARTBEAT, .which = RS_QUORUM_CAUGHT_UP, .node = joiner};
+  fixture_inject(f, joiner, FX_REGISTRY, &beat);
+  rs_msg ask = {.type = RS_MSG_GET_REPLICAS, .seq = 1, .which = RS_WHICH_WRITE};
+  fixture_inject(f, asker, FX_REGISTRY, &ask);
+  fixture_run_until_idle(f);
+  rs_msg w = fixture_sent_msg(f, 0, FX_REGISTRY, asker, RS_MSG_REPLICAS, 0);
+  assert_int_equal(w.n_nodes, 2);
+  assert_int_equal(w.index, 2); /* Nw, for a read-repair coordinator */
+  assert_int_equal(pick_set(&w), (1u << FX_R1) | (1u << joiner));
+  fixture_free(f);
+}
+
 static void test_quorum_valid_accepts_overlapping_quorums(void **state)
 {
   (void)state;
@@ -326,6 +350,7 @@ int main(void)
       FX_TEST(test_quorum_registry_hands_out_nr_or_nw_distinct_replicas),
       FX_TEST(test_quorum_registry_picks_differ_across_requests),
       FX_TEST(test_quorum_registry_picks_are_the_same_for_the_same_seed),
+      FX_TEST(test_quorum_registry_sizes_quorums_for_every_member_it_knows),
       FX_TEST(test_quorum_valid_accepts_overlapping_quorums),
       FX_TEST(test_quorum_valid_rejects_reads_that_can_miss_a_write),
       FX_TEST(test_quorum_valid_rejects_write_quorums_that_can_miss_each_other),
