@@ -129,6 +129,7 @@ static void close_due(vote_server *s)
   g_array_free(due, TRUE);
 }
 
+/* BALLOT to every voter; the id is (seq, opener), whoever announces it. */
 static void announce(vote_server *s, const votes_ballot *b)
 {
   rs_msg m = {.type = RS_MSG_BALLOT, .seq = b->seq, .origin = b->opener, .view = pb_get_view(s->pb)};
