@@ -358,6 +358,25 @@ static void drop_dead_backups(pb_replica *r, bool restart)
     tell_clients(r);
 }
 
+/* A recovering replica waits to hear every peer before the freshest store leads, so a peer that
+ * stays down would keep it waiting for ever: it asks the host to restart each peer it has not
+ * heard for dead_after beats, once until it hears it again (the peer boots from its store, so
+ * nothing acknowledged is lost). Only a primary restarted its dead backups, and a restart runs on
+ * the requester's machine: the swarm (seed 2, case 1916) had r1 restart r2, crash before r2
+ * booted, and come back to wait for a peer nobody would restart. */
+static void restart_silent_peers(pb_replica *r)
+{
+  if (!r->host.restart_node)
+    return;
+  for (uint32_t i = 0; i < r->cfg.n_peers; i++) {
+    peer_state *p = &r->peers[i];
+    if (r->cfg.peers[i] == r->cfg.self || alive(r, p) || p->restart_asked)
+      continue;
+    p->restart_asked = true;
+    r->host.restart_node(r->host.ctx, r->cfg.peers[i], r->cfg.restart_delay);
+  }
+}
+
 /* Whether the primary this backup follows has lost its state: its heartbeat says it is no
  * primary any more (it restarted, or stepped down without a successor). */
 static bool primary_gone(pb_replica *r)
@@ -376,8 +395,11 @@ static void peer_tick(pb_replica *r)
       take_over(r);     /* it restarted quickly: the freshest store leads, without waiting */
   } else if (r->role == PB_ROLE_PRIMARY) {
     drop_dead_backups(r, true);
-  } else if (r->recovering && freshest_of_all(r)) {
-    take_over(r);
+  } else if (r->recovering) {
+    if (freshest_of_all(r))
+      take_over(r);
+    else
+      restart_silent_peers(r);
   }
 }
 

@@ -92,7 +92,19 @@ static double *seen_at(vote_server *s, uint64_t seq)
   return t;
 }
 
-/* The primary closes every open ballot that every voter voted on or whose deadline passed. */
+/* Whether this primary's open of ballot `seq` is still under way (not yet announced). */
+static bool opening(const vote_server *s, uint64_t seq)
+{
+  for (guint i = 0; i < s->internal->len; i++) {
+    const internal_op *io = &g_array_index(s->internal, internal_op, i);
+    if (io->kind == RS_OP_OPEN && io->ballot == seq)
+      return true;
+  }
+  return false;
+}
+
+/* The primary closes every open ballot that every voter voted on or whose deadline passed (a
+ * ballot not announced yet has no deadline running). */
 static void close_due(vote_server *s)
 {
   if (!is_primary(s))
@@ -102,7 +114,7 @@ static void close_due(vote_server *s)
   GArray *due = g_array_new(FALSE, FALSE, sizeof(uint64_t));
   for (guint i = 0; i < all->len; i++) {
     const votes_ballot *b = all->pdata[i];
-    if (b->closed || g_hash_table_contains(s->closing, &b->seq))
+    if (b->closed || g_hash_table_contains(s->closing, &b->seq) || opening(s, b->seq))
       continue;
     double opened = *seen_at(s, b->seq);
     if (b->voters->len >= s->cfg.poll.n_voters || now + 1e-9 >= opened + s->cfg.poll.deadline)
@@ -117,28 +129,40 @@ static void close_due(vote_server *s)
   g_array_free(due, TRUE);
 }
 
+/* BALLOT to every voter; the id is (seq, opener), whoever announces it. */
+static void announce(vote_server *s, const votes_ballot *b)
+{
+  rs_msg m = {.type = RS_MSG_BALLOT, .seq = b->seq, .origin = b->opener, .view = pb_get_view(s->pb)};
+  send_all_voters(s, &m);
+}
+
+/* Runs the open through the replica; BALLOT goes out once it is confirmed (on_internal_reply).
+ * Announced before, a ballot the backup never got dies with a failover while voters vote on it,
+ * and the new primary opens another under the same number: the swarm (seed 2, pb-blocking under
+ * loss) had voters vote on both, the first vote counted in the second ballot and the second,
+ * acknowledged, dropped as a repeat. */
 static void open_ballot(vote_server *s)
 {
   uint64_t seq = votes_last_seq(s->pb->app->state) + 1;
   if (s->stopped || !is_primary(s) || seq > s->cfg.poll.ballots)
     return;
   submit(s, RS_OP_OPEN, seq);
-  seen_at(s, seq);
-  rs_msg m = {.type = RS_MSG_BALLOT, .seq = seq, .origin = s->cfg.pb.self, .view = pb_get_view(s->pb)};
-  send_all_voters(s, &m);
 }
 
-/* A promoted backup: every closed ballot's result again, and the open ones from now on. */
+/* A promoted backup: every closed ballot's result again, and every open ballot announced again
+ * (its predecessor may have failed before announcing one); the open ones close from now on. */
 static void take_over(vote_server *s)
 {
   GPtrArray *all = votes_ballots(s->pb->app->state);
-  GPtrArray *closed = g_ptr_array_new();
+  GPtrArray *closed = g_ptr_array_new(), *open = g_ptr_array_new();
   for (guint i = 0; i < all->len; i++)
-    if (((const votes_ballot *)all->pdata[i])->closed)
-      g_ptr_array_add(closed, all->pdata[i]);
+    g_ptr_array_add(((const votes_ballot *)all->pdata[i])->closed ? closed : open, all->pdata[i]);
   for (guint i = 0; i < closed->len; i++)
     send_result(s, closed->pdata[i]);
+  for (guint i = 0; i < open->len; i++)
+    announce(s, open->pdata[i]);
   g_ptr_array_free(closed, TRUE);
+  g_ptr_array_free(open, TRUE);
   close_due(s);
 }
 
@@ -150,6 +174,13 @@ static void on_internal_reply(vote_server *s, const rs_msg *m)
     if (io.req != m->seq)
       continue;
     g_array_remove_index(s->internal, i);
+    const votes_ballot *opened = io.kind == RS_OP_OPEN ? votes_find(s->pb->app->state, io.ballot) : NULL;
+    if (opened && !opened->closed && is_primary(s)) {
+      /* The deadline runs from the announcement: voters cannot vote before. */
+      g_hash_table_remove(s->seen_at, &io.ballot);
+      seen_at(s, io.ballot);
+      announce(s, opened);
+    }
     if (io.kind == RS_OP_CLOSE) {
       g_hash_table_remove(s->closing, &io.ballot);
       const votes_ballot *b = votes_find(s->pb->app->state, io.ballot);

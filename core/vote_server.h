@@ -26,8 +26,10 @@ typedef struct vote_server_config {
 /*
  * The poll over the replica (pb_replica.h, failover peer, blocking or not):
  * - Every `every` seconds the primary opens ballot last+1: it runs `open` through its own
- *   replication path (as client = itself, so the backup gets it in order) and sends BALLOT to
- *   every voter at once.
+ *   replication path (as client = itself, so the backup gets it in order) and, once that is
+ *   confirmed (blocking: the backup has it), sends BALLOT to every voter; the deadline runs
+ *   from then. A ballot no backup holds is never announced, so no failover loses one voters
+ *   vote on (the new primary would open another under the same number).
  * - Votes are client requests (op `vote`) sent by each voter to primary and backup; the backup
  *   forwards its copy to the primary, whose at-most-once table runs the vote once and answers
  *   both; the primary replicates it to the backup, so the backup holds every ballot and vote.
@@ -35,7 +37,8 @@ typedef struct vote_server_config {
  *   after it learned of it), the primary runs `close`; once that is confirmed (blocking: the
  *   backup has it) it sends RESULT (seq, origin = the opener, "<yes> <no>") to every voter.
  * - A backup that becomes primary (promotion) sends the result of every closed ballot again (it
- *   cannot know which ones its predecessor sent before it failed; voters drop duplicates by id)
+ *   cannot know which ones its predecessor sent before it failed; voters drop duplicates by id),
+ *   announces every open ballot again (its predecessor may have failed before announcing one)
  *   and closes the open ones at their deadline: the results of every ballot still waiting.
  * - Join (seed 002): the replica tells voters every change of backups with VIEW; the vote server
  *   logs it as seed 002 names it: "ONLY PRIMARY <p> COLLECTS VOTES" when its backup died and is

@@ -322,6 +322,43 @@ static void test_peer_primary_restarts_a_dead_backup_which_rejoins_with_the_stat
   fixture_free(f);
 }
 
+/* Both replicas down, only r1 restarted: it waits to hear r2 before the freshest store leads, so
+ * it asks the host to restart r2 once r2 has been silent for dead_after beats; r2 boots from its
+ * store and the acknowledged write is there (the swarm: seed 2 case 1916, r1 had restarted r2 and
+ * crashed before r2 booted, and came back to wait for ever). */
+static void test_peer_recovering_replica_restarts_a_peer_that_stays_down(void **state)
+{
+  (void)state;
+  fixture *f = peer_cluster(BLOCKING, &rs_app_kv);
+  rs_node_id c = fixture_add_client(f, "c1", 1.0, 3);
+  fixture_submit(f, c, fx_put("k", "1"), FX_R1);
+  fixture_run_until(f, 2.7);
+  fixture_assert_outcome(fixture_event_nth(f, c, RS_EV_COMPLETE, -1), RS_OUT_OK, RS_ST_SUCCESS);
+  fixture_crash(f, FX_R2);
+  fixture_crash(f, FX_R1);
+  fixture_mark_restarted(f, FX_R1);
+  fixture_mark_restarted(f, FX_R2);
+  fixture_restart(f, FX_R1);
+  fixture_run_until(f, 2.7 + 4.99);
+  assert_int_equal(fixture_restarts_asked(f, FX_R2, NULL), 0);
+  fixture_run_until(f, 2.7 + 6.5);
+  double delay = 0;
+  assert_int_equal(fixture_restarts_asked(f, FX_R2, &delay), 1);
+  assert_true(delay == RS_PEER_DEFAULT_RESTART_DELAY);
+  fixture_run_until(f, 30.0);
+  assert_int_equal(fixture_restarts_asked(f, FX_R2, NULL), 1); /* once, until heard again */
+  fixture_run_until(f, 45.0); /* r2 boots about 30 s after it was asked */
+  assert_true(role(f, FX_R1) == PB_ROLE_PRIMARY || role(f, FX_R2) == PB_ROLE_PRIMARY);
+  assert_int_equal(digest(f, FX_R2), digest(f, FX_R1));
+  rs_node_id primary = role(f, FX_R1) == PB_ROLE_PRIMARY ? FX_R1 : FX_R2;
+  fixture_submit(f, c, fx_get("k"), primary);
+  fixture_run_until(f, 46.0);
+  const fx_event *got = fixture_event_nth(f, c, RS_EV_COMPLETE, -1);
+  fixture_assert_outcome(got, RS_OUT_OK, RS_ST_SUCCESS);
+  assert_string_equal(got->value, "1");
+  fixture_free(f);
+}
+
 static void test_peer_partition_gives_two_primaries_until_it_heals(void **state)
 {
   (void)state;
@@ -537,6 +574,7 @@ int main(void)
       FX_TEST(test_vs_restarted_backup_gets_the_state_again),
       FX_TEST(test_peer_backup_promotes_itself_after_dead_after_missed_beats_not_before),
       FX_TEST(test_peer_primary_restarts_a_dead_backup_which_rejoins_with_the_state),
+      FX_TEST(test_peer_recovering_replica_restarts_a_peer_that_stays_down),
       FX_TEST(test_peer_partition_gives_two_primaries_until_it_heals),
       FX_TEST(test_peer_retry_after_failover_is_applied_at_most_once),
       FX_TEST(test_peer_backup_refuses_replication_from_its_primarys_earlier_epoch),

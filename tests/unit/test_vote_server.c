@@ -98,9 +98,9 @@ static void test_promoted_backup_sends_waiting_results(void **unused)
 {
   (void)unused;
   fixture *f = poll_cluster(true, 3, 3);
-  /* Ballot 2 opens at 2 s; its BALLOT reaches the voters 1 ms later and their votes come back
-   * 1 ms after that: from then on nothing r1 sends reaches a voter. */
-  fixture_run_until(f, 2.0015);
+  /* Ballot 2 opens at 2 s; r2 has it 1 ms later and r1 hears so 1 ms after that, announces it,
+   * and its BALLOT reaches the voters at 2.003 s: from then on nothing r1 sends reaches a voter. */
+  fixture_run_until(f, 2.0035);
   for (int v = 0; v < N_VOTERS; v++)
     fixture_hold(f, FX_R1, V1 + v);
   fixture_run_until(f, 2.5); /* ballot 2 closed at r1 (and r2 has it); its RESULT is held */
@@ -145,6 +145,47 @@ static void test_join_protocol_is_logged(void **unused)
   fixture_free(f);
 }
 
+/* Blocking: a ballot is announced only once the backup holds its open. Announced before, a
+ * failover could lose it while voters vote on it, and the new primary would open another ballot
+ * under the same number (the swarm: seed 2, pb-blocking under loss, cases 736 and 1012). */
+static void test_ballot_announced_once_the_backup_has_it(void **unused)
+{
+  (void)unused;
+  fixture *f = poll_cluster(true, 3, 3);
+  fixture_run_until(f, 0.9);
+  fixture_hold(f, FX_R1, FX_R2);
+  size_t mark = fixture_mark(f);
+  fixture_run_until(f, 1.5); /* ballot 1 opened at r1 at 1 s; its REPLICATE is held */
+  assert_non_null(votes_find(fixture_app(f, FX_R1)->state, 1));
+  assert_null(votes_find(fixture_app(f, FX_R2)->state, 1));
+  assert_int_equal(fixture_sent(f, mark, FX_R1, FX_ANY, RS_MSG_BALLOT), 0);
+  fixture_release(f, FX_R1, FX_R2);
+  fixture_run_until(f, 1.6);
+  assert_int_equal(fixture_sent(f, mark, FX_R1, V1, RS_MSG_BALLOT), 1);
+  fixture_run_until(f, 8);
+  assert_logs(f, 3);
+  fixture_free(f);
+}
+
+/* r1 opens ballot 1 and r2 holds it, but r1 crashes before it hears so and announces it: the
+ * promoted r2 announces it, the voters vote, and every log has the ballot with every vote. */
+static void test_promoted_backup_announces_open_ballots(void **unused)
+{
+  (void)unused;
+  fixture *f = poll_cluster(true, 1, 20);
+  fixture_run_until(f, 0.9);
+  fixture_hold(f, FX_R2, FX_R1);
+  size_t mark = fixture_mark(f);
+  fixture_run_until(f, 1.5);
+  assert_non_null(votes_find(fixture_app(f, FX_R2)->state, 1));
+  assert_int_equal(fixture_sent(f, mark, FX_R1, FX_ANY, RS_MSG_BALLOT), 0);
+  fixture_crash(f, FX_R1);
+  fixture_run_until(f, 12);
+  assert_int_equal(fixture_sent(f, mark, FX_R2, V1, RS_MSG_BALLOT), 1);
+  assert_logs(f, 1);
+  fixture_free(f);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -152,6 +193,8 @@ int main(void)
       cmocka_unit_test(test_deadline_closes_a_ballot),
       cmocka_unit_test(test_promoted_backup_sends_waiting_results),
       cmocka_unit_test(test_join_protocol_is_logged),
+      cmocka_unit_test(test_ballot_announced_once_the_backup_has_it),
+      cmocka_unit_test(test_promoted_backup_announces_open_ballots),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

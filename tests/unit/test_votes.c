@@ -327,6 +327,28 @@ static void test_voter_logs_once_in_order(void **unused)
   rec_free(h);
 }
 
+/* Two gaps: once the first is left, the results behind the second wait their own gap_wait and
+ * are logged then (not held for ever). */
+static void test_voter_leaves_a_second_gap_too(void **unused)
+{
+  (void)unused;
+  rec_host *h = rec_new();
+  rs_voter *v = voter_on(h);
+  result(v, 2, 1, "1 0"); /* 1 missing */
+  result(v, 4, 1, "2 0"); /* 3 missing */
+  h->armed[VOTER_TIMER_GAP] = false; /* it fires */
+  rs_voter_timer(v, VOTER_TIMER_GAP);
+  assert_int_equal(h->lines->len, 1);
+  assert_string_equal(line(h, 0), "2 1 0");
+  assert_true(h->armed[VOTER_TIMER_GAP]); /* 4 waits for 3 */
+  rs_voter_timer(v, VOTER_TIMER_GAP);
+  assert_int_equal(h->lines->len, 2);
+  assert_string_equal(line(h, 1), "4 2 0");
+  assert_false(rs_voter_busy(v));
+  rs_voter_free(v);
+  rec_free(h);
+}
+
 /* A vote nobody answers is sent again on the timer, then ends as unknown (info). */
 static void test_voter_gives_up_as_info(void **unused)
 {
@@ -356,6 +378,7 @@ int main(void)
       cmocka_unit_test(test_voter_votes_to_both_one_at_a_time),
       cmocka_unit_test(test_voter_follows_views),
       cmocka_unit_test(test_voter_logs_once_in_order),
+      cmocka_unit_test(test_voter_leaves_a_second_gap_too),
       cmocka_unit_test(test_voter_gives_up_as_info),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

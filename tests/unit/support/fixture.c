@@ -447,6 +447,13 @@ void fixture_restart(fixture *f, rs_node_id node)
   boot(n);
 }
 
+void fixture_mark_restarted(fixture *f, rs_node_id node)
+{
+  fx_node *n = node_of(f, node);
+  if (n->spec.kind == RS_NODE_PB_REPLICA || n->spec.kind == RS_NODE_VOTE_SERVER)
+    n->spec.pb.restarted = true;
+}
+
 int fixture_restarts_asked(const fixture *f, rs_node_id node, double *delay)
 {
   const fx_node *n = node_of(f, node);

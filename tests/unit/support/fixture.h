@@ -117,6 +117,9 @@ rs_node_id fixture_add_voter(fixture *f, const char *name, const rs_voter_config
  * a quorum replica registers again and resumes its heartbeat). */
 void fixture_crash(fixture *f, rs_node_id node);
 void fixture_restart(fixture *f, rs_node_id node);
+/* From now on the replica boots as a deploy boots every life after the first (pb_config
+ * .restarted: under peer it recovers from its peers instead of taking the registry's word). */
+void fixture_mark_restarted(fixture *f, rs_node_id node);
 /* How often a node asked the host to restart `node` (rs_host.restart_node), and the latest
  * delay asked for. The fixture performs each restart when its delay has passed. */
 int fixture_restarts_asked(const fixture *f, rs_node_id node, double *delay);
