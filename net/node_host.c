@@ -390,10 +390,10 @@ static void host_event(void *ctx, const rs_event *ev)
 
 /* Group commit: one fdatasync for every change written during the turn of the loop that ends
  * (the sockets of this priority were served first), then the acknowledgements they held leave. */
-static gboolean sync_disk(gpointer data)
+/* One fdatasync, timed (its smoothed cost decides between syncing at once and once a turn); a
+ * failure stops the node, which may not acknowledge what it could not make durable. */
+static bool timed_sync(net_node *n)
 {
-  net_node *n = data;
-  n->sync_src = 0;
   char *err = NULL;
   gint64 t0 = g_get_monotonic_time();
   bool ok = net_store_sync(n->disk, &err);
@@ -401,9 +401,15 @@ static gboolean sync_disk(gpointer data)
   if (!ok) {
     n->proc->cb.fatal(n->proc->cb.ctx, err);
     g_free(err);
-    return G_SOURCE_REMOVE;
   }
-  if (n->core)
+  return ok;
+}
+
+static gboolean sync_disk(gpointer data)
+{
+  net_node *n = data;
+  n->sync_src = 0;
+  if (timed_sync(n) && n->core)
     rs_node_durable(n->core, n->persisted);
   return G_SOURCE_REMOVE;
 }
@@ -440,13 +446,7 @@ static bool host_persist(void *ctx, const rs_persist *rec)
     n->sync_src = g_idle_add_full(G_PRIORITY_DEFAULT, sync_disk, n, NULL);
     return false;
   }
-  gint64 t0 = g_get_monotonic_time();
-  if (!net_store_sync(n->disk, &err)) {
-    n->proc->cb.fatal(n->proc->cb.ctx, err);
-    g_free(err);
-    return true;
-  }
-  n->sync_cost = 0.8 * n->sync_cost + 0.2 * (double)(g_get_monotonic_time() - t0) / 1e6;
+  timed_sync(n);
   return true;
 }
 
