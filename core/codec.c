@@ -83,6 +83,19 @@ const char *rs_msg_type_name(rs_msg_type t)
   return (unsigned)t < RS_MSG__COUNT ? type_names[t] : "NONE";
 }
 
+/* A backup's acknowledgement is cumulative (the primary keeps the highest index per backup), so
+ * the last of a turn's acknowledgements to one primary tells it everything the others would. */
+bool rs_msg_cumulative(rs_msg_type t)
+{
+  return t == RS_MSG_REPLICATE_ACK;
+}
+
+bool rs_msg_replaces(const rs_msg *newer, const rs_msg *older)
+{
+  return rs_msg_cumulative(newer->type) && newer->type == older->type && newer->view == older->view &&
+         newer->index >= older->index;
+}
+
 /* ---- encoding ---- */
 
 static inline uint8_t *put_varint(uint8_t *p, uint64_t v)

@@ -80,6 +80,13 @@ typedef struct rs_msg {
   rs_bytes blob;       /* state transfer: an application snapshot */
 } rs_msg;
 
+/* True when a message of this type says "everything up to `index`" and carries nothing else
+ * (no op, no blob): a host may keep it back for a moment and send only the last of several. */
+bool rs_msg_cumulative(rs_msg_type t);
+/* True when `newer` says all that `older` says (both cumulative, same type and view, `newer`'s
+ * index no lower), so `older` need not be sent. */
+bool rs_msg_replaces(const rs_msg *newer, const rs_msg *older);
+
 /* Appends the encoding of `m` to `out`. Returns the number of bytes added. */
 size_t rs_msg_encode(const rs_msg *m, GByteArray *out);
 

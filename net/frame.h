@@ -36,6 +36,7 @@ typedef enum net_frame_kind {
 typedef struct net_key {
   uint8_t *bytes;
   size_t len;
+  GHmac *keyed; /* HMAC state with the key already absorbed (net_key_load), copied per frame; may be NULL */
 } net_key;
 
 /* The key used without --key, so that loopback demos work out of the box. It is public: a

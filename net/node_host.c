@@ -8,6 +8,7 @@
 
 static void on_deliver(void *ctx, rs_node_id from, rs_node_id to, uint64_t id, const uint8_t *bytes, size_t len);
 static void on_refuse(void *ctx, rs_node_id from, rs_node_id to, const char *why);
+static void end_turn(void *ctx);
 
 static guint64 pair(rs_node_id from, rs_node_id to)
 {
@@ -49,7 +50,9 @@ net_proc *net_proc_new(const scenario *sc, const deploy *plan, const net_addrs *
   p->filter.delay = g_hash_table_new_full(pair_hash, pair_equal, g_free, g_free);
   guint32 seed[3] = {(guint32)sc->seed, (guint32)(sc->seed >> 32), (guint32)id_base ^ 0x6e657477u};
   p->filter.rand = g_rand_new_with_seed_array(seed, 3);
-  net_transport_cb tcb = {.deliver = on_deliver, .refuse = on_refuse, .ctx = p};
+  p->holding = g_ptr_array_new();
+  p->syncing = g_ptr_array_new();
+  net_transport_cb tcb = {.deliver = on_deliver, .refuse = on_refuse, .turn_end = end_turn, .ctx = p};
   p->tr = net_transport_new(key, addrs, ids, n_ids, &tcb);
   return p;
 }
@@ -65,6 +68,8 @@ void net_proc_free(net_proc *p)
   g_hash_table_destroy(p->filter.delay);
   g_rand_free(p->filter.rand);
   g_byte_array_free(p->scratch, TRUE);
+  g_ptr_array_free(p->holding, TRUE);
+  g_ptr_array_free(p->syncing, TRUE);
   g_free(p->nodes);
   g_free(p);
 }
@@ -221,12 +226,9 @@ static void send_after(net_proc *p, rs_node_id from, rs_node_id to, uint64_t id,
 
 /* Encodes once, traces the send, then the frame filter acts (partition, loss, delay and jitter,
  * duplicates) before the transport queues it. */
-static void host_send(void *ctx, rs_node_id to, const rs_msg *m)
+static void send_now(net_node *n, rs_node_id to, const rs_msg *m)
 {
-  net_node *n = ctx;
   net_proc *p = n->proc;
-  if (to >= p->addrs->n)
-    return;
   g_byte_array_set_size(p->scratch, 0);
   rs_msg_encode(m, p->scratch);
   uint64_t id = p->id_base + ++p->next_id;
@@ -245,6 +247,79 @@ static void host_send(void *ctx, rs_node_id to, const rs_msg *m)
   send_after(p, n->id, to, id, m->type, delay + jitter(p));
   if (twice)
     send_after(p, n->id, to, id, m->type, delay + jitter(p));
+}
+
+/* A message kept back until the end of the loop's turn. */
+typedef struct held_send {
+  rs_node_id to;
+  rs_msg m;
+} held_send;
+
+/* A cumulative message (a backup's acknowledgement) waits for the end of the turn, and the last
+ * one to each node replaces the ones before it: a backup that applied the ten updates of one read
+ * sends one acknowledgement, not ten. The simulator's host sends each at once. */
+static void host_send(void *ctx, rs_node_id to, const rs_msg *m)
+{
+  net_node *n = ctx;
+  if (to >= n->proc->addrs->n)
+    return;
+  if (!rs_msg_cumulative(m->type)) {
+    send_now(n, to, m);
+    return;
+  }
+  for (guint i = n->held->len; i-- > 0;) {
+    held_send *h = &g_array_index(n->held, held_send, i);
+    if (h->to == to && rs_msg_replaces(m, &h->m)) {
+      h->m = *m;
+      return;
+    }
+  }
+  if (n->held->len == 0)
+    g_ptr_array_add(n->proc->holding, n);
+  held_send h = {.to = to, .m = *m};
+  g_array_append_val(n->held, h);
+}
+
+static void sync_disk(net_node *n);
+
+static void release_held(net_proc *p);
+
+/* The turn ends (the transport's flusher). What needs no sync leaves first (a primary's updates
+ * for its backups: they sync while it does), then the turn's changes become durable, which
+ * releases the acknowledgements and replies they held; the flusher writes those. */
+static void end_turn(void *ctx)
+{
+  net_proc *p = ctx;
+  release_held(p);
+  if (p->syncing->len == 0)
+    return;
+  net_transport_flush(p->tr);
+  while (p->syncing->len > 0)
+    sync_disk(g_ptr_array_steal_index_fast(p->syncing, p->syncing->len - 1));
+  release_held(p);
+}
+
+/* What was kept back (host_send) goes to the transport. */
+static void release_held(net_proc *p)
+{
+  for (guint i = 0; i < p->holding->len; i++) {
+    net_node *n = g_ptr_array_index(p->holding, i);
+    for (guint j = 0; j < n->held->len; j++) {
+      held_send *h = &g_array_index(n->held, held_send, j);
+      send_now(n, h->to, &h->m);
+    }
+    g_array_set_size(n->held, 0);
+  }
+  g_ptr_array_set_size(p->holding, 0);
+}
+
+/* A node that stops loses what it had not sent yet, as a crashed machine would. */
+static void drop_held(net_node *n)
+{
+  if (n->held->len == 0)
+    return;
+  g_array_set_size(n->held, 0);
+  g_ptr_array_remove_fast(n->proc->holding, n);
 }
 
 /* --- receiving ------------------------------------------------------------------------------- */
@@ -388,45 +463,31 @@ static void host_event(void *ctx, const rs_event *ev)
   tev_emit(&p->ev, &v, net_proc_now(p), ev);
 }
 
-/* Group commit: one fdatasync for every change written during the turn of the loop that ends
- * (the sockets of this priority were served first), then the acknowledgements they held leave. */
-/* One fdatasync, timed (its smoothed cost decides between syncing at once and once a turn); a
- * failure stops the node, which may not acknowledge what it could not make durable. */
-static bool timed_sync(net_node *n)
+/* One group commit: the write and fdatasync of the changes of the turn that ends. A failure stops
+ * the node, which may not acknowledge what it could not make durable. */
+static void sync_disk(net_node *n)
 {
   char *err = NULL;
-  gint64 t0 = g_get_monotonic_time();
-  bool ok = net_store_sync(n->disk, &err);
-  n->sync_cost = 0.8 * n->sync_cost + 0.2 * (double)(g_get_monotonic_time() - t0) / 1e6;
-  if (!ok) {
+  n->unsynced = false;
+  if (!net_store_sync(n->disk, &err)) {
     n->proc->cb.fatal(n->proc->cb.ctx, err);
     g_free(err);
+    return;
   }
-  return ok;
-}
-
-static gboolean sync_disk(gpointer data)
-{
-  net_node *n = data;
-  n->sync_src = 0;
-  if (timed_sync(n) && n->core)
+  if (n->core)
     rs_node_durable(n->core, n->persisted);
-  return G_SOURCE_REMOVE;
 }
 
 static void cancel_sync(net_node *n)
 {
-  if (n->sync_src)
-    g_source_remove(n->sync_src);
-  n->sync_src = 0;
+  if (n->unsynced)
+    g_ptr_array_remove_fast(n->proc->syncing, n);
+  n->unsynced = false;
 }
 
-/* Below this, a sync costs less than waiting for the end of the turn does (tmpfs, a disk with a
- * write cache): the change is synced at once. Above it (a disk that flushes), one sync per turn. */
-#define SYNC_INLINE_MAX 100e-6
-
-/* Writes the change; it is durable at once (a layout that syncs each change, or a cheap sync) or
- * at the end of this turn of the loop, when sync_disk tells the core. */
+/* Hands the change to the store; it is durable at once (a layout that syncs each change) or at
+ * the end of this turn of the loop (end_turn), which then tells the core. Acknowledgements wait
+ * for the end of the turn anyway, so one sync for the whole turn costs them nothing. */
 static bool host_persist(void *ctx, const rs_persist *rec)
 {
   net_node *n = ctx;
@@ -440,14 +501,13 @@ static bool host_persist(void *ctx, const rs_persist *rec)
     g_free(err);
     return true;
   }
-  if (durable || n->sync_src)
-    return durable;
-  if (n->sync_cost >= SYNC_INLINE_MAX) {
-    n->sync_src = g_idle_add_full(G_PRIORITY_DEFAULT, sync_disk, n, NULL);
-    return false;
+  if (durable)
+    return true;
+  if (!n->unsynced) {
+    n->unsynced = true;
+    g_ptr_array_add(n->proc->syncing, n);
   }
-  timed_sync(n);
-  return true;
+  return false;
 }
 
 static void host_restart_node(void *ctx, rs_node_id node, double delay)
@@ -469,6 +529,7 @@ net_node *net_node_new(net_proc *p, rs_node_id id, rs_store *store, net_store *d
   n->store = store;
   n->disk = disk;
   n->log.buf = g_string_new(NULL);
+  n->held = g_array_new(FALSE, FALSE, sizeof(held_send));
   n->open_op.key = g_string_new(NULL);
   n->open_op.name = g_string_new(NULL);
   n->host = (rs_host){.ctx = n, .send = host_send, .timer_arm = host_timer_arm, .timer_cancel = host_timer_cancel,
@@ -500,6 +561,7 @@ void net_node_crash(net_node *n)
   for (int i = 0; i < NET_MAX_TIMERS; i++)
     host_timer_cancel(n, i);
   cancel_sync(n);
+  drop_held(n);
   tev_node v = view(n);
   tev_crash_open_op(&n->proc->ev, &v, net_proc_now(n->proc));
   rs_node_free(n->core);
@@ -513,6 +575,8 @@ void net_node_free(net_node *n)
   for (int i = 0; i < NET_MAX_TIMERS; i++)
     host_timer_cancel(n, i);
   cancel_sync(n);
+  drop_held(n);
+  g_array_free(n->held, TRUE);
   rs_node_free(n->core);
   net_store_close(n->disk);
   rs_store_free(n->store);

@@ -24,8 +24,7 @@ typedef struct net_node {
   rs_store *store;        /* replicas */
   net_store *disk;
   uint64_t persisted;     /* changes handed to the disk in this life (the gate's count) */
-  guint sync_src;         /* the group commit waiting for the end of the loop's turn */
-  double sync_cost;       /* seconds one fdatasync takes here, smoothed */
+  bool unsynced;          /* in proc->syncing: changes written this turn, synced when it ends */
   rs_host host;
   GRand *rand;
   GSource *timers[NET_MAX_TIMERS];
@@ -34,6 +33,7 @@ typedef struct net_node {
   tev_open_op open_op;
   long done;
   bool finished;          /* clients: the driver ran everything */
+  GArray *held;           /* held_send: cumulative messages waiting for the end of the turn */
 } net_node;
 
 /* The frame filter: what the scenario's network faults do to this process's traffic now. */
@@ -65,6 +65,8 @@ struct net_proc {
   net_filter filter;
   net_proc_cb cb;
   GByteArray *scratch;
+  GPtrArray *holding;     /* nodes whose `held` is not empty */
+  GPtrArray *syncing;     /* nodes with changes to sync at the end of the turn */
 };
 
 /* The process's shared part. `ids` are the nodes it hosts; `id_base` makes its message ids

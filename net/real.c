@@ -135,14 +135,20 @@ static gboolean on_node_output(GIOChannel *ch, GIOCondition cond, gpointer data)
   for (;;) {
     gsize n = 0;
     GIOStatus st = g_io_channel_read_chars(ch, buf, sizeof buf, &n, NULL);
-    for (gsize i = 0; i < n; i++) {
-      if (buf[i] != '\n') {
-        g_string_append_c(s->partial, buf[i]);
-        continue;
+    /* Every node's trace passes through here (twenty lines a write): whole lines straight from
+     * the buffer, only a line cut by the read's end is copied. */
+    char *at = buf, *end = buf + n;
+    for (char *nl; (nl = memchr(at, '\n', (size_t)(end - at))); at = nl + 1) {
+      *nl = '\0';
+      if (s->partial->len) {
+        g_string_append(s->partial, at);
+        node_line(s, s->partial->str);
+        g_string_truncate(s->partial, 0);
+      } else {
+        node_line(s, at);
       }
-      node_line(s, s->partial->str);
-      g_string_truncate(s->partial, 0);
     }
+    g_string_append_len(s->partial, at, end - at);
     if (st == G_IO_STATUS_NORMAL)
       continue;
     if (st == G_IO_STATUS_AGAIN && !(cond & (G_IO_HUP | G_IO_ERR)))

@@ -3,8 +3,8 @@
  *             format: update index, epoch, application, at-most-once table), u64 checksum
  *   log       "RSLOG01\0", u64 generation, then records: u32 length, u64 checksum, payload
  * A record says what one change left behind: the update index and epoch, the changed key's
- * entry, the client's at-most-once entry. Each is written, and fdatasync'ed (one sync for every
- * record of a turn of the node's loop: group commit) before the change is acknowledged. A log longer than LOG_MAX_RECORDS is folded into a new snapshot of the next
+ * entry, the client's at-most-once entry. The records of one turn of the node's loop are written
+ * with one write and one fdatasync (group commit) before any of their changes is acknowledged. A log longer than LOG_MAX_RECORDS is folded into a new snapshot of the next
  * generation, and a log of another generation than the snapshot's is stale (a crash between the
  * two renames) and ignored. A torn last record (a crash during its write) was never
  * acknowledged and is cut off. */
@@ -28,7 +28,7 @@ typedef struct log_store {
   int fd;              /* the log, open for appending */
   uint64_t gen;
   uint64_t records;
-  GByteArray *buf;
+  GByteArray *buf;     /* records not written yet: they leave together at the next sync */
   st_entry *entry;
   bool unsynced;       /* records appended since the last fdatasync */
 } log_store;
@@ -70,6 +70,7 @@ static bool new_log(net_store *s, log_store *l, char **err)
     *err = g_strdup_printf("%s: %s", path, g_strerror(errno));
   g_free(path);
   l->records = 0;
+  g_byte_array_set_size(l->buf, 0);
   l->unsynced = false; /* the snapshot before it holds every change so far, durably */
   return l->fd >= 0;
 }
@@ -277,11 +278,18 @@ static bool log_persist(net_store *s, const rs_persist *rec, char **err)
     put_dedup(p, rec);
   else
     rs_put_varint(p, 0);
-  g_byte_array_set_size(l->buf, 0);
   rs_put_le(l->buf, p->len, 4);
   rs_put_le(l->buf, st_sum(p->data, p->len), 8);
   g_byte_array_append(l->buf, p->data, p->len);
   g_byte_array_free(p, TRUE);
+  l->unsynced = true;
+  l->records++;
+  return true;
+}
+
+/* Appends the records not written yet, in one write where the kernel takes it all. */
+static bool write_pending(net_store *s, log_store *l, char **err)
+{
   const guint8 *at = l->buf->data;
   gsize left = l->buf->len;
   while (left) {
@@ -295,18 +303,19 @@ static bool log_persist(net_store *s, const rs_persist *rec, char **err)
     at += n;
     left -= (gsize)n;
   }
-  l->unsynced = true;
-  l->records++;
+  g_byte_array_set_size(l->buf, 0);
   return true;
 }
 
-/* One fdatasync for every record appended since the last: the changes of one turn of the main
- * loop share it (group commit). */
+/* One write and one fdatasync for every record appended since the last: the changes of one turn
+ * of the main loop share them (group commit). */
 static bool log_sync(net_store *s, char **err)
 {
   log_store *l = s->impl;
   if (!l->unsynced)
     return true;
+  if (!write_pending(s, l, err))
+    return false;
   if (fdatasync(l->fd) != 0) {
     *err = g_strdup_printf("%s/log: cannot sync: %s", s->dir, g_strerror(errno));
     return false;

@@ -65,7 +65,10 @@ static void flush_dirty(net_transport *t);
 static gboolean flusher_prepare(GSource *s, gint *timeout)
 {
   *timeout = -1;
-  flush_dirty(((flusher *)s)->t);
+  net_transport *t = ((flusher *)s)->t;
+  if (t->cb.turn_end)
+    t->cb.turn_end(t->cb.ctx);
+  flush_dirty(t);
   return FALSE;
 }
 
@@ -402,6 +405,11 @@ static void flush_dirty(net_transport *t)
     }
   }
   g_ptr_array_set_size(t->dirty, 0);
+}
+
+void net_transport_flush(net_transport *t)
+{
+  flush_dirty(t);
 }
 
 /* Frames for `c` leave at the start of the next turn of the loop (flush_dirty), or with the

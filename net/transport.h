@@ -14,6 +14,8 @@ typedef struct net_transport_cb {
   /* A frame refused before any node saw it: `from` as claimed (RS_NO_NODE when it cannot be
    * trusted at all), `to` the local node it was for (RS_NO_NODE: none). */
   void (*refuse)(void *ctx, rs_node_id from, rs_node_id to, const char *why);
+  /* Optional: the turn of the main loop ends; what is sent now leaves with the turn's frames. */
+  void (*turn_end)(void *ctx);
   void *ctx;
 } net_transport_cb;
 
@@ -30,6 +32,8 @@ bool net_transport_listen(net_transport *t, const char *address, guint16 port, c
  * route: a peer not reachable now, a client never seen, a buffer full). */
 bool net_transport_send(net_transport *t, rs_node_id from, rs_node_id to, uint64_t id, const uint8_t *bytes,
                         size_t len);
+/* Writes what the connections hold now, as the flusher does at the end of every turn. */
+void net_transport_flush(net_transport *t);
 /* Bytes queued on connections and not yet written (the end of a run waits for them). */
 gsize net_transport_pending(const net_transport *t);
 

@@ -522,9 +522,32 @@ static void test_message_type_names_match_the_trace(void **state)
     assert_non_null(rs_msg_type_name((rs_msg_type)t));
 }
 
+/* Only an acknowledgement of everything up to an index may stand for earlier ones: of the same
+ * view, never a lower index, and no other type (each REPLICATE or REPLY carries its own op). */
+static void test_only_a_later_cumulative_ack_replaces_an_earlier_one(void **state)
+{
+  (void)state;
+  rs_msg a = {.type = RS_MSG_REPLICATE_ACK, .index = 4, .view = 2};
+  rs_msg b = {.type = RS_MSG_REPLICATE_ACK, .index = 7, .view = 2};
+  assert_true(rs_msg_replaces(&b, &a));
+  assert_true(rs_msg_replaces(&a, &a));
+  assert_false(rs_msg_replaces(&a, &b));
+  rs_msg other_view = {.type = RS_MSG_REPLICATE_ACK, .index = 9, .view = 3};
+  assert_false(rs_msg_replaces(&other_view, &a));
+  rs_msg state_ack = {.type = RS_MSG_STATE_ACK, .index = 9, .view = 2};
+  assert_false(rs_msg_replaces(&state_ack, &a));
+  assert_false(rs_msg_replaces(&a, &state_ack));
+  for (int t = 0; t < RS_MSG__COUNT; t++) {
+    rs_msg x = {.type = (uint8_t)t, .index = 5}, y = {.type = (uint8_t)t, .index = 1};
+    assert_int_equal(rs_msg_replaces(&x, &y), t == RS_MSG_REPLICATE_ACK);
+    assert_int_equal(rs_msg_cumulative((rs_msg_type)t), t == RS_MSG_REPLICATE_ACK);
+  }
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_only_a_later_cumulative_ack_replaces_an_earlier_one),
       cmocka_unit_test(test_every_message_type_round_trips_with_every_field_used),
       cmocka_unit_test(test_every_message_type_round_trips_with_no_field_used),
       cmocka_unit_test(test_each_field_alone_round_trips),

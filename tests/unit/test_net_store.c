@@ -229,6 +229,39 @@ static void test_kv_group_commit_one_sync_for_many(void **state)
   g_free(dir);
 }
 
+/* The records of a turn reach the file only with its sync: a crash before it leaves the folder as
+ * it was at the last sync (none of those changes was acknowledged), not a part of the turn. */
+static void test_kv_changes_not_synced_are_not_on_disk(void **state)
+{
+  fixture *f = *state;
+  char *dir = g_build_filename(f->dir, "unsynced", NULL);
+  rs_store *s;
+  bool recovered;
+  net_store *d = open_store(dir, &rs_app_kv, &s, &recovered);
+  GRand *rand = g_rand_new_with_seed(5);
+  random_ops(d, s, rand, false, RS_APPLY_ORDERED, 10);
+  GByteArray *synced = snap(s);
+  group_commit = true;
+  awaiting_sync = 0;
+  random_ops(d, s, rand, false, RS_APPLY_ORDERED, 25);
+  group_commit = false;
+  assert_int_equal(awaiting_sync, 25);
+  net_store_close(d); /* the crash: no sync */
+  rs_store *again;
+  d = open_store(dir, &rs_app_kv, &again, &recovered);
+  assert_true(recovered);
+  GByteArray *after = snap(again);
+  assert_int_equal(synced->len, after->len);
+  assert_memory_equal(synced->data, after->data, synced->len);
+  net_store_close(d);
+  rs_store_free(s);
+  rs_store_free(again);
+  g_byte_array_free(synced, TRUE);
+  g_byte_array_free(after, TRUE);
+  g_rand_free(rand);
+  g_free(dir);
+}
+
 /* A folder with something in it and no replsim marker is refused and left as it was. */
 static void test_foreign_folder_is_refused(void **state)
 {
@@ -262,6 +295,7 @@ int main(void)
       cmocka_unit_test_setup_teardown(test_files_store_recovers_exactly_quorum, setup, teardown),
       cmocka_unit_test_setup_teardown(test_kv_torn_log_tail_is_cut_off, setup, teardown),
       cmocka_unit_test_setup_teardown(test_kv_group_commit_one_sync_for_many, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_kv_changes_not_synced_are_not_on_disk, setup, teardown),
       cmocka_unit_test_setup_teardown(test_foreign_folder_is_refused, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
