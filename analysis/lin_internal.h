@@ -146,6 +146,7 @@ typedef struct lin_search {
   lin_cursor cur;
   lin_window win;
   uint32_t cand;
+  uint32_t pure_from; /* lin_place_pure starts after this node (0: the head); see there */
 } lin_search;
 
 void lin_strings_init(lin_strings *s);

@@ -331,12 +331,20 @@ enum { LIN_PURE_NONE, LIN_PURE_PLACED, LIN_PURE_DEAD };
  * without trying alternatives, and the configuration lives or dies with it. O(concurrency). */
 static int lin_place_pure(lin_search *s, lin_cursor *c, const lin_window *w)
 {
-  for (uint32_t x = s->next[0]; x != w->end; x = s->next[x]) {
+  uint32_t from = s->pure_from;
+  s->pure_from = 0;
+  for (uint32_t x = s->next[from]; x != w->end; x = s->next[x]) {
     lin_state ns;
     bool seen;
     if (!s->ops[x - 1].pure)
       continue;
     if (lin_try(s, c, x - 1, &ns, &seen)) {
+      /* The pure ops before this one failed to step from this very state, and the window only
+       * grows at its end: if the state stays, the next scan starts where this one stopped
+       * instead of trying every failed read of the window again for each read placed. Its
+       * predecessor stays in the list when it is lifted out. */
+      if (ns == c->state)
+        s->pure_from = s->prev[x];
       lin_push(s, c, x - 1, ns, true);
       return LIN_PURE_PLACED;
     }
@@ -381,6 +389,7 @@ lin_verdict lin_search_run(lin_search *s)
       }
       s->cand = pure == LIN_PURE_DEAD ? LIN_NONE : lin_next_candidate(s, w, LIN_NONE);
     }
+    s->pure_from = 0;
     if (s->cand == LIN_NONE) {
       if (s->stack->len == 0)
         return LIN_VIOLATION;

@@ -63,6 +63,9 @@ typedef struct sw_promise {
   const char *why;    /* the table row that applied */
 } sw_promise;
 sw_promise sw_promise_of(const sw_scenario *s);
+/* Seconds below which a client's timeout lets no attempt succeed on the scenario's platform even
+ * without faults (wan.xml: four crossings of its 40 ms link, and a margin; lan.xml: 0). */
+double sw_attempt_floor(const sw_scenario *s);
 /* --strict: every design is held to the strongest promise (what the table does not promise then
  * shows up as failures); liveness is not judged. */
 void sw_set_strict(bool on);

@@ -135,6 +135,32 @@ static void test_the_table_promises_nothing_where_a_design_does_not(void **state
   sw_free(s);
 }
 
+/* A client timeout shorter than an attempt's path across wan.xml's 40 ms link fails every
+ * operation: no liveness is promised there (seed 7 case 261, tests/repro/
+ * swarm-liveness-quorum-timeout-below-the-wan.xml), and still is with a timeout above it. */
+static void test_no_liveness_promise_when_no_attempt_can_succeed(void **state)
+{
+  (void)state;
+  sw_scenario *s = base("quorum", "none");
+  g_free(s->platform);
+  s->platform = g_strdup("wan.xml");
+  s->timeout = 0.066;
+  s->retries = 3;
+  add_crash(s, "r1", 1, 5);
+  sw_promise p = sw_promise_of(s);
+  assert_true(p.no_lost_writes);
+  assert_false(p.liveness);
+  s->timeout = 0.5;
+  p = sw_promise_of(s);
+  assert_true(p.liveness);
+  g_free(s->platform);
+  s->platform = g_strdup("lan.xml");
+  s->timeout = 0.066;
+  p = sw_promise_of(s);
+  assert_true(p.liveness);
+  sw_free(s);
+}
+
 /* A run folder with the given summary.json (and an empty trace and log). */
 static char *fake_run(const char *summary, const char *trace)
 {
@@ -206,6 +232,7 @@ int main(void)
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_every_drawn_scenario_is_valid_and_the_same_from_the_same_seed),
       cmocka_unit_test(test_the_table_promises_nothing_where_a_design_does_not),
+      cmocka_unit_test(test_no_liveness_promise_when_no_attempt_can_succeed),
       cmocka_unit_test(test_the_judge_reports_each_kind_of_failure),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
