@@ -418,34 +418,57 @@ static void peer_on_beat(pb_replica *r, rs_node_id from, const rs_msg *m)
 
 /* ---- ordered (seed 003) ---- */
 
-/* The newest epoch a live replica claims to be primary of (this one included; 0: none). */
-static uint64_t newest_primary_epoch(const pb_replica *r)
+/* The freshest primary claim among the live replicas (this one included): the newest epoch, and
+ * in it the furthest update index (epoch 0: no claim). */
+typedef struct primary_claim {
+  uint64_t epoch, index;
+} primary_claim;
+
+static primary_claim freshest_primary(const pb_replica *r)
 {
-  uint64_t newest = r->role == PB_ROLE_PRIMARY ? r->view : 0;
+  primary_claim best = {0, 0};
+  if (r->role == PB_ROLE_PRIMARY)
+    best = (primary_claim){r->view, LAST_INDEX(r)};
   for (uint32_t i = 0; i < r->cfg.n_peers; i++) {
     const peer_state *p = &r->peers[i];
-    if (r->cfg.peers[i] != r->cfg.self && alive(r, p) && p->heard && p->is_primary)
-      newest = MAX(newest, p->view);
+    if (r->cfg.peers[i] == r->cfg.self || !alive(r, p) || !p->heard || !p->is_primary)
+      continue;
+    if (p->view > best.epoch || (p->view == best.epoch && p->index > best.index))
+      best = (primary_claim){p->view, p->index};
   }
-  return newest;
+  return best;
+}
+
+/* Whether a primary of (epoch, index) lags behind the freshest claim: an older epoch, or the same
+ * epoch with fewer updates. */
+static bool lags(primary_claim best, uint64_t epoch, uint64_t index)
+{
+  return epoch < best.epoch || (epoch == best.epoch && index < best.index);
 }
 
 /* The first replica of the list that is alive and holds a complete state (RS_NO_NODE: none),
- * passing over a primary of an older epoch than another live primary's: it was replaced while it
- * could not hear (paused, cut off) and its state misses the newer epoch's updates (the swarm: an
+ * passing over one whose store lags behind a live primary's (a primary: its epoch and index;
+ * another: its store's): it was replaced while it could
+ * not hear (paused, cut off) and its state misses the newer epoch's updates (the swarm: an
  * ordered primary paused to the end came back first in the list, and every backup followed it
- * and took its stale state, losing every write of the newer epoch). */
+ * and took its stale state, losing every write of the newer epoch). Two primaries of the same
+ * epoch happen too: a replica paused from the start woke up, heard only the heartbeats its peers
+ * sent before the pause's first election, took itself for a fresh cluster's first and claimed
+ * the epoch the others already led (seed 7 case 1005), and its "complete" empty state made the
+ * primary of that epoch follow it; the one with more updates leads. */
 static rs_node_id ordered_leader(const pb_replica *r)
 {
-  uint64_t newest = newest_primary_epoch(r);
+  primary_claim best = freshest_primary(r);
   for (uint32_t i = 0; i < r->cfg.n_peers; i++) {
     rs_node_id id = r->cfg.peers[i];
     if (id == r->cfg.self) {
-      if (r->synced && !(r->role == PB_ROLE_PRIMARY && r->view < newest))
+      uint64_t e = r->role == PB_ROLE_PRIMARY ? r->view : r->store->epoch;
+      if (r->synced && !lags(best, e, LAST_INDEX(r)))
         return id;
     } else {
       const peer_state *p = &r->peers[i];
-      if (alive(r, p) && p->heard && p->holds_state && !(p->is_primary && p->view < newest))
+      uint64_t e = p->is_primary ? p->view : p->store_epoch;
+      if (alive(r, p) && p->heard && p->holds_state && !lags(best, e, p->index))
         return id;
     }
   }
@@ -474,9 +497,10 @@ static void ordered_decide(pb_replica *r)
   for (uint32_t i = 0; i < r->cfg.n_peers; i++)
     if (r->cfg.peers[i] == leader)
       epoch = r->peers[i].view;
-  /* A primary that finds a leader of a newer epoch was replaced while it could not hear: its
-   * state misses that epoch's updates, so it waits for the leader's STATE like a new replica. */
-  if (r->role == PB_ROLE_PRIMARY && leader != RS_NO_NODE && epoch > r->view)
+  /* A primary that finds a leader of a newer epoch (or a fresher one of its own epoch) was
+   * replaced while it could not hear: its state misses updates the leader has, so it waits for
+   * the leader's STATE like a new replica. */
+  if (r->role == PB_ROLE_PRIMARY && leader != RS_NO_NODE && epoch >= r->view)
     r->synced = false;
   /* Following the same leader into a newer epoch: the epochs between may hold updates this
    * backup never saw (it did not hear the leaders in between), so its state is not complete
