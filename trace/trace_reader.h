@@ -38,6 +38,9 @@ bool trace_line_opt_u64(const trace_line *l, const char *name, uint64_t *out, ch
 /* An optional boolean: absent or null gives `dflt`. */
 /* A non-negative finite number; `*out` is left as it is when the field is absent. */
 bool trace_line_opt_time(const trace_line *l, const char *name, double *out, char **why);
+/* A plain decimal ("3.309122608", "-12") of at most 15 digits, NUL-terminated, read exactly as
+ * strtod reads it; false for any other text (strtod's to read). */
+bool trace_decimal(const char *text, double *out);
 bool trace_line_opt_bool(const trace_line *l, const char *name, bool dflt, bool *out, char **why);
 
 /* The members in line order (a name given twice counts twice; lookups take the last). */

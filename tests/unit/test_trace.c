@@ -593,10 +593,47 @@ static void test_an_empty_trace_is_an_empty_history(void **state)
   g_free(path);
 }
 
+/* The reader's fast decimal path gives strtod's very double for every number it takes (times as
+ * the writer prints them, random digits and lengths), and leaves to strtod what it cannot read
+ * exactly (exponents, more than 15 digits) or what is not a plain decimal. */
+static void test_fast_decimals_read_exactly_as_strtod(void **state)
+{
+  (void)state;
+  GRand *rand = g_rand_new_with_seed(12);
+  char buf[64];
+  for (int i = 0; i < 200000; i++) {
+    int digits = g_rand_int_range(rand, 1, 16), point = g_rand_int_range(rand, 0, digits + 1);
+    int n = 0;
+    if (g_rand_boolean(rand))
+      buf[n++] = '-';
+    for (int d = 0; d < digits; d++) {
+      if (d == point && point > 0)
+        buf[n++] = '.';
+      buf[n++] = (char)('0' + g_rand_int_range(rand, 0, 10));
+    }
+    buf[n] = '\0';
+    double fast = -1;
+    assert_true(trace_decimal(buf, &fast));
+    double slow = g_ascii_strtod(buf, NULL);
+    assert_memory_equal(&fast, &slow, sizeof fast);
+    g_snprintf(buf, sizeof buf, "%.9f", g_rand_double_range(rand, 0, 4000));
+    assert_true(trace_decimal(buf, &fast));
+    slow = g_ascii_strtod(buf, NULL);
+    assert_memory_equal(&fast, &slow, sizeof fast);
+  }
+  g_rand_free(rand);
+  const char *not_fast[] = {"1e5", "1.5E-3", "1234567890.123456", "", "-", "3.", "1.2.3", "12x", "inf", "NaN", " 1"};
+  for (size_t i = 0; i < G_N_ELEMENTS(not_fast); i++) {
+    double v;
+    assert_false(trace_decimal(not_fast[i], &v));
+  }
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_every_event_type_writes_one_parseable_object_per_line),
+      cmocka_unit_test(test_fast_decimals_read_exactly_as_strtod),
       cmocka_unit_test(test_awkward_strings_read_back_exactly_and_invalid_bytes_as_latin1),
       cmocka_unit_test(test_keys_come_in_a_fixed_order_and_absent_fields_are_omitted),
       cmocka_unit_test(test_time_is_whole_nanoseconds_in_fixed_notation_with_zeros_trimmed),
