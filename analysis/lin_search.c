@@ -389,7 +389,6 @@ lin_verdict lin_search_run(lin_search *s)
       }
       s->cand = pure == LIN_PURE_DEAD ? LIN_NONE : lin_next_candidate(s, w, LIN_NONE);
     }
-    s->pure_from = 0;
     if (s->cand == LIN_NONE) {
       if (s->stack->len == 0)
         return LIN_VIOLATION;

@@ -448,10 +448,10 @@ static bool lags(primary_claim best, uint64_t epoch, uint64_t index)
 
 /* The first replica of the list that is alive and holds a complete state (RS_NO_NODE: none),
  * passing over one whose store lags behind a live primary's (a primary: its epoch and index;
- * another: its store's): it was replaced while it could
- * not hear (paused, cut off) and its state misses the newer epoch's updates (the swarm: an
- * ordered primary paused to the end came back first in the list, and every backup followed it
- * and took its stale state, losing every write of the newer epoch). Two primaries of the same
+ * another: its store's): it was replaced while it could not hear (paused, cut off) and its state
+ * misses the newer epoch's updates (the swarm: an ordered primary paused to the end came back
+ * first in the list, and every backup followed it and took its stale state, losing every write
+ * of the newer epoch). Two primaries of the same
  * epoch happen too: a replica paused from the start woke up, heard only the heartbeats its peers
  * sent before the pause's first election, took itself for a fresh cluster's first and claimed
  * the epoch the others already led (seed 7 case 1005), and its "complete" empty state made the

@@ -280,9 +280,21 @@ static void host_send(void *ctx, rs_node_id to, const rs_msg *m)
   g_array_append_val(n->held, h);
 }
 
-static void sync_disk(net_node *n);
+/* What was kept back (host_send) goes to the transport. */
+static void release_held(net_proc *p)
+{
+  for (guint i = 0; i < p->holding->len; i++) {
+    net_node *n = g_ptr_array_index(p->holding, i);
+    for (guint j = 0; j < n->held->len; j++) {
+      held_send *h = &g_array_index(n->held, held_send, j);
+      send_now(n, h->to, &h->m);
+    }
+    g_array_set_size(n->held, 0);
+  }
+  g_ptr_array_set_size(p->holding, 0);
+}
 
-static void release_held(net_proc *p);
+static void sync_disk(net_node *n);
 
 /* The turn ends (the transport's flusher). What needs no sync leaves first (a primary's updates
  * for its backups: they sync while it does), then the turn's changes become durable, which
@@ -297,20 +309,6 @@ static void end_turn(void *ctx)
   while (p->syncing->len > 0)
     sync_disk(g_ptr_array_steal_index_fast(p->syncing, p->syncing->len - 1));
   release_held(p);
-}
-
-/* What was kept back (host_send) goes to the transport. */
-static void release_held(net_proc *p)
-{
-  for (guint i = 0; i < p->holding->len; i++) {
-    net_node *n = g_ptr_array_index(p->holding, i);
-    for (guint j = 0; j < n->held->len; j++) {
-      held_send *h = &g_array_index(n->held, held_send, j);
-      send_now(n, h->to, &h->m);
-    }
-    g_array_set_size(n->held, 0);
-  }
-  g_ptr_array_set_size(p->holding, 0);
 }
 
 /* A node that stops loses what it had not sent yet, as a crashed machine would. */

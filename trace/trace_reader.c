@@ -78,41 +78,6 @@ bool trace_line_opt_u64(const trace_line *l, const char *name, uint64_t *out, ch
   return true;
 }
 
-bool trace_line_opt_time(const trace_line *l, const char *name, double *out, char **why)
-{
-  const json_member *m = json_line_get(&l->j, name);
-  if (!m || m->kind == TRACE_V_NULL)
-    return true;
-  char *end = NULL;
-  double v = NAN;
-  if ((m->kind == TRACE_V_INT || m->kind == TRACE_V_NUMBER) && trace_decimal(m->text, &v))
-    end = "";
-  else if (m->kind == TRACE_V_INT || m->kind == TRACE_V_NUMBER)
-    v = g_ascii_strtod(m->text, &end);
-  if (!end || *end || !isfinite(v) || v < 0) {
-    *why = g_strdup_printf("field \"%s\" must be a non-negative number", name);
-    return false;
-  }
-  *out = v;
-  return true;
-}
-
-bool trace_line_opt_bool(const trace_line *l, const char *name, bool dflt, bool *out, char **why)
-{
-  const json_member *m = json_line_get(&l->j, name);
-  *out = dflt;
-  if (!m || m->kind == TRACE_V_NULL)
-    return true;
-  if (m->kind != TRACE_V_BOOL) {
-    *why = g_strdup_printf("field \"%s\" must be true or false", name);
-    return false;
-  }
-  *out = m->text[0] == 't';
-  return true;
-}
-
-/* --- one line ------------------------------------------------------------------------------ */
-
 /* Clinger's fast path: at most 15 digits make an integer below 2^53, and powers of ten up to
  * 1e22 are exact, so one IEEE division rounds as strtod does. Every line's `t` is such a number,
  * and strtod's general path was a tenth of reading a trace back. */
@@ -154,6 +119,36 @@ static bool finite_number(const json_member *m, const char *text, double *t)
   *t = g_ascii_strtod(text, &end);
   return end && *end == '\0' && isfinite(*t);
 }
+
+bool trace_line_opt_time(const trace_line *l, const char *name, double *out, char **why)
+{
+  const json_member *m = json_line_get(&l->j, name);
+  if (!m || m->kind == TRACE_V_NULL)
+    return true;
+  double v;
+  if (!finite_number(m, m->text, &v) || v < 0) {
+    *why = g_strdup_printf("field \"%s\" must be a non-negative number", name);
+    return false;
+  }
+  *out = v;
+  return true;
+}
+
+bool trace_line_opt_bool(const trace_line *l, const char *name, bool dflt, bool *out, char **why)
+{
+  const json_member *m = json_line_get(&l->j, name);
+  *out = dflt;
+  if (!m || m->kind == TRACE_V_NULL)
+    return true;
+  if (m->kind != TRACE_V_BOOL) {
+    *why = g_strdup_printf("field \"%s\" must be true or false", name);
+    return false;
+  }
+  *out = m->text[0] == 't';
+  return true;
+}
+
+/* --- one line ------------------------------------------------------------------------------ */
 
 /* A raw number span (no decoding needed: numbers have no escapes) as text. */
 static bool raw_finite(const json_member *m, double *t)

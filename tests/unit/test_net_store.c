@@ -68,6 +68,22 @@ static GByteArray *snap(const rs_store *s)
   return b;
 }
 
+/* Opens the folder again, as a restarted node does, and asserts it reads back as a store that
+ * holds something, exactly `expected` (snapshot bytes). */
+static void assert_reopens_as(const char *dir, const rs_app_ops *app, const GByteArray *expected)
+{
+  rs_store *again;
+  bool recovered;
+  net_store *d = open_store(dir, app, &again, &recovered);
+  assert_true(recovered);
+  GByteArray *after = snap(again);
+  assert_int_equal(expected->len, after->len);
+  assert_memory_equal(expected->data, after->data, expected->len);
+  net_store_close(d);
+  rs_store_free(again);
+  g_byte_array_free(after, TRUE);
+}
+
 /* When set, run_op writes as a node under group commit does (net_store_write; the sync comes
  * from the test), and counts the writes that wait for a sync. */
 static bool group_commit;
@@ -141,16 +157,9 @@ static void check_round_trip(fixture *f, const rs_app_ops *app, rs_apply_mode mo
   g_byte_array_free(before, TRUE);
   before = snap(again);
   net_store_close(d);
-  rs_store *third;
-  d = open_store(dir, app, &third, &recovered);
-  g_byte_array_free(after, TRUE);
-  after = snap(third);
-  assert_int_equal(before->len, after->len);
-  assert_memory_equal(before->data, after->data, before->len);
-  net_store_close(d);
+  assert_reopens_as(dir, app, before);
   rs_store_free(s);
   rs_store_free(again);
-  rs_store_free(third);
   g_byte_array_free(before, TRUE);
   g_byte_array_free(after, TRUE);
   g_rand_free(rand);
@@ -179,16 +188,9 @@ static void test_kv_torn_log_tail_is_cut_off(void **state)
   FILE *fp = fopen(log, "ab");
   fwrite("\x30\x00\x00\x00garbage", 1, 11, fp);
   fclose(fp);
-  rs_store *again;
-  d = open_store(dir, &rs_app_kv, &again, &recovered);
-  GByteArray *after = snap(again);
-  assert_int_equal(before->len, after->len);
-  assert_memory_equal(before->data, after->data, before->len);
-  net_store_close(d);
+  assert_reopens_as(dir, &rs_app_kv, before);
   rs_store_free(s);
-  rs_store_free(again);
   g_byte_array_free(before, TRUE);
-  g_byte_array_free(after, TRUE);
   g_rand_free(rand);
   g_free(log);
   g_free(dir);
@@ -214,17 +216,9 @@ static void test_kv_group_commit_one_sync_for_many(void **state)
   assert_true(net_store_sync(d, &err)); /* nothing left to sync: still fine */
   GByteArray *before = snap(s);
   net_store_close(d);
-  rs_store *again;
-  d = open_store(dir, &rs_app_kv, &again, &recovered);
-  assert_true(recovered);
-  GByteArray *after = snap(again);
-  assert_int_equal(before->len, after->len);
-  assert_memory_equal(before->data, after->data, before->len);
-  net_store_close(d);
+  assert_reopens_as(dir, &rs_app_kv, before);
   rs_store_free(s);
-  rs_store_free(again);
   g_byte_array_free(before, TRUE);
-  g_byte_array_free(after, TRUE);
   g_rand_free(rand);
   g_free(dir);
 }
@@ -247,17 +241,9 @@ static void test_kv_changes_not_synced_are_not_on_disk(void **state)
   group_commit = false;
   assert_int_equal(awaiting_sync, 25);
   net_store_close(d); /* the crash: no sync */
-  rs_store *again;
-  d = open_store(dir, &rs_app_kv, &again, &recovered);
-  assert_true(recovered);
-  GByteArray *after = snap(again);
-  assert_int_equal(synced->len, after->len);
-  assert_memory_equal(synced->data, after->data, synced->len);
-  net_store_close(d);
+  assert_reopens_as(dir, &rs_app_kv, synced);
   rs_store_free(s);
-  rs_store_free(again);
   g_byte_array_free(synced, TRUE);
-  g_byte_array_free(after, TRUE);
   g_rand_free(rand);
   g_free(dir);
 }
